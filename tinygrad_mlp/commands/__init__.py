@@ -1,0 +1,1 @@
+"""Subcommands of ``tinygrad-mlp``: one module each, with ``register(subparsers)``."""
