@@ -10,9 +10,9 @@ from tinygrad_mlp import Value
 from tinygrad_mlp.autograd import walk
 from tinygrad_mlp.data import MinMaxScaler
 from tinygrad_mlp.losses import mse
+from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.optim import SGD
 from tinygrad_mlp.seed import BIASES, DATASET, ERRATA, HEADER, WEIGHTS
-from tinygrad_mlp.nn import MLP
 
 
 def show(name: str, values) -> None:
@@ -32,8 +32,8 @@ inputs, targets = DATASET[:, :2], DATASET[:, 2:]
 # STEP 1 - INITIALIZATION: the sheet's weights, set in one call -------------------
 net = MLP.from_weights(WEIGHTS, BIASES, activation="sigmoid")
 print(f"\nStep 1, initialization: {net}")
-for l, layer in enumerate(net.layers):
-    for j, neuron in enumerate(layer.neurons):
+for layer in net.layers:
+    for neuron in layer.neurons:
         weights = ", ".join(f"{w.label} = {w.data:g}" for w in neuron.w)
         print(f"  {weights}; {neuron.b.label} = {neuron.b.data:g}")
 
@@ -41,9 +41,11 @@ for l, layer in enumerate(net.layers):
 print("\nStep 2, normalization of the inputs:")
 zero_one = MinMaxScaler((0, 1)).fit(inputs)
 minus_one = MinMaxScaler((-1, 1)).fit(inputs)
-for raw, a, b in zip(inputs, zero_one.transform(inputs), minus_one.transform(inputs)):
-    print(f"  ({raw[0]:g}, {raw[1]:g}) -> [0,1] ({a[0]:.4f}, {a[1]:.4f})"
-          f"   [-1,1] ({b[0]:.4f}, {b[1]:.4f})")
+for raw, a, b in zip(inputs, zero_one.transform(inputs), minus_one.transform(inputs), strict=True):
+    print(
+        f"  ({raw[0]:g}, {raw[1]:g}) -> [0,1] ({a[0]:.4f}, {a[1]:.4f})"
+        f"   [-1,1] ({b[0]:.4f}, {b[1]:.4f})"
+    )
 erratum("minus_one_50")
 x = [float(v) for v in zero_one.transform(inputs)[0]]  # the first row: (70, 98) -> (1, 1)
 
@@ -66,8 +68,10 @@ erratum("yo")
 # STEP 4 and 5 - LOSS AND BACKWARD PASS ----------------------------------------------
 # L = 1/2 (y - z)^2. The error signal of a node is delta = dL/ds, which is exactly
 # the gradient autodiff leaves on that node's weighted sum s.
-for title, z in [("z = 91, as the sheet does it", 91.0),
-                 ("z normalized to [0, 1]: (91 - 68) / (91 - 68) = 1.0", 1.0)]:
+for title, z in [
+    ("z = 91, as the sheet does it", 91.0),
+    ("z normalized to [0, 1]: (91 - 68) / (91 - 68) = 1.0", 1.0),
+]:
     net.zero_grad()
     y = net(x)
     loss = mse(y, [z])

@@ -6,6 +6,7 @@ taken from a run of the engine.
 
 import math
 
+import numpy as np
 import pytest
 
 from tinygrad_mlp.autograd import walk
@@ -50,7 +51,7 @@ def test_seed_forward_and_error_signals(z):
     assert nodes["yo[0]"].data == pytest.approx(Y, abs=1e-12)
     assert loss.data == pytest.approx(0.5 * (Y - z) ** 2, rel=1e-12)
     delta_o = Y * (1 - Y) * (Y - z)
-    delta_h = [a * (1 - a) * w * delta_o for a, w in zip(A_H, WO)]
+    delta_h = [a * (1 - a) * w * delta_o for a, w in zip(A_H, WO, strict=True)]
     assert nodes["so[0]"].grad == pytest.approx(delta_o, abs=1e-9)
     assert [nodes[f"sh[0][{j}]"].grad for j in range(3)] == pytest.approx(delta_h, abs=1e-9)
     # the gradients land on the network's parameter tensors
@@ -78,6 +79,6 @@ def test_seed_normalization_both_ranges():
     zero_one = MinMaxScaler((0, 1)).fit_transform(inputs)
     minus_one = MinMaxScaler((-1, 1)).fit_transform(inputs)
     expected01 = [[1, 1], [25 / 45, 18 / 31], [40 / 45, 0], [0, 28 / 31]]
-    assert zero_one.tolist() == pytest.approx(expected01, abs=1e-12)
-    assert minus_one == pytest.approx([[2 * a - 1, 2 * b - 1] for a, b in expected01], abs=1e-12)
+    np.testing.assert_allclose(zero_one, expected01, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(minus_one, 2 * np.array(expected01) - 1, rtol=0, atol=1e-12)
     assert minus_one[1, 0] == pytest.approx(+0.1111, abs=1e-4)  # the sheet's -0.1111 is wrong

@@ -197,7 +197,7 @@ def backward(root: Any, grad_root: Any) -> None:
             in_grads = node._fn.backward(grad, node.data, prev[0].data)
         else:
             in_grads = node._fn.backward(grad, node.data, *[p.data for p in prev])
-        for parent, g in zip(prev, in_grads):
+        for parent, g in zip(prev, in_grads, strict=True):
             if g is None or not parent.requires_grad:
                 continue
             if arrays and g.shape != parent.data.shape:

@@ -45,7 +45,7 @@ def mse(y: Any, z: Any) -> Any:
     if len(y) != len(z):
         raise ValueError(f"{len(z)} targets for {len(y)} outputs")
     total = None
-    for yi, zi in zip(y, z):
+    for yi, zi in zip(y, z, strict=True):
         term = (yi - zi) ** 2
         total = term if total is None else total + term
     return total * 0.5

@@ -207,7 +207,9 @@ class Layer(Module):
         self.weight = Tensor(
             rng.uniform(-1.0, 1.0, (nout, nin)), requires_grad=True, dtype=dtype, label=weight_label
         )
-        self.bias = Tensor(rng.uniform(-1.0, 1.0, nout), requires_grad=True, dtype=dtype, label=bias_label)
+        self.bias = Tensor(
+            rng.uniform(-1.0, 1.0, nout), requires_grad=True, dtype=dtype, label=bias_label
+        )
         self.neurons = [Neuron(nin, _layer=self, _index=j) for j in range(nout)]
 
     @property
@@ -232,7 +234,7 @@ class Layer(Module):
         return [self.weight, self.bias]
 
     def forward(self, x: Any) -> Any:
-        """A list of numbers/Values → list of Values; an array/Tensor (n, nin) → Tensor (n, nout)."""
+        """A list of numbers or Values → list of Values; an array (n, nin) → Tensor (n, nout)."""
         if isinstance(x, (list, tuple)):
             return [n(x) for n in self.neurons]
         if not isinstance(x, Tensor):
@@ -286,9 +288,7 @@ class MLP(Module):
         else:
             activations = list(activation)
             if len(activations) != len(nouts):
-                raise ValueError(
-                    f"{len(activations)} activations given for {len(nouts)} layers"
-                )
+                raise ValueError(f"{len(activations)} activations given for {len(nouts)} layers")
         if output_activation is not None:
             activations[-1] = output_activation
         rng = _rng(seed)
@@ -312,7 +312,9 @@ class MLP(Module):
         """Build a network with given weights: ``weights[l][j][i]``, ``biases[l][j]``."""
         shapes = [np.shape(w) for w in weights]
         if not shapes or any(len(s) != 2 for s in shapes):
-            raise ValueError(f"weights must be one (nodes x inputs) matrix per layer, got shapes {shapes}")
+            raise ValueError(
+                f"weights must be one (nodes x inputs) matrix per layer, got shapes {shapes}"
+            )
         net = cls(shapes[0][1], [s[0] for s in shapes], activation, output_activation, seed=0)
         net.set_weights(weights, biases)
         return net
@@ -324,7 +326,7 @@ class MLP(Module):
                 f"network has {len(self.layers)} layers; got {len(weights)} weight and "
                 f"{len(biases)} bias arrays"
             )
-        for l, (layer, w, b) in enumerate(zip(self.layers, weights, biases)):  # noqa: E741
+        for l, (layer, w, b) in enumerate(zip(self.layers, weights, biases, strict=True)):  # noqa: E741
             w = np.asarray(w, dtype=layer.weight.dtype)
             b = np.asarray(b, dtype=layer.bias.dtype)
             if w.shape != layer.weight.shape:

@@ -530,7 +530,11 @@ class Tensor:
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Sum divided by the number of elements summed."""
-        count = self.data.size if axis is None else np.prod([self.shape[i] for i in np.atleast_1d(axis)])
+        count = (
+            self.data.size
+            if axis is None
+            else np.prod([self.shape[i] for i in np.atleast_1d(axis)])
+        )
         return self.sum(axis, keepdims) * (1.0 / count)
 
     def max(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
@@ -570,13 +574,16 @@ class Tensor:
         if grad is None:
             if self.data.size != 1:
                 raise ValueError(
-                    f"backward() without a gradient needs a one-element tensor, not shape {self.shape}"
+                    "backward() without a gradient needs a one-element tensor, "
+                    f"not shape {self.shape}"
                 )
             grad = np.ones_like(self.data)
         else:
             grad = _as_array(grad, self.data.dtype)
             if grad.shape != self.shape:
-                raise ValueError(f"gradient of shape {grad.shape} for a tensor of shape {self.shape}")
+                raise ValueError(
+                    f"gradient of shape {grad.shape} for a tensor of shape {self.shape}"
+                )
         autograd.backward(self, grad)
 
 
