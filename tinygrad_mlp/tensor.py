@@ -200,6 +200,35 @@ class Relu(TensorOp):
         return (grad_out * (a > 0),)
 
 
+class Abs(TensorOp):
+    """y = |a|;  dy/da = sign(a) (0 at a = 0, as in PyTorch)."""
+
+    symbol = "abs"
+
+    def forward(self, a):
+        return np.abs(a)
+
+    def backward(self, grad_out, out, a):
+        return (grad_out * np.sign(a),)
+
+
+class Clip(TensorOp):
+    """y = min(max(a, low), high);  dy/da = 1 where low <= a <= high, else 0 (torch.clamp)."""
+
+    __slots__ = ("low", "high")
+    symbol = "clip"
+
+    def __init__(self, low: float, high: float) -> None:
+        super().__init__()
+        self.low, self.high = low, high
+
+    def forward(self, a):
+        return np.clip(a, self.low, self.high)
+
+    def backward(self, grad_out, out, a):
+        return (grad_out * ((a >= self.low) & (a <= self.high)),)
+
+
 class MatMul(TensorOp):
     """y = a @ b;  dL/da = g @ bᵀ, dL/db = aᵀ @ g (1-D operands as numpy treats them)."""
 
@@ -524,6 +553,13 @@ class Tensor:
 
     def relu(self) -> Tensor:
         return self._node(Relu(), self)
+
+    def abs(self) -> Tensor:
+        return self._node(Abs(), self)
+
+    def clip(self, low: float, high: float) -> Tensor:
+        """Values limited to [low, high]; no gradient flows where a value was clipped."""
+        return self._node(Clip(low, high), self)
 
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         return self._node(Sum(axis, keepdims), self)
