@@ -25,6 +25,22 @@ def median_time(step: Callable[[], object], repeats: int = 7, warmup: int = 1) -
     return statistics.median(times)
 
 
+def best_of_rounds(
+    steps: dict[str, Callable[[], object]], repeats: int = 10, rounds: int = 3, warmup: int = 3
+) -> dict[str, float]:
+    """Each step's median over ``repeats`` runs, in ``rounds`` turns; the lowest median wins.
+
+    The engines take turns in blocks (a warm-up, then the timed runs), so that a
+    thread pool left spinning by the previous engine only touches the warm-up,
+    and drift of the shared machine's speed hits every engine alike.
+    """
+    best = {name: float("inf") for name in steps}
+    for _ in range(rounds):
+        for name, step in steps.items():
+            best[name] = min(best[name], median_time(step, repeats, warmup))
+    return best
+
+
 def machine() -> dict:
     """What the numbers were measured on."""
     import numpy as np

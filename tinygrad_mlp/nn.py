@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_mlp.tensor import Tensor
+from tinygrad_mlp.tensor import Tensor, linear
 from tinygrad_mlp.value import Value
 
 __all__ = [
@@ -241,7 +241,7 @@ class Layer(Module):
             x = Tensor(x, dtype=self.weight.dtype)
         if x.shape[-1] != self.nin:
             raise ValueError(f"layer takes {self.nin} inputs per sample, got shape {x.shape}")
-        return _activate(x @ self.weight.T + self.bias, self.activation)
+        return _activate(linear(x, self.weight, self.bias), self.activation)
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"

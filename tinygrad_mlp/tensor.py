@@ -19,7 +19,7 @@ import numpy as np
 from tinygrad_mlp import autograd
 from tinygrad_mlp.autograd import Op
 
-__all__ = ["Tensor", "concatenate"]
+__all__ = ["Tensor", "concatenate", "linear"]
 
 _FLOATS = (np.float64, np.float32)
 
@@ -254,6 +254,31 @@ class MatMul(TensorOp):
         return grad_a, grad_b
 
 
+class MatMulT(TensorOp):
+    """y = a @ bᵀ (``b`` is a (out, in) weight);  dL/da = g @ b, dL/db = gᵀ @ a.
+
+    The product of a layer, ``x Wᵀ``, as one node. Computing dL/dW directly as
+    gᵀ @ a gives it W's own memory layout; going through a transpose node would
+    leave a transposed (Fortran-ordered) gradient that makes every later
+    elementwise update on it strided and about twice as slow.
+    """
+
+    symbol = "@ᵀ"
+
+    def forward(self, a, b):
+        return a @ b.T
+
+    def backward(self, grad_out, out, a, b):
+        g = grad_out
+        grad_a = g @ b if self.needs[0] else None
+        if not self.needs[1]:
+            return grad_a, None
+        if a.ndim == 1:
+            return grad_a, np.outer(g, a)
+        g2, a2 = g.reshape(-1, g.shape[-1]), a.reshape(-1, a.shape[-1])
+        return grad_a, g2.T @ a2
+
+
 class Sum(TensorOp):
     """y = Σ a over ``axis``;  dy/da = 1, the gradient spread back over the summed axes."""
 
@@ -450,6 +475,10 @@ class Tensor:
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({body}{grad})"
 
+    def tolist(self) -> list | float:
+        """The data as (nested) Python lists."""
+        return self.data.tolist()
+
     def numpy(self) -> np.ndarray:
         """The data as a numpy array (shared, not copied)."""
         return self.data
@@ -471,14 +500,24 @@ class Tensor:
     # -- building nodes -------------------------------------------------------------
 
     def _node(self, fn: TensorOp, *parents: Tensor) -> Tensor:
+        # NOTE: the hot path of the engine: unrolled for one and two parents.
+        if len(parents) == 2:
+            a, b = parents
+            data = fn.forward(a.data, b.data)
+            needs = (a.requires_grad, b.requires_grad)
+        elif len(parents) == 1:
+            data = fn.forward(parents[0].data)
+            needs = (parents[0].requires_grad,)
+        else:
+            data = fn.forward(*[p.data for p in parents])
+            needs = tuple(p.requires_grad for p in parents)
         out = Tensor.__new__(Tensor)
-        data = fn.forward(*[p.data for p in parents])
         # NOTE: numpy returns a scalar, not an array, for 0-d arithmetic.
         out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.grad = None
         out.label = ""
-        if autograd._GRAD_ENABLED and any(p.requires_grad for p in parents):
-            fn.needs = tuple(p.requires_grad for p in parents)
+        if autograd._GRAD_ENABLED and True in needs:
+            fn.needs = needs
             out.requires_grad, out._prev, out._fn = True, parents, fn
         else:
             out.requires_grad, out._prev, out._fn = False, (), None
@@ -621,6 +660,18 @@ class Tensor:
                     f"gradient of shape {grad.shape} for a tensor of shape {self.shape}"
                 )
         autograd.backward(self, grad)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x Wᵀ + b, as PyTorch's ``F.linear``: weight (out, in), bias (out,), x (..., in).
+
+    >>> linear(Tensor([[1.0, 2.0]]), Tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])).tolist()
+    [[1.0, 2.0, 3.0]]
+    """
+    if x.shape[-1] != weight.shape[-1]:
+        raise ValueError(f"input of shape {x.shape} for a weight of shape {weight.shape}")
+    out = x._node(MatMulT(), x, weight)
+    return out if bias is None else out + bias
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:

@@ -1,0 +1,188 @@
+"""Tensor engine against PyTorch CPU and a hand-written numpy floor, in one run.
+
+One full training step — zero_grad, forward, ½-sum mse loss, backward, SGD
+step — of the same network on the same batch, timed three ways:
+
+- tinygrad_mlp's ``Tensor`` engine through ``MLP``;
+- PyTorch 2.13.0 on the CPU, with as many threads as numpy's BLAS uses;
+- numpy by hand: the forward and backward of this network written out, with no
+  graph at all. No numpy engine can beat it by much; it is the floor.
+
+    python benchmarks/bench_tensor.py [--repeats 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import best_of_rounds, print_table, write_results  # noqa: E402
+from tinygrad_mlp.losses import mse  # noqa: E402
+from tinygrad_mlp.nn import MLP  # noqa: E402
+from tinygrad_mlp.optim import SGD  # noqa: E402
+
+CASES = [
+    ("small", [2, 16, 16, 1], "tanh", 32),
+    ("medium", [784, 128, 64, 10], "sigmoid", 128),
+    ("large", [784, 512, 512, 10], "relu", 512),
+]
+LR = 1e-3
+
+
+def batch(sizes, n, dtype):
+    rng = np.random.default_rng(0)
+    return rng.uniform(-1, 1, (n, sizes[0])).astype(dtype), rng.uniform(
+        0, 1, (n, sizes[-1])
+    ).astype(dtype)
+
+
+def ours(sizes, act, x, z, dtype):
+    net = MLP(sizes[0], sizes[1:], activation=act, seed=0, dtype=dtype)
+    opt = SGD(net.parameters(), lr=LR)
+
+    def step():
+        opt.zero_grad()
+        loss = mse(net(x), z)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def numpy_floor(sizes, act, x, z, dtype):
+    rng = np.random.default_rng(0)
+    ws = [rng.uniform(-1, 1, (o, i)).astype(dtype) for i, o in zip(sizes, sizes[1:], strict=False)]
+    bs = [rng.uniform(-1, 1, o).astype(dtype) for o in sizes[1:]]
+
+    def f(s):
+        if act == "tanh":
+            return np.tanh(s)
+        if act == "sigmoid":
+            return 0.5 * (np.tanh(0.5 * s) + 1)
+        return np.maximum(s, 0)
+
+    def df(a, s):  # derivative from the output a (and s for relu)
+        if act == "tanh":
+            return 1 - a * a
+        if act == "sigmoid":
+            return a * (1 - a)
+        return s > 0
+
+    def step():
+        acts, sums = [x], []
+        for w, b in zip(ws, bs, strict=True):
+            s = acts[-1] @ w.T + b
+            sums.append(s)
+            acts.append(f(s))
+        grad = acts[-1] - z  # d(½ Σ (y - z)²)/dy
+        for k in reversed(range(len(ws))):
+            delta = grad * df(acts[k + 1], sums[k])
+            grad_w = delta.T @ acts[k]
+            grad_b = delta.sum(axis=0)
+            if k:
+                grad = delta @ ws[k]
+            ws[k] -= LR * grad_w
+            bs[k] -= LR * grad_b
+
+    return step
+
+
+def torch_step(sizes, act, x, z, dtype):
+    import torch
+
+    tdtype = torch.float64 if dtype == np.float64 else torch.float32
+    layers = []
+    for i, o in zip(sizes, sizes[1:], strict=False):
+        layers += [
+            torch.nn.Linear(i, o, dtype=tdtype),
+            {"tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU}[act](),
+        ]
+    net = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(net.parameters(), lr=LR)
+    tx, tz = torch.from_numpy(x), torch.from_numpy(z)
+
+    def step():
+        opt.zero_grad()
+        loss = 0.5 * ((net(tx) - tz) ** 2).sum()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def blas_threads() -> int:
+    try:
+        from threadpoolctl import threadpool_info
+
+        return max(
+            (p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"), default=1
+        )
+    except ImportError:
+        return 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10)
+    args = parser.parse_args()
+    try:
+        import torch
+
+        threads = blas_threads()
+        torch.set_num_threads(threads)
+    except ImportError:
+        torch = None
+        threads = blas_threads()
+    rows, table = [], []
+    for name, sizes, act, n in CASES:
+        for dtype in (np.float64, np.float32):
+            x, z = batch(sizes, n, dtype)
+            steps = {
+                "ours": ours(sizes, act, x, z, dtype),
+                "floor": numpy_floor(sizes, act, x, z, dtype),
+            }
+            if torch:
+                steps["torch"] = torch_step(sizes, act, x, z, dtype)
+            medians = best_of_rounds(steps, args.repeats)
+            t_ours, t_floor, t_torch = medians["ours"], medians["floor"], medians.get("torch")
+            label = f"{name} {'-'.join(map(str, sizes))} {act} b{n} {np.dtype(dtype).name}"
+            rows.append(
+                {
+                    "case": name,
+                    "sizes": sizes,
+                    "activation": act,
+                    "batch": n,
+                    "dtype": np.dtype(dtype).name,
+                    "ours_s": t_ours,
+                    "numpy_floor_s": t_floor,
+                    "torch_s": t_torch,
+                    "ours_over_floor": t_ours / t_floor,
+                    "torch_over_ours": None if t_torch is None else t_torch / t_ours,
+                }
+            )
+            table.append(
+                [
+                    label,
+                    f"{t_ours * 1e3:.3f}",
+                    f"{t_floor * 1e3:.3f}",
+                    "-" if t_torch is None else f"{t_torch * 1e3:.3f}",
+                    f"{t_ours / t_floor:.2f}",
+                    "-" if t_torch is None else f"{t_torch / t_ours:.2f}",
+                ]
+            )
+    print(
+        f"one training step: best of 3 medians of {args.repeats} runs; "
+        f"BLAS and torch threads: {threads}"
+    )
+    print_table(["case", "ours ms", "numpy ms", "torch ms", "ours/numpy", "torch/ours"], table)
+    write_results("tensor", rows)
+    print("results written to benchmarks/results/tensor.json")
+
+
+if __name__ == "__main__":
+    main()
