@@ -16,12 +16,12 @@ import sys
 from collections.abc import Sequence
 
 from tinygrad_mlp import __version__
-from tinygrad_mlp.commands import demo
+from tinygrad_mlp.commands import demo, evaluate, info, predict, seedfiles, train
 
 __all__ = ["CLIError", "build_parser", "main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = [demo]
+COMMANDS = [demo, train, evaluate, predict, info, seedfiles]
 
 
 class CLIError(Exception):

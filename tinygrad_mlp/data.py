@@ -1,13 +1,17 @@
-"""Data preparation: min-max normalization (the cheat sheet's step 2)."""
+"""Data preparation: CSV files, min-max normalization (the cheat sheet's step 2), batches."""
 
 from __future__ import annotations
 
+import csv
 import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["MinMaxScaler"]
+__all__ = ["Dataset", "MinMaxScaler", "load_csv", "minibatches", "read_table"]
 
 RANGES = {"zero-to-one": (0.0, 1.0), "minus-one-to-one": (-1.0, 1.0)}
 
@@ -98,3 +102,171 @@ class MinMaxScaler:
 
     def fit_transform(self, data: Any, names: list[str] | None = None) -> np.ndarray:
         return self.fit(data, names).transform(data)
+
+
+# --------------------------------------------------------------------------- CSV files
+
+#: Files larger than this are refused before reading (a guard against hostile input).
+MAX_CSV_BYTES = 512 * 1024 * 1024
+
+
+@dataclass
+class Dataset:
+    """A table read from CSV: inputs (n, nin) floats and targets (n, nout).
+
+    ``targets`` holds floats for regression and binary labels, and the raw label
+    strings for classification (``numeric_targets=False``); it is ``None`` when
+    the file has no target columns (a file to predict on).
+    """
+
+    inputs: np.ndarray
+    targets: np.ndarray | None
+    input_names: list[str]
+    target_names: list[str]
+    path: str = ""
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+
+def read_table(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and rows (with their line numbers) of a CSV file, cells stripped.
+
+    Raises ValueError with one sentence naming the file and line for a missing,
+    empty, oversized, header-less or ragged file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise ValueError(f"{path}: {size} bytes is larger than the {MAX_CSV_BYTES} byte limit")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle, skipinitialspace=True)
+            lines = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not a text CSV file ({error.reason})") from None
+    except csv.Error as error:
+        raise ValueError(f"{path}: not a valid CSV file ({error})") from None
+    if not lines:
+        raise ValueError(f"{path}: the file is empty")
+    header = [c.strip() for c in lines[0][1]]
+    if all(_is_number(c) for c in header):
+        raise ValueError(f"{path}: line 1 holds numbers; the first line must name the columns")
+    if len(set(header)) != len(header) or any(not c for c in header):
+        raise ValueError(f"{path}: line 1: column names must be distinct and not empty")
+    rows = []
+    for line, row in lines[1:]:
+        row = [c.strip() for c in row]
+        if len(row) != len(header):
+            raise ValueError(
+                f"{path}: line {line} has {len(row)} cells, but the header has {len(header)}"
+            )
+        rows.append((line, row))
+    if not rows:
+        raise ValueError(f"{path}: the file has a header but no data rows")
+    return header, rows
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _numbers(path, rows, header, columns) -> np.ndarray:
+    out = np.empty((len(rows), len(columns)))
+    for r, (line, row) in enumerate(rows):
+        for c, k in enumerate(columns):
+            try:
+                value = float(row[k])
+            except ValueError:
+                raise ValueError(
+                    f"{path}: line {line}, column {header[k]!r}: {row[k]!r} is not a number"
+                ) from None
+            if not np.isfinite(value):
+                raise ValueError(
+                    f"{path}: line {line}, column {header[k]!r}: {row[k]} is not a finite number"
+                )
+            out[r, c] = value
+    return out
+
+
+def load_csv(
+    path: str | Path,
+    outputs: int | None = 1,
+    targets: list[str] | None = None,
+    inputs: list[str] | None = None,
+    numeric_targets: bool = True,
+) -> Dataset:
+    """Read a CSV with a header row: input columns, then target columns.
+
+    Args:
+        path: the file.
+        outputs: the last ``outputs`` columns are targets (0: none).
+        targets: target columns by name instead (overrides ``outputs``).
+        inputs: input columns by name (default: every column that is not a target).
+        numeric_targets: False keeps targets as label strings (classification).
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = os.path.join(d, "t.csv")
+    ...     _ = open(p, "w").write("i0,  i1,  z0\\n70,  98,  91\\n50,  85,  82\\n")
+    ...     data = load_csv(p)
+    >>> data.input_names, data.target_names, data.inputs.tolist(), data.targets.tolist()
+    (['i0', 'i1'], ['z0'], [[70.0, 98.0], [50.0, 85.0]], [[91.0], [82.0]])
+    """
+    header, rows = read_table(path)
+    index = {name: k for k, name in enumerate(header)}
+    if targets:
+        missing = [t for t in targets if t not in index]
+        if missing:
+            raise ValueError(f"{path}: no column {missing[0]!r} (columns: {', '.join(header)})")
+        target_cols = [index[t] for t in targets]
+    else:
+        outputs = outputs or 0
+        if outputs < 0 or outputs >= len(header):
+            raise ValueError(
+                f"{path}: cannot take {outputs} target columns from {len(header)} columns"
+            )
+        target_cols = list(range(len(header) - outputs, len(header)))
+    if inputs is not None:
+        missing = [name for name in inputs if name not in index]
+        if missing:
+            raise ValueError(f"{path}: no column {missing[0]!r} (columns: {', '.join(header)})")
+        input_cols = [index[name] for name in inputs]
+    else:
+        input_cols = [k for k in range(len(header)) if k not in target_cols]
+    if not input_cols:
+        raise ValueError(f"{path}: no input columns are left once the targets are taken")
+    x = _numbers(path, rows, header, input_cols)
+    y: np.ndarray | None = None
+    if target_cols:
+        if numeric_targets:
+            y = _numbers(path, rows, header, target_cols)
+        else:
+            y = np.array([[row[k] for k in target_cols] for _, row in rows], dtype=object)
+    return Dataset(
+        x, y, [header[k] for k in input_cols], [header[k] for k in target_cols], str(path)
+    )
+
+
+def minibatches(
+    n: int, batch_size: int, rng: np.random.Generator | int | None = None, shuffle: bool = True
+) -> Iterator[np.ndarray]:
+    """Index arrays covering ``range(n)`` in batches, shuffled by a seedable generator.
+
+    >>> [b.tolist() for b in minibatches(5, 2, shuffle=False)]
+    [[0, 1], [2, 3], [4]]
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch size must be at least 1, got {batch_size}")
+    order = np.arange(n)
+    if shuffle:
+        generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        generator.shuffle(order)
+    for start in range(0, n, batch_size):
+        yield order[start : start + batch_size]

@@ -1,0 +1,38 @@
+"""Helpers shared by the subcommands: JSON output, model loading, CSV writing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from typing import Any
+
+import numpy as np
+
+
+def emit_json(result: Any) -> None:
+    """Print ``result`` as JSON on stdout (numpy values become plain numbers)."""
+    print(json.dumps(result, indent=2, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def csv_text(header: list[str], rows: list[list[Any]]) -> str:
+    """A CSV document as text (numbers at full precision)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([repr(float(v)) if isinstance(v, (float, np.floating)) else v for v in row])
+    return buffer.getvalue()
+
+
+def stderr(message: str) -> None:
+    print(message, file=sys.stderr)
