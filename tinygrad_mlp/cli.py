@@ -16,12 +16,21 @@ import sys
 from collections.abc import Sequence
 
 from tinygrad_mlp import __version__
-from tinygrad_mlp.commands import demo, evaluate, info, predict, seedfiles, train
+from tinygrad_mlp.commands import (
+    check,
+    demo,
+    evaluate,
+    explain,
+    info,
+    predict,
+    seedfiles,
+    train,
+)
 
 __all__ = ["CLIError", "build_parser", "main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = [demo, train, evaluate, predict, info, seedfiles]
+COMMANDS = [demo, train, evaluate, predict, info, seedfiles, check, explain]
 
 
 class CLIError(Exception):

@@ -1,0 +1,224 @@
+"""Backpropagation by hand: the cheat sheet's δ formulas in plain numpy.
+
+This module is the independent witness of the project. It imports numpy and
+nothing of ``Value`` or ``Tensor`` (a test reads its imports to make sure), so
+when its gradients agree with the two autodiff engines, three roads that share
+no code give one answer.
+
+Notation, as in the sheet, for layer l with weights W_l (nodes × inputs), bias b_l
+and activation f_l; a_0 = x is the input and y = a_L the output:
+
+    s_l = W_l a_{l-1} + b_l          (the weighted sum; sheet: s = Σ x_i w_i + b)
+    a_l = f_l(s_l)                   (the activation;   sheet: a = f(s), y = f(s))
+    δ_L = f_L'(s_L) ⊙ ∂L/∂y          (output error signal; ½-sum mse: f'(s)(y − z))
+    δ_l = f_l'(s_l) ⊙ (W_{l+1}ᵀ δ_{l+1})   (hidden error signal: the sum over every
+                                      node of the next layer, which the sheet's
+                                      δ_h = f'(s)·w·δ writes for a single one)
+    ∂L/∂W_l = δ_l a_{l-1}ᵀ,  ∂L/∂b_l = δ_l      (summed over the samples of a batch)
+    W_l ← W_l − η ∂L/∂W_l                        (gradient descent)
+
+Arrays hold one sample per row: x is (n, inputs), s_l and a_l are (n, nodes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "Backprop",
+    "activate",
+    "backward",
+    "derivative",
+    "forward",
+    "gradients",
+    "loss_value",
+    "output_delta",
+    "sgd_step",
+]
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+
+#: mse: ½ Σ (y − z)² over every output and sample (the sheet's loss);
+#: mse_mean: mean of (y − z)²; bce: binary cross-entropy of probabilities y;
+#: bce_logits: binary cross-entropy of logits s (sigmoid folded in);
+#: ce: softmax cross-entropy of logits against integer labels. The last three
+#: average over the batch (bce, bce_logits: over every element).
+LOSSES = ("mse", "mse_mean", "bce", "bce_logits", "ce")
+
+
+def activate(s: np.ndarray, name: str) -> np.ndarray:
+    """a = f(s)."""
+    if name == "sigmoid":
+        return 0.5 * (np.tanh(0.5 * s) + 1.0)  # = 1 / (1 + e^-s), without overflow
+    if name == "tanh":
+        return np.tanh(s)
+    if name == "relu":
+        return np.maximum(s, 0.0)
+    if name == "linear":
+        return s.copy()
+    raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+
+
+def derivative(a: np.ndarray, s: np.ndarray, name: str) -> np.ndarray:
+    """f'(s), written from the output a where the sheet does.
+
+    sigmoid: σ'(s) = a(1 − a);  tanh: tanh'(s) = 1 − a²;  relu: 1 where s > 0
+    (0 at s = 0, as PyTorch);  linear: 1.
+    """
+    if name == "sigmoid":
+        return a * (1.0 - a)
+    if name == "tanh":
+        return 1.0 - a * a
+    if name == "relu":
+        return (s > 0).astype(s.dtype)
+    if name == "linear":
+        return np.ones_like(s)
+    raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+
+
+def forward(
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    activations: Sequence[str],
+    x: np.ndarray,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The forward pass: (s, a) with s[l] the weighted sums of layer l and a[0] = x."""
+    a = [np.atleast_2d(np.asarray(x, dtype=np.float64))]
+    s = []
+    for w, b, name in zip(weights, biases, activations, strict=True):
+        s.append(a[-1] @ np.asarray(w).T + np.asarray(b))
+        a.append(activate(s[-1], name))
+    return s, a
+
+
+def _one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
+    z = np.zeros((labels.size, classes))
+    z[np.arange(labels.size), labels.astype(np.intp).reshape(-1)] = 1.0
+    return z
+
+
+def _softmax(s: np.ndarray) -> np.ndarray:
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def loss_value(y: np.ndarray, s: np.ndarray, z: np.ndarray, loss: str) -> float:
+    """L for outputs y (= f(s)) and targets z, in the convention of ``loss``."""
+    if loss == "mse":
+        return float(0.5 * ((y - z) ** 2).sum())
+    if loss == "mse_mean":
+        return float(((y - z) ** 2).mean())
+    if loss == "bce":
+        return float(-(z * np.log(y) + (1 - z) * np.log(1 - y)).mean())
+    if loss == "bce_logits":
+        return float((np.maximum(s, 0) - s * z + np.log1p(np.exp(-np.abs(s)))).mean())
+    if loss == "ce":
+        shifted = s - s.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return float(-(log_p * _one_hot(z, s.shape[1])).sum() / s.shape[0])
+    raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+
+
+def output_delta(
+    y: np.ndarray, s: np.ndarray, z: np.ndarray, activation: str, loss: str
+) -> np.ndarray:
+    """δ_L = f'(s_L) ⊙ ∂L/∂y, the output layer's error signal."""
+    fprime = derivative(y, s, activation)
+    if loss == "mse":
+        return fprime * (y - z)  # the sheet's δ_o = f'(s)(y − z)
+    if loss == "mse_mean":
+        return fprime * 2.0 * (y - z) / y.size
+    if loss == "bce":
+        return fprime * (y - z) / (y * (1.0 - y)) / y.size  # = (y − z)/N for a sigmoid output
+    if loss == "bce_logits":
+        # NOTE: with the sigmoid folded into the loss, δ_L simplifies to σ(s) − z.
+        return (activate(s, "sigmoid") - z) / s.size
+    if loss == "ce":
+        # NOTE: for softmax cross-entropy on logits, δ_L simplifies to softmax(s) − z
+        # (z one-hot): the "y − z" of the sheet with y the softmax probabilities.
+        return (_softmax(s) - _one_hot(z, s.shape[1])) / s.shape[0]
+    raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+
+
+@dataclass
+class Backprop:
+    """Everything one forward and backward pass computes.
+
+    ``s[l]``, ``a[l + 1]``: weighted sums and activations of layer l (``a[0]`` = x);
+    ``delta[l]``: error signals of layer l; ``grad_w[l]``, ``grad_b[l]``: gradients
+    of the loss (summed over the batch); ``loss``: L.
+    """
+
+    s: list[np.ndarray]
+    a: list[np.ndarray]
+    delta: list[np.ndarray]
+    grad_w: list[np.ndarray]
+    grad_b: list[np.ndarray]
+    loss: float
+
+
+def backward(
+    weights: Sequence[np.ndarray],
+    s: list[np.ndarray],
+    a: list[np.ndarray],
+    activations: Sequence[str],
+    z: np.ndarray,
+    loss: str = "mse",
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """The backward pass: (delta, grad_w, grad_b), layer by layer, output layer last."""
+    layers = len(weights)
+    delta: list[np.ndarray] = [np.empty(0)] * layers
+    delta[-1] = output_delta(a[-1], s[-1], z, activations[-1], loss)
+    for l in range(layers - 2, -1, -1):  # noqa: E741 -- the sheet's layer index
+        delta_next = delta[l + 1] @ np.asarray(weights[l + 1])  # Σ_j w_j δ_j for every node
+        delta[l] = derivative(a[l + 1], s[l], activations[l]) * delta_next
+    grad_w = [delta[k].T @ a[k] for k in range(layers)]  # δ_l a_{l-1}ᵀ, summed over samples
+    grad_b = [delta[k].sum(axis=0) for k in range(layers)]  # δ_l, summed over samples
+    return delta, grad_w, grad_b
+
+
+def gradients(
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    activations: Sequence[str],
+    x: np.ndarray,
+    z: np.ndarray,
+    loss: str = "mse",
+) -> Backprop:
+    """Forward pass, loss and backward pass for inputs x (n, inputs) and targets z.
+
+    ``z`` is (n, outputs) for the mse and bce losses and (n,) integer labels for ce.
+
+    >>> bp = gradients([[[-0.5, -1.0], [-0.5, 0.5], [1.0, 0.0]], [[0.5, -1.0, 0.0]]],
+    ...                [[0.5, 0.5, 0.5], [0.5]], ["sigmoid", "sigmoid"], [[1.0, 1.0]], [[1.0]])
+    >>> round(float(bp.delta[1][0, 0]), 9)
+    -0.124244816
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    s, a = forward(weights, biases, activations, x)
+    z = np.asarray(z, dtype=np.float64)
+    if loss != "ce":
+        z = z.reshape(a[-1].shape)
+    else:
+        z = z.reshape(-1)
+    delta, grad_w, grad_b = backward(weights, s, a, activations, z, loss)
+    return Backprop(s, a, delta, grad_w, grad_b, loss_value(a[-1], s[-1], z, loss))
+
+
+def sgd_step(
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    grad_w: Sequence[np.ndarray],
+    grad_b: Sequence[np.ndarray],
+    eta: float,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """New weights and biases after one gradient-descent step: θ − η ∇L(θ)."""
+    new_w = [np.asarray(w) - eta * g for w, g in zip(weights, grad_w, strict=True)]
+    new_b = [np.asarray(b) - eta * g for b, g in zip(biases, grad_b, strict=True)]
+    return new_w, new_b

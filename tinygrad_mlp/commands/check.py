@@ -1,0 +1,52 @@
+"""``tinygrad-mlp check``: scalar autodiff, tensor autodiff and the δ formulas, side by side."""
+
+from __future__ import annotations
+
+import argparse
+
+from tinygrad_mlp.commands.common import emit_json
+from tinygrad_mlp.commands.inputs import add_arguments, load_problem
+from tinygrad_mlp.crosscheck import cross_check
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "check",
+        help="compare every gradient from scalar autodiff, tensor autodiff and the δ formulas",
+        description="Compute the loss gradient of every weight and bias three independent ways "
+        "and print them side by side. Exit status 1 if any two differ by more than the "
+        "tolerance. Runs on the cheat sheet's example unless --model and --data are given.",
+    )
+    add_arguments(p, rows=True)
+    p.add_argument("--tolerance", type=float, default=1e-10, help="relative tolerance (1e-10)")
+    p.add_argument(
+        "--finite-differences",
+        action="store_true",
+        help="add central finite differences as a fourth witness",
+    )
+    p.add_argument(
+        "--sweep",
+        action="store_true",
+        help="show the finite-difference error for steps h = 1e-1 ... 1e-12",
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = load_problem(args)
+    report = cross_check(
+        problem.net,
+        problem.x,
+        problem.z,
+        loss=problem.loss,
+        tolerance=args.tolerance,
+        finite_differences=args.finite_differences,
+        sweep=args.sweep,
+    )
+    if args.json:
+        emit_json({"problem": problem.title, "samples": len(problem.x), **report.to_dict()})
+    else:
+        print(f"Gradient check: {problem.title}, {len(problem.x)} samples, loss {problem.loss}")
+        print(report.table())
+    return 0 if report.passed else 1
