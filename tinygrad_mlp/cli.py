@@ -21,6 +21,7 @@ from tinygrad_mlp.commands import (
     demo,
     evaluate,
     explain,
+    graph,
     info,
     predict,
     seedfiles,
@@ -30,7 +31,7 @@ from tinygrad_mlp.commands import (
 __all__ = ["CLIError", "build_parser", "main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = [demo, train, evaluate, predict, info, seedfiles, check, explain]
+COMMANDS = [demo, train, evaluate, predict, info, seedfiles, check, explain, graph]
 
 
 class CLIError(Exception):

@@ -10,6 +10,7 @@ from tinygrad_mlp.autograd import walk
 from tinygrad_mlp.data import MinMaxScaler
 from tinygrad_mlp.losses import mse
 from tinygrad_mlp.seed import DATASET, ERRATA, seed_network
+from tinygrad_mlp.viz import draw_graph, save
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,22 +64,14 @@ def run(args: argparse.Namespace) -> int:
 def _write_graph(path: Path) -> None:
     net = seed_network()
     loss = mse(net([1.0, 1.0]), [1.0])
+    loss.label = "L"
     loss.backward()
-    lines = ["digraph seed {", "  rankdir=LR;"]
-    ids = {}
-    for k, v in enumerate(walk(loss)):
-        ids[id(v)] = f"n{k}"
-        label = f"{v.label} | " if v.label else ""
-        lines.append(
-            f'  n{k} [shape=record, label="{{ {label}data {v.data:.4f} | grad {v.grad:.4f} }}"];'
-        )
-        if v._fn is not None:
-            lines.append(f'  n{k}op [label="{v._op}"];')
-            lines.append(f"  n{k}op -> n{k};")
-            for p in v._prev:
-                lines.append(f"  {ids[id(p)]} -> n{k}op;")
-    lines.append("}")
-    path.write_text("\n".join(lines) + "\n")
+    graph = draw_graph(loss)
+    save(graph, path)
     print(f"\nComputation graph written as DOT source to {path}")
     if shutil.which("dot") is None:
         print("  (install Graphviz, e.g. 'apt-get install graphviz', to render it as a picture)")
+        return
+    picture = path.with_suffix(".png")
+    save(graph, picture)
+    print(f"and rendered to {picture}")

@@ -1,0 +1,77 @@
+"""``tinygrad-mlp graph``: draw a computation graph or a network diagram to a file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from tinygrad_mlp.commands.inputs import add_arguments, load_problem
+from tinygrad_mlp.crosscheck import _scalar_loss, _tensor_loss
+from tinygrad_mlp.viz import draw_graph, draw_network, save
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "graph",
+        help="draw the computation graph or the network diagram (the seed example by default)",
+        description="Draw the loss's computation graph after one backward pass (--engine scalar: "
+        "one node per multiply and add; tensor: one node per layer op), or the network "
+        "itself (--network). The output format follows the file's extension: .dot (DOT "
+        "source, no Graphviz needed), .svg, .png or .pdf.",
+    )
+    add_arguments(p, rows=False)
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("graph.png"),
+        help="file to write (default graph.png)",
+    )
+    p.add_argument("--engine", choices=["scalar", "tensor"], default="scalar")
+    p.add_argument("--network", action="store_true", help="draw the network diagram instead")
+    p.add_argument("--rankdir", choices=["LR", "TB"], default="LR")
+    p.add_argument("--precision", type=int, default=4, help="digits after the point (4)")
+    p.add_argument("--derivatives", action="store_true", help="local derivative on each edge")
+    p.add_argument("--max-nodes", type=int, default=400, help="collapse past this many values")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = load_problem(args)
+    x, z = problem.x, problem.z
+    net = problem.net
+    if args.network:
+        net.zero_grad()
+        _tensor_loss(net(x), z, problem.loss).backward()
+        graph = draw_network(net, show="grad", input_names=problem.input_names)
+    elif args.engine == "scalar":
+        loss = _scalar_loss(net([float(v) for v in x[0]]), z[0], problem.loss, 1)
+        loss.label = "L"
+        loss.backward()
+        graph = draw_graph(
+            loss,
+            rankdir=args.rankdir,
+            precision=args.precision,
+            edge_derivatives=args.derivatives,
+            max_nodes=args.max_nodes,
+        )
+    else:
+        xs = x if isinstance(x, np.ndarray) else np.asarray(x)
+        loss = _tensor_loss(net(xs), z, problem.loss)
+        loss.label = "L"
+        loss.backward()
+        for layer in net.layers:
+            layer.weight.label = layer.weight.label or "W"
+        graph = draw_graph(
+            loss,
+            rankdir=args.rankdir,
+            precision=args.precision,
+            edge_derivatives=args.derivatives,
+            max_nodes=args.max_nodes,
+        )
+    net.zero_grad()
+    save(graph, args.output)
+    print(f"wrote {args.output}")
+    return 0
