@@ -143,7 +143,7 @@ def test_network_diagram_elides_large_layers_and_labels_weights():
     net = seed_network()
     source = draw_network(net).source
     assert "ah[0][2]" in source and "yo[0]" in source
-    assert "x1 -> L0_0 [color=\"#c0392b\" headlabel=-1.00" in source
+    assert 'x1 -> L0_0 [color="#c0392b" headlabel=-1.00' in source
     big = draw_network(MLP(784, [128, 10], seed=0)).source
     assert "x[783]" in big and "x[500]" not in big and "⋮" in big
     assert big.count("->") < 300
