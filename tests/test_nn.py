@@ -116,3 +116,10 @@ def test_worked_example_script_runs_and_prints_golden_numbers(capsys):
     out = capsys.readouterr().out
     for number in ["0.268941421", "0.012011379", "-2.224018479", "0.029197993", "+0.1111"]:
         assert number in out
+
+
+def test_digits_example_learns(capsys):
+    pytest.importorskip("sklearn")
+    runpy.run_path(str(ROOT / "examples" / "train_digits.py"), run_name="__main__")
+    last = [line for line in capsys.readouterr().out.splitlines() if "accuracy" in line][-1]
+    assert float(last.rsplit(" ", 1)[1]) > 0.85

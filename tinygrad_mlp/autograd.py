@@ -159,6 +159,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
+    if extra == 1 and grad.shape[1:] == shape:  # NOTE: the common case, a bias over a batch
+        return grad.sum(axis=0)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
     ones = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_mlp.tensor import Tensor
+from tinygrad_mlp.tensor import Tensor, half_squared_error
 from tinygrad_mlp.value import Value
 
 __all__ = ["bce", "bce_with_logits", "cross_entropy", "mse", "mse_mean"]
@@ -27,6 +27,8 @@ LOSSES = ("mse", "mse_mean", "bce", "bce_with_logits", "cross_entropy")
 
 
 def _targets_like(y: Tensor, z: Any) -> Tensor:
+    if isinstance(z, Tensor) and z.shape == y.shape and z.dtype == y.dtype:
+        return z
     data = z.data if isinstance(z, Tensor) else np.asarray(z, dtype=y.dtype)
     if data.shape != y.shape:
         if data.size != y.size:
@@ -50,8 +52,7 @@ def mse(y: Any, z: Any) -> Any:
     0.125
     """
     if isinstance(y, Tensor):
-        diff = y - _targets_like(y, z)
-        return (diff * diff).sum() * 0.5
+        return half_squared_error(y, _targets_like(y, z))
     if isinstance(y, Value):
         y = [y]
     if not isinstance(z, Sequence):
