@@ -43,6 +43,19 @@ def independent_forward(weights_file: Path, minmax_file: Path, row: list[float])
     return y * (mm["maxOutput"][0] - mm["minOutput"][0]) + mm["minOutput"][0]
 
 
+def import_seed(model: Path) -> None:
+    argv = [
+        "import-seed",
+        "--weights",
+        str(SEED / "trained-weights-biases.json"),
+        "--minmax",
+        str(SEED / "minmax.json"),
+        "--model",
+        str(model),
+    ]
+    assert main(argv) == 0
+
+
 def test_seed_csv_with_spaces_after_commas_loads_as_is():
     data = load_csv(SEED / "testing-dataset.csv")
     assert data.input_names == ["i0", "i1"] and data.target_names == ["z0"]
@@ -63,20 +76,7 @@ def test_imported_seed_network_predicts_as_an_independent_forward_pass():
 
 def test_import_test_predict_through_the_cli(tmp_path, capsys):
     model = tmp_path / "seed.json"
-    assert (
-        main(
-            [
-                "import-seed",
-                "--weights",
-                str(SEED / "trained-weights-biases.json"),
-                "--minmax",
-                str(SEED / "minmax.json"),
-                "--model",
-                str(model),
-            ]
-        )
-        == 0
-    )
+    import_seed(model)
     out_csv = tmp_path / "pred.csv"
     assert (
         main(
@@ -151,20 +151,7 @@ def test_hand_written_seed_pair_in_its_exact_layout(tmp_path):
 
 def test_export_seed_writes_files_the_import_reads_back(tmp_path):
     model = tmp_path / "seed.json"
-    assert (
-        main(
-            [
-                "import-seed",
-                "--weights",
-                str(SEED / "trained-weights-biases.json"),
-                "--minmax",
-                str(SEED / "minmax.json"),
-                "--model",
-                str(model),
-            ]
-        )
-        == 0
-    )
+    import_seed(model)
     assert (
         main(
             [

@@ -24,7 +24,14 @@ from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.tensor import Tensor
 from tinygrad_mlp.value import Value
 
-__all__ = ["GradientReport", "cross_check", "parameter_names", "step_sweep"]
+__all__ = [
+    "GradientReport",
+    "cross_check",
+    "parameter_names",
+    "scalar_loss",
+    "step_sweep",
+    "tensor_loss",
+]
 
 #: Above this many scalar nodes (about 2 per weight per sample) the Value road is skipped.
 SCALAR_NODE_LIMIT = 400_000
@@ -151,7 +158,7 @@ def _flat_grads(net: MLP) -> np.ndarray:
     )
 
 
-def _scalar_loss(outputs: list[Value], target: np.ndarray, loss: str, count: int) -> Value:
+def scalar_loss(outputs: list[Value], target: np.ndarray, loss: str, count: int) -> Value:
     """One sample's share of the batch loss, built from Values."""
     if loss == "mse":
         return mse(outputs, [float(t) for t in target])
@@ -180,7 +187,8 @@ def _scalar_loss(outputs: list[Value], target: np.ndarray, loss: str, count: int
     raise ValueError(f"unknown loss {loss!r}")
 
 
-def _tensor_loss(out: Tensor, z: np.ndarray, loss: str) -> Tensor:
+def tensor_loss(out: Tensor, z: np.ndarray, loss: str) -> Tensor:
+    """The batch loss ``loss`` (a name of backprop.LOSSES) built from Tensors."""
     if loss == "mse":
         return mse(out, z)
     if loss == "mse_mean":
@@ -274,10 +282,10 @@ def cross_check(
     if scalar:
         net.zero_grad()
         for xi, zi in zip(x, z, strict=True):
-            _scalar_loss(net([float(v) for v in xi]), zi, loss, len(x)).backward()
+            scalar_loss(net([float(v) for v in xi]), zi, loss, len(x)).backward()
         roads["scalar"] = _flat_grads(net)
     net.zero_grad()
-    _tensor_loss(net(x), z, loss).backward()
+    tensor_loss(net(x), z, loss).backward()
     roads["tensor"] = _flat_grads(net)
     net.zero_grad()
     roads["delta"] = np.concatenate(

@@ -34,6 +34,13 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def _gradient(p: Tensor, weight_decay: float) -> np.ndarray | None:
+        """∂L/∂p plus the L2 term λp (None if p got no gradient)."""
+        if p.grad is None or not weight_decay:
+            return p.grad
+        return p.grad + weight_decay * p.data
+
 
 class SGD(Optimizer):
     """Gradient descent, the cheat sheet's θ ← θ − η ∇L(θ), with PyTorch's extras.
@@ -68,11 +75,9 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         for k, p in enumerate(self.parameters):
-            g = p.grad
+            g = self._gradient(p, self.weight_decay)
             if g is None:
                 continue
-            if self.weight_decay:
-                g = g + self.weight_decay * p.data
             if self.momentum:
                 v = self.velocity[k]
                 if v is None:
@@ -111,11 +116,9 @@ class Adam(Optimizer):
     def step(self) -> None:
         beta1, beta2 = self.betas
         for k, p in enumerate(self.parameters):
-            g = p.grad
+            g = self._gradient(p, self.weight_decay)
             if g is None:
                 continue
-            if self.weight_decay:
-                g = g + self.weight_decay * p.data
             self.steps[k] += 1
             t = self.steps[k]
             m, v = self.m[k], self.v[k]

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from tinygrad_mlp.autograd import no_grad
-from tinygrad_mlp.data import Dataset, MinMaxScaler, minibatches
+from tinygrad_mlp.data import Dataset, MinMaxScaler, load_csv, minibatches
 from tinygrad_mlp.io import SavedModel
 from tinygrad_mlp.losses import bce_with_logits, cross_entropy, mse
 from tinygrad_mlp.nn import MLP
@@ -37,6 +37,8 @@ __all__ = [
     "TrainConfig",
     "evaluate",
     "fit",
+    "load_data_for",
+    "network_inputs",
     "new_model",
     "predict",
     "targets_for_training",
@@ -161,8 +163,19 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
     )
 
 
-def _inputs(model: SavedModel, x: np.ndarray) -> np.ndarray:
+def network_inputs(model: SavedModel, x: np.ndarray) -> np.ndarray:
+    """Raw inputs as the network sees them (scaled by the model's input scaler, if any)."""
     return model.input_scaler.transform(x) if model.input_scaler is not None else x
+
+
+def load_data_for(model: SavedModel, path: str) -> Dataset:
+    """A CSV file's columns that ``model`` reads (by name), targets included."""
+    return load_csv(
+        path,
+        targets=model.target_names,
+        inputs=model.input_names,
+        numeric_targets=model.loss != "ce",
+    )
 
 
 def targets_for_training(model: SavedModel, data: Dataset) -> np.ndarray:
@@ -237,7 +250,7 @@ def fit(
     restored and :class:`Diverged` is raised.
     """
     config.check()
-    x = _inputs(model, data.inputs)
+    x = network_inputs(model, data.inputs)
     z = targets_for_training(model, data)
     net = model.net
     optimizer = _optimizer(net, config)
@@ -272,7 +285,7 @@ def predict(model: SavedModel, inputs: np.ndarray) -> np.ndarray:
     if inputs.shape[1] != model.net.nin:
         raise ValueError(f"the model takes {model.net.nin} inputs, got {inputs.shape[1]} columns")
     with no_grad():
-        out = model.net(_inputs(model, inputs)).data
+        out = model.net(network_inputs(model, inputs)).data
     if model.loss == "ce":
         return np.array(model.classes, dtype=object)[out.argmax(axis=1)][:, None]
     if model.loss == "bce":
@@ -291,7 +304,7 @@ def evaluate(model: SavedModel, data: Dataset) -> dict:
     z = targets_for_training(model, data)
     result: dict = {"samples": len(data)}
     with no_grad():
-        out = model.net(_inputs(model, data.inputs))
+        out = model.net(network_inputs(model, data.inputs))
         result["loss_trained"] = batch_loss(model, out, z).item()
     if model.loss == "mse":
         y = predict(model, data.inputs)

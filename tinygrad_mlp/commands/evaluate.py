@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 
 from tinygrad_mlp.commands.common import emit_json
-from tinygrad_mlp.data import load_csv
 from tinygrad_mlp.io import load_model
-from tinygrad_mlp.training import evaluate
+from tinygrad_mlp.training import evaluate, load_data_for
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,12 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     model = load_model(args.model)
-    data = load_csv(
-        args.data,
-        targets=model.target_names,
-        inputs=model.input_names,
-        numeric_targets=model.loss != "ce",
-    )
+    data = load_data_for(model, args.data)
     result = evaluate(model, data)
     if args.json:
         emit_json(result)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from tinygrad_mlp.commands.inputs import add_arguments, load_problem
-from tinygrad_mlp.crosscheck import _scalar_loss, _tensor_loss
+from tinygrad_mlp.crosscheck import scalar_loss, tensor_loss
 from tinygrad_mlp.viz import draw_graph, draw_network, save
 
 
@@ -44,26 +44,15 @@ def run(args: argparse.Namespace) -> int:
     net = problem.net
     if args.network:
         net.zero_grad()
-        _tensor_loss(net(x), z, problem.loss).backward()
+        tensor_loss(net(x), z, problem.loss).backward()
         graph = draw_network(net, show="grad", input_names=problem.input_names)
-    elif args.engine == "scalar":
-        loss = _scalar_loss(net([float(v) for v in x[0]]), z[0], problem.loss, 1)
-        loss.label = "L"
-        loss.backward()
-        graph = draw_graph(
-            loss,
-            rankdir=args.rankdir,
-            precision=args.precision,
-            edge_derivatives=args.derivatives,
-            max_nodes=args.max_nodes,
-        )
     else:
-        xs = x if isinstance(x, np.ndarray) else np.asarray(x)
-        loss = _tensor_loss(net(xs), z, problem.loss)
+        if args.engine == "scalar":
+            loss = scalar_loss(net([float(v) for v in x[0]]), z[0], problem.loss, 1)
+        else:
+            loss = tensor_loss(net(np.asarray(x)), z, problem.loss)
         loss.label = "L"
         loss.backward()
-        for layer in net.layers:
-            layer.weight.label = layer.weight.label or "W"
         graph = draw_graph(
             loss,
             rankdir=args.rankdir,

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinygrad_mlp.data import MinMaxScaler, load_csv
+from tinygrad_mlp.data import MinMaxScaler
 from tinygrad_mlp.io import load_model
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.seed import DATASET, HEADER, seed_network
+from tinygrad_mlp.training import load_data_for, network_inputs, targets_for_training
 
 #: How a saved model's training loss reads in :mod:`tinygrad_mlp.backprop`'s names.
 BACKPROP_LOSS = {"mse": "mse", "bce": "bce_logits", "ce": "ce"}
@@ -64,15 +65,8 @@ def load_problem(args: argparse.Namespace, all_rows: bool = False) -> Problem:
     if args.data is None:
         raise ValueError("--model needs --data, a CSV file with the model's columns")
     model = load_model(args.model)
-    from tinygrad_mlp.training import _inputs, targets_for_training
-
-    data = load_csv(
-        args.data,
-        targets=model.target_names,
-        inputs=model.input_names,
-        numeric_targets=model.loss != "ce",
-    )
-    x = _inputs(model, data.inputs)
+    data = load_data_for(model, args.data)
+    x = network_inputs(model, data.inputs)
     z = targets_for_training(model, data)
     if row is not None:
         x, z = _pick(x, z, row, args.data)
