@@ -129,18 +129,24 @@ class Dataset:
         return len(self.inputs)
 
 
+def checked_file(path: str | Path, limit: int) -> Path:
+    """``path`` as a Path, if it names a file of at most ``limit`` bytes; else ValueError."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > limit:
+        raise ValueError(f"{path}: {size} bytes is larger than the {limit} byte limit")
+    return path
+
+
 def read_table(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and rows (with their line numbers) of a CSV file, cells stripped.
 
     Raises ValueError with one sentence naming the file and line for a missing,
     empty, oversized, header-less or ragged file.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise ValueError(f"{path}: {size} bytes is larger than the {MAX_CSV_BYTES} byte limit")
+    path = checked_file(path, MAX_CSV_BYTES)
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle, skipinitialspace=True)

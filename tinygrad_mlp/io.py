@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_mlp.data import MinMaxScaler
+from tinygrad_mlp.data import MinMaxScaler, checked_file
 from tinygrad_mlp.nn import ACTIVATIONS, MLP
 
 __all__ = [
@@ -145,12 +145,7 @@ def save_model(path: str | Path, model: SavedModel) -> None:
 
 
 def _read_json(path: str | Path) -> Any:
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size > MAX_JSON_BYTES:
-        raise ValueError(f"{path}: {size} bytes is larger than the {MAX_JSON_BYTES} byte limit")
+    path = checked_file(path, MAX_JSON_BYTES)
     try:
         return json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except UnicodeDecodeError:
