@@ -138,3 +138,15 @@ def test_two_backward_calls_accumulate_into_leaves():
     c.backward()
     c.backward()
     assert a.grad.tolist() == [24.0]
+
+
+def test_leaf_gradients_are_independent_writable_arrays():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    a.grad *= 10  # in place, as gradient clipping does
+    assert b.grad.tolist() == [1.0, 1.0]
+    c = Tensor(np.ones((2, 3)), requires_grad=True)
+    c.sum().backward()
+    c.grad[0, 0] = 5.0  # not a read-only broadcast view
+    assert c.grad.sum() == 10.0

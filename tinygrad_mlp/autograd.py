@@ -183,7 +183,7 @@ def backward(root: Any, grad_root: Any) -> None:
         return
     arrays = hasattr(root.data, "shape")  # numpy data: edges may need unbroadcasting
     grads = {root: grad_root}
-    pop = grads.pop
+    pop, get = grads.pop, grads.get
     for node in reversed(order):
         grad = pop(node, None)
         if grad is None:
@@ -199,13 +199,28 @@ def backward(root: Any, grad_root: Any) -> None:
             in_grads = node._fn.backward(grad, node.data, prev[0].data)
         else:
             in_grads = node._fn.backward(grad, node.data, *[p.data for p in prev])
+        if not arrays:
+            # Scalars: every parent wants a gradient, and floats need no reshaping.
+            for parent, g in zip(prev, in_grads, strict=True):
+                if parent._fn is None:
+                    parent.grad += g  # a leaf: accumulate across sweeps
+                else:
+                    grads[parent] = get(parent, 0.0) + g
+            continue
         for parent, g in zip(prev, in_grads, strict=True):
             if g is None or not parent.requires_grad:
                 continue
             if arrays and g.shape != parent.data.shape:
                 g = unbroadcast(g, parent.data.shape)
             if parent._fn is None:  # a leaf: accumulate across sweeps
-                parent.grad = g if parent.grad is None else parent.grad + g
+                if parent.grad is not None:
+                    parent.grad = parent.grad + g
+                elif arrays and (g is grad or g.base is not None or not g.flags.writeable):
+                    # NOTE: a leaf owns its gradient: never a view of, or the same
+                    # array as, another node's, so `p.grad *= c` touches only p.
+                    parent.grad = np.array(g)
+                else:
+                    parent.grad = g
             elif parent in grads:
                 grads[parent] = grads[parent] + g
             else:
