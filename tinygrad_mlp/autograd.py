@@ -175,23 +175,25 @@ def backward(root: Any, grad_root: Any) -> None:
     Gradients of one sweep live in a dict local to this call; a node feeding
     several consumers receives the sum, and its entry is dropped once passed on.
     Interior nodes end with this sweep's gradient in ``.grad`` (so a drawing can
-    show it); leaves *add* it, so two sweeps sum until ``zero_grad()``.
+    show it); leaves *add* it, so two sweeps sum until ``zero_grad()``. Float
+    graphs take :func:`_backward_scalars`, the same rules without the dict.
     """
     order = toposort(root)
     if not order:  # the root is a leaf
         root.grad = grad_root if root.grad is None else root.grad + grad_root
         return
-    arrays = hasattr(root.data, "shape")  # numpy data: edges may need unbroadcasting
+    if not hasattr(root.data, "shape"):
+        _backward_scalars(order, grad_root)
+        return
     grads = {root: grad_root}
-    pop, get = grads.pop, grads.get
+    pop = grads.pop
     for node in reversed(order):
         grad = pop(node, None)
         if grad is None:
             continue
         node.grad = grad
         prev = node._prev
-        # NOTE: unrolled for one and two parents, the common cases; it saves
-        # building a tuple of inputs per node in the scalar engine.
+        # NOTE: unrolled for one and two parents, the common cases.
         if len(prev) == 2:
             a, b = prev
             in_grads = node._fn.backward(grad, node.data, a.data, b.data)
@@ -199,23 +201,15 @@ def backward(root: Any, grad_root: Any) -> None:
             in_grads = node._fn.backward(grad, node.data, prev[0].data)
         else:
             in_grads = node._fn.backward(grad, node.data, *[p.data for p in prev])
-        if not arrays:
-            # Scalars: every parent wants a gradient, and floats need no reshaping.
-            for parent, g in zip(prev, in_grads, strict=True):
-                if parent._fn is None:
-                    parent.grad += g  # a leaf: accumulate across sweeps
-                else:
-                    grads[parent] = get(parent, 0.0) + g
-            continue
         for parent, g in zip(prev, in_grads, strict=True):
             if g is None or not parent.requires_grad:
                 continue
-            if arrays and g.shape != parent.data.shape:
+            if g.shape != parent.data.shape:
                 g = unbroadcast(g, parent.data.shape)
             if parent._fn is None:  # a leaf: accumulate across sweeps
                 if parent.grad is not None:
                     parent.grad = parent.grad + g
-                elif arrays and (g is grad or g.base is not None or not g.flags.writeable):
+                elif g is grad or g.base is not None or not g.flags.writeable:
                     # NOTE: a leaf owns its gradient: never a view of, or the same
                     # array as, another node's, so `p.grad *= c` touches only p.
                     parent.grad = np.array(g)
@@ -225,3 +219,29 @@ def backward(root: Any, grad_root: Any) -> None:
                 grads[parent] = grads[parent] + g
             else:
                 grads[parent] = g
+
+
+def _backward_scalars(order: list, grad_root: float) -> None:
+    """The sweep for float nodes: the same rules, with each node's ``.grad`` as its sum.
+
+    NOTE: this is the scalar engine's hot loop. Interior nodes start the sweep at
+    0 and collect their consumers' contributions in ``.grad`` itself (a float per
+    node, no dict); since ``order`` lists every interior node reachable from the
+    root, each is settled before its parents are visited. Leaves are not reset,
+    so they sum over sweeps, as in the tensor sweep.
+    """
+    for node in order:
+        node.grad = 0.0
+    order[-1].grad = grad_root
+    for node in reversed(order):
+        grad = node.grad
+        prev = node._prev
+        if len(prev) == 2:
+            a, b = prev
+            grad_a, grad_b = node._fn.backward(grad, node.data, a.data, b.data)
+            a.grad += grad_a
+            b.grad += grad_b
+        else:
+            in_grads = node._fn.backward(grad, node.data, *[p.data for p in prev])
+            for parent, g in zip(prev, in_grads, strict=True):
+                parent.grad += g
