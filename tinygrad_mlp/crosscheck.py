@@ -11,7 +11,6 @@ differences.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -298,7 +297,3 @@ def cross_check(
         report.sweep = step_sweep(net, x, z, loss, roads["delta"])
     return report
 
-
-def best_step(sweep: Sequence[tuple[float, float]]) -> float:
-    """The step h with the smallest error in a sweep."""
-    return min(sweep, key=lambda pair: pair[1] if math.isfinite(pair[1]) else math.inf)[0]
