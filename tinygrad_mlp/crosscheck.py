@@ -11,7 +11,6 @@ differences.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -296,4 +295,3 @@ def cross_check(
     if sweep:
         report.sweep = step_sweep(net, x, z, loss, roads["delta"])
     return report
-
