@@ -150,3 +150,11 @@ def test_leaf_gradients_are_independent_writable_arrays():
     c.sum().backward()
     c.grad[0, 0] = 5.0  # not a read-only broadcast view
     assert c.grad.sum() == 10.0
+
+
+def test_numpy_functions_do_not_silently_leave_the_graph():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="cannot become a numpy array"):
+        np.exp(w)
+    assert np.asarray(w.detach()).tolist() == [1.0, 2.0]
+    assert (np.ones(2) * w).requires_grad  # ndarray <op> Tensor stays in the graph

@@ -500,6 +500,20 @@ class Tensor:
         """The data as (nested) Python lists."""
         return self.data.tolist()
 
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        # NOTE: numpy would otherwise wrap the Tensor in an object array, or
+        # compute on its data outside the graph without a word.
+        if self.requires_grad:
+            raise TypeError(
+                "a Tensor that requires grad cannot become a numpy array without leaving "
+                "the graph; use .detach().numpy() for its values"
+            )
+        return (
+            np.array(self.data, dtype=dtype, copy=True)
+            if copy
+            else (self.data if dtype is None else self.data.astype(dtype))
+        )
+
     def numpy(self) -> np.ndarray:
         """The data as a numpy array (shared, not copied)."""
         return self.data
