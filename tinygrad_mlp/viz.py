@@ -194,7 +194,16 @@ def draw_graph(
     owner = _assign_neurons(order) if not _is_tensor(root) else {}
     dot = graphviz.Digraph(
         "computation_graph",
-        graph_attr={"rankdir": rankdir, "fontname": FONT, "nodesep": "0.25", "ranksep": "0.4"},
+        # NOTE: newrank and ordering="in" keep neurons and their inputs in index
+        # order, top down, as the sheet draws them.
+        graph_attr={
+            "rankdir": rankdir,
+            "fontname": FONT,
+            "nodesep": "0.25",
+            "ranksep": "0.4",
+            "newrank": "true",
+            "ordering": "in",
+        },
         node_attr={"fontname": FONT, "fontsize": "11"},
         edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.6"},
     )

@@ -31,7 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--engine", choices=["scalar", "tensor"], default="scalar")
     p.add_argument("--network", action="store_true", help="draw the network diagram instead")
-    p.add_argument("--rankdir", choices=["LR", "TB"], default="LR")
+    p.add_argument(
+        "--rankdir",
+        choices=["LR", "TB"],
+        help="LR (left to right) or TB; default LR for scalar, TB for tensor graphs",
+    )
     p.add_argument("--precision", type=int, default=4, help="digits after the point (4)")
     p.add_argument("--derivatives", action="store_true", help="local derivative on each edge")
     p.add_argument("--max-nodes", type=int, default=400, help="collapse past this many values")
@@ -55,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         loss.backward()
         graph = draw_graph(
             loss,
-            rankdir=args.rankdir,
+            rankdir=args.rankdir or ("LR" if args.engine == "scalar" else "TB"),
             precision=args.precision,
             edge_derivatives=args.derivatives,
             max_nodes=args.max_nodes,
