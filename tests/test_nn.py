@@ -123,3 +123,10 @@ def test_digits_example_learns(capsys):
     runpy.run_path(str(ROOT / "examples" / "train_digits.py"), run_name="__main__")
     last = [line for line in capsys.readouterr().out.splitlines() if "accuracy" in line][-1]
     assert float(last.rsplit(" ", 1)[1]) > 0.85
+
+
+def test_nested_list_is_a_clear_error_not_a_silent_batch():
+    net = MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError, match="pass a batch as an array of shape"):
+        net([[1.0, 2.0], [3.0, 4.0]])
+    assert net(np.array([[1.0, 2.0], [3.0, 4.0]])).shape == (2, 1)

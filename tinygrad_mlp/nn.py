@@ -357,6 +357,11 @@ class MLP(Module):
         if isinstance(x, (list, tuple)):
             if len(x) != self.nin:
                 raise ValueError(f"network takes {self.nin} inputs, got {len(x)}")
+            if any(isinstance(v, (list, tuple, np.ndarray, Tensor)) for v in x):
+                raise TypeError(
+                    "a list runs the scalar engine on one sample of numbers; "
+                    "pass a batch as an array of shape (n, inputs)"
+                )
             x = [v if isinstance(v, Value) else Value(v, f"x[{i}]") for i, v in enumerate(x)]
         for layer in self.layers:
             x = layer(x)
