@@ -201,14 +201,18 @@ def gradients(
     """
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
-    s, a = forward(weights, biases, activations, x)
-    z = np.asarray(z, dtype=np.float64)
-    if loss != "ce":
-        z = z.reshape(a[-1].shape)
-    else:
-        z = z.reshape(-1)
-    delta, grad_w, grad_b = backward(weights, s, a, activations, z, loss)
-    return Backprop(s, a, delta, grad_w, grad_b, loss_value(a[-1], s[-1], z, loss))
+    # NOTE: IEEE arithmetic, quietly: a log of 0 is -inf and 0/0 is nan, which the
+    # cross-check then reports by parameter; numpy's warnings would only repeat it.
+    with np.errstate(all="ignore"):
+        s, a = forward(weights, biases, activations, x)
+        z = np.asarray(z, dtype=np.float64)
+        if loss != "ce":
+            z = z.reshape(a[-1].shape)
+        else:
+            z = z.reshape(-1)
+        delta, grad_w, grad_b = backward(weights, s, a, activations, z, loss)
+        value = loss_value(a[-1], s[-1], z, loss)
+    return Backprop(s, a, delta, grad_w, grad_b, value)
 
 
 def sgd_step(

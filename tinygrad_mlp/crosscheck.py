@@ -7,6 +7,11 @@ node per multiply and add), the ``Tensor`` engine (one node per layer op) and
 and, on request, a fourth: central finite differences of the loss. The report
 lists every parameter in the sheet's notation with each road's value and their
 differences.
+
+The check cannot pass on a non-finite value: a NaN or an infinity on any road,
+in any gradient or in the loss, is a failure named by parameter and road. Each
+road is one function (``scalar_road``, ``tensor_road``, ``delta_road``,
+``finite_difference_road``) returning the flattened gradient and the loss.
 """
 
 from __future__ import annotations
@@ -24,11 +29,16 @@ from tinygrad_mlp.value import Value
 
 __all__ = [
     "GradientReport",
+    "Problem",
     "cross_check",
+    "delta_road",
+    "finite_difference_road",
     "parameter_names",
     "scalar_loss",
+    "scalar_road",
     "step_sweep",
     "tensor_loss",
+    "tensor_road",
 ]
 
 #: Above this many scalar nodes (about 2 per weight per sample) the Value road is skipped.
@@ -46,9 +56,35 @@ def parameter_names(net: MLP) -> list[list[str]]:
     return names
 
 
+def _number_class(v: float) -> str:
+    """ "nan", "+inf" or "-inf" for a non-finite number."""
+    if np.isnan(v):
+        return "nan"
+    return "+inf" if v > 0 else "-inf"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason the check fails: a parameter (or ``"L"``, the loss), a road, what is wrong."""
+
+    name: str
+    road: str
+    #: "nan", "+inf", "-inf" (a non-finite value on this road) or "differs".
+    kind: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name} on the {self.road} road: {self.detail or self.kind}"
+
+
 @dataclass
 class GradientReport:
-    """Per-parameter gradients of each road and how far they are apart."""
+    """Per-parameter gradients of each road and how far they are apart.
+
+    The check passes only when every number of every road is finite and every road
+    is within ``tolerance · (1 + |δ road|)`` of the δ road: a NaN or an infinity on
+    any road is a failure, named by parameter and road, never a silent pass.
+    """
 
     names: list[str]
     roads: dict[str, np.ndarray]
@@ -56,46 +92,86 @@ class GradientReport:
     tolerance: float
     notes: list[str] = field(default_factory=list)
     sweep: list[tuple[float, float]] | None = None
+    #: The loss L as each road computed it (roads that compute one).
+    losses: dict[str, float] = field(default_factory=dict)
 
     @property
     def reference(self) -> np.ndarray:
         return self.roads["delta"]
 
     def differences(self) -> dict[str, np.ndarray]:
-        """|road − δ road| for every other road."""
-        return {k: np.abs(v - self.reference) for k, v in self.roads.items() if k != "delta"}
+        """|road − δ road| for every other road (NaN where either is not finite)."""
+        with np.errstate(invalid="ignore"):  # inf − inf: NaN, as it should be here
+            return {k: np.abs(v - self.reference) for k, v in self.roads.items() if k != "delta"}
 
     @property
     def max_abs(self) -> float:
-        diffs = self.differences()
-        return max((float(d.max()) for d in diffs.values()), default=0.0)
+        """The largest |road − δ road|; NaN if any road has a non-finite value."""
+        return _worst(list(self.differences().values()))
 
     @property
     def max_rel(self) -> float:
+        """The largest |road − δ road| / |δ road|; NaN if any road has a non-finite value."""
         scale = np.maximum(np.abs(self.reference), 1e-300)
-        diffs = self.differences()
-        return max(
-            (float((d / scale)[d > 0].max(initial=0.0)) for d in diffs.values()), default=0.0
-        )
+        with np.errstate(invalid="ignore"):  # inf / inf: NaN, as it should be here
+            ratios = [np.where(d == 0, 0.0, d / scale) for d in self.differences().values()]
+        return _worst(ratios)
+
+    def _limit(self, road: str, reference: np.ndarray | float) -> np.ndarray | float:
+        limit = self.tolerance * (1.0 + np.abs(reference))
+        if road == "finite differences":  # their own error floor, about 1e-10 at h = 1e-5
+            limit = np.maximum(limit, 1e-6 * (1.0 + np.abs(reference)))
+        return limit
+
+    def problems(self) -> list[Problem]:
+        """Every reason to fail, parameter by parameter, the loss last.
+
+        A non-finite value is named on the road that has it; a finite value that is
+        off from a finite δ road by more than the tolerance is named as a difference.
+        """
+        found: list[Problem] = []
+        finite = {road: np.isfinite(v) for road, v in self.roads.items()}
+        for k, name in enumerate(self.names):
+            bad_roads = [road for road, ok in finite.items() if not ok[k]]
+            for road in bad_roads:
+                found.append(Problem(name, road, _number_class(self.roads[road][k])))
+            if "delta" in bad_roads:
+                continue
+            ref = self.reference[k]
+            for road, values in self.roads.items():
+                if road == "delta" or road in bad_roads:
+                    continue
+                diff = abs(float(values[k]) - float(ref))
+                if diff > self._limit(road, ref):
+                    detail = f"{values[k]:.12g} differs from δ {ref:.12g}"
+                    found.append(Problem(name, road, "differs", detail))
+        ref_loss = self.losses.get("delta")
+        for road, value in self.losses.items():
+            if not np.isfinite(value):
+                found.append(Problem("L", road, _number_class(value)))
+            elif road != "delta" and ref_loss is not None and np.isfinite(ref_loss):
+                if abs(value - ref_loss) > self.tolerance * (1.0 + abs(ref_loss)):
+                    detail = f"{value:.12g} differs from δ {ref_loss:.12g}"
+                    found.append(Problem("L", road, "differs", detail))
+        return found
 
     def failures(self) -> list[str]:
-        """Names of parameters where some road is off by more than the tolerance."""
-        diffs = self.differences()
-        bad = np.zeros(len(self.names), dtype=bool)
-        for road, d in diffs.items():
-            limit = self.tolerance * (1.0 + np.abs(self.reference))
-            if road == "finite differences":
-                limit = np.maximum(limit, 1e-6 * (1.0 + np.abs(self.reference)))
-            bad |= d > limit
-        return [n for n, b in zip(self.names, bad, strict=True) if b]
+        """Names of the parameters (and ``"L"``) with any problem, in report order."""
+        return list(dict.fromkeys(p.name for p in self.problems()))
 
     @property
     def passed(self) -> bool:
-        return not self.failures()
+        return not self.problems()
 
     def summary(self) -> str:
         roads = ", ".join(self.roads)
-        verdict = "PASS" if self.passed else f"FAIL ({len(self.failures())} parameters)"
+        problems = self.problems()
+        if problems:
+            named = "; ".join(str(p) for p in problems[:3])
+            more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+            verdict = f"FAIL ({len(self.failures())} failing): {named}{more}"
+        else:
+            verdict = "PASS"
         return (
             f"{len(self.names)} parameters, roads: {roads}; max abs diff {self.max_abs:.3g}, "
             f"max rel diff {self.max_rel:.3g}; tolerance {self.tolerance:g}: {verdict}"
@@ -106,17 +182,28 @@ class GradientReport:
         roads = list(self.roads)
         headers = ["parameter", *roads, "max |diff|", ""]
         diffs = self.differences()
-        failing = set(self.failures())
+        marks: dict[str, list[str]] = {}
+        differing: dict[str, list[str]] = {}
+        for p in self.problems():
+            if p.kind == "differs":
+                differing.setdefault(p.name, []).append(p.road)
+            else:
+                marks.setdefault(p.name, []).append(f"{p.kind} on {p.road}")
+        for name, which in differing.items():
+            marks.setdefault(name, []).append(f"differs ({', '.join(which)} against delta)")
         rows = []
         for k, name in enumerate(self.names):
             worst = max((float(d[k]) for d in diffs.values()), default=0.0)
             cells = [name, *(f"{self.roads[r][k]: .12g}" for r in roads), f"{worst:.2e}"]
-            rows.append([*cells, "<-- differs" if name in failing else ""])
+            mark = f"<-- {', '.join(marks[name])}" if name in marks else ""
+            rows.append([*cells, mark])
         widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=True)]
         lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
         lines.append("  ".join("-" * w for w in widths[:-1]))
         for row in rows:
             lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if self.losses:
+            lines.append("loss L: " + ", ".join(f"{r} {v:.12g}" for r, v in self.losses.items()))
         lines.extend(self.notes)
         if self.sweep:
             lines.append("finite-difference step sweep (max |fd - delta| against h):")
@@ -125,35 +212,57 @@ class GradientReport:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (lists, floats, strings) for JSON."""
+        """Plain data (lists, numbers, strings) for JSON; a non-finite number is a string."""
         diffs = self.differences()
         return {
             "loss": self.loss,
             "tolerance": self.tolerance,
             "passed": self.passed,
-            "max_abs_diff": self.max_abs,
-            "max_rel_diff": self.max_rel,
+            "max_abs_diff": _json_number(self.max_abs),
+            "max_rel_diff": _json_number(self.max_rel),
             "failures": self.failures(),
+            "problems": [
+                {"name": p.name, "road": p.road, "kind": p.kind, "detail": str(p)}
+                for p in self.problems()
+            ],
+            "losses": {road: _json_number(v) for road, v in self.losses.items()},
             "notes": self.notes,
-            "sweep": [{"h": h, "max_error": e} for h, e in self.sweep] if self.sweep else None,
+            "sweep": [{"h": h, "max_error": _json_number(e)} for h, e in self.sweep]
+            if self.sweep
+            else None,
             "parameters": [
                 {
                     "name": name,
-                    **{road: float(v[k]) for road, v in self.roads.items()},
-                    **{f"abs_diff_{road}": float(d[k]) for road, d in diffs.items()},
+                    **{road: _json_number(v[k]) for road, v in self.roads.items()},
+                    **{f"abs_diff_{road}": _json_number(d[k]) for road, d in diffs.items()},
                 }
                 for k, name in enumerate(self.names)
             ],
         }
 
 
+def _worst(arrays: list[np.ndarray]) -> float:
+    """The largest entry of all arrays, NaN if any entry is NaN, 0 if there are none."""
+    values = np.concatenate([np.ravel(a) for a in arrays]) if arrays else np.zeros(0)
+    with np.errstate(invalid="ignore"):
+        return float(np.max(values, initial=0.0))
+
+
+def _json_number(v: float) -> float | str:
+    """A float, or "nan" / "+inf" / "-inf": JSON has no non-finite numbers."""
+    v = float(v)
+    return v if np.isfinite(v) else _number_class(v)
+
+
+def _numbers(grad: Any, like: np.ndarray) -> np.ndarray:
+    """A gradient's numbers, whether ``.grad`` holds None, an array or a node."""
+    if grad is None:
+        return np.zeros_like(like)
+    return np.asarray(getattr(grad, "data", grad), dtype=np.float64)
+
+
 def _flat_grads(net: MLP) -> np.ndarray:
-    return np.concatenate(
-        [
-            (p.grad if p.grad is not None else np.zeros_like(p.data)).reshape(-1)
-            for p in net.parameters()
-        ]
-    )
+    return np.concatenate([_numbers(p.grad, p.data).reshape(-1) for p in net.parameters()])
 
 
 def scalar_loss(outputs: list[Value], target: np.ndarray, loss: str, count: int) -> Value:
@@ -213,11 +322,50 @@ def step_sweep(
     """
     steps = steps if steps is not None else [10.0**-k for k in range(1, 13)]
     return [
-        (h, float(np.abs(_finite_differences(net, x, z, loss, h) - reference).max())) for h in steps
+        (h, float(np.abs(finite_difference_road(net, x, z, loss, h)[0] - reference).max()))
+        for h in steps
     ]
 
 
-def _finite_differences(net: MLP, x: np.ndarray, z: np.ndarray, loss: str, h: float) -> np.ndarray:
+# -- the roads: each returns (every parameter's gradient, flattened; the loss or None) --------
+
+
+def scalar_road(net: MLP, x: np.ndarray, z: np.ndarray, loss: str) -> tuple[np.ndarray, float]:
+    """The ``Value`` engine: one graph per sample, the samples' gradients summed."""
+    net.zero_grad()
+    total = 0.0
+    for xi, zi in zip(x, z, strict=True):
+        sample_loss = scalar_loss(net([float(v) for v in xi]), zi, loss, len(x))
+        sample_loss.backward()
+        total += sample_loss.data
+    grads = _flat_grads(net)
+    net.zero_grad()
+    return grads, total
+
+
+def tensor_road(net: MLP, x: np.ndarray, z: np.ndarray, loss: str) -> tuple[np.ndarray, float]:
+    """The ``Tensor`` engine: one graph for the whole batch."""
+    net.zero_grad()
+    batch_loss = tensor_loss(net(x), z, loss)
+    batch_loss.backward()
+    grads = _flat_grads(net)
+    net.zero_grad()
+    return grads, float(batch_loss.item())
+
+
+def delta_road(net: MLP, x: np.ndarray, z: np.ndarray, loss: str) -> tuple[np.ndarray, float]:
+    """The δ formulas of :mod:`tinygrad_mlp.backprop`, on copies of the weights."""
+    weights, biases = _weights(net)
+    bp = backprop.gradients(weights, biases, net.activations, x, z, loss)
+    pairs = zip(bp.grad_w, bp.grad_b, strict=True)
+    return np.concatenate([g.reshape(-1) for pair in pairs for g in pair]), bp.loss
+
+
+def finite_difference_road(
+    net: MLP, x: np.ndarray, z: np.ndarray, loss: str, h: float = 1e-5
+) -> tuple[np.ndarray, None]:
+    """Central differences (L(θ + h) − L(θ − h)) / 2h of the δ road's loss, one parameter at
+    a time."""
     weights, biases = _weights(net)
     acts = net.activations
     params = [p for pair in zip(weights, biases, strict=True) for p in pair]
@@ -231,7 +379,7 @@ def _finite_differences(net: MLP, x: np.ndarray, z: np.ndarray, loss: str, h: fl
             minus = backprop.gradients(weights, biases, acts, x, z, loss).loss
             p[idx] = old
             grads.append((plus - minus) / (2 * h))
-    return np.array(grads)
+    return np.array(grads), None
 
 
 def cross_check(
@@ -246,8 +394,11 @@ def cross_check(
 ) -> GradientReport:
     """Compute every parameter's gradient by each road and compare.
 
+    A NaN or an infinity on any road (gradient or loss) fails the check, naming the
+    parameter and the road.
+
     Args:
-        net: the network (its current weights are used; its ``.grad`` is overwritten).
+        net: the network (its current weights are used; its ``.grad`` is reset to zero).
         x: inputs, (n, inputs) or one sample (inputs,).
         z: targets (n, outputs), or (n,) integer labels for ``loss="ce"``.
         loss: one of :data:`tinygrad_mlp.backprop.LOSSES`.
@@ -256,6 +407,13 @@ def cross_check(
         scalar: run the Value road; None runs it when the graph is small enough.
         finite_differences: add central differences (h = 1e-5) as a fourth witness.
         sweep: also report the finite-difference error for h = 1e-1 ... 1e-12.
+
+    Returns:
+        A :class:`GradientReport`: ``passed``, ``problems()``, ``table()``, ``to_dict()``.
+
+    >>> from tinygrad_mlp.seed import seed_network
+    >>> cross_check(seed_network(), [[1.0, 1.0]], [[1.0]]).passed
+    True
     """
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
     z = np.asarray(z, dtype=np.float64)
@@ -267,9 +425,8 @@ def cross_check(
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(backprop.LOSSES)}")
     names = [n for group in parameter_names(net) for n in group]
     roads: dict[str, np.ndarray] = {}
+    losses: dict[str, float] = {}
     notes = []
-    weights, biases = _weights(net)
-    bp = backprop.gradients(weights, biases, net.activations, x, z, loss)
     nodes = 2 * sum(p.data.size for p in net.parameters()) * len(x)
     if scalar is None:
         scalar = nodes <= SCALAR_NODE_LIMIT
@@ -277,21 +434,17 @@ def cross_check(
             notes.append(
                 f"scalar road skipped: about {nodes} Value nodes (limit {SCALAR_NODE_LIMIT})"
             )
-    if scalar:
-        net.zero_grad()
-        for xi, zi in zip(x, z, strict=True):
-            scalar_loss(net([float(v) for v in xi]), zi, loss, len(x)).backward()
-        roads["scalar"] = _flat_grads(net)
-    net.zero_grad()
-    tensor_loss(net(x), z, loss).backward()
-    roads["tensor"] = _flat_grads(net)
-    net.zero_grad()
-    roads["delta"] = np.concatenate(
-        [g.reshape(-1) for pair in zip(bp.grad_w, bp.grad_b, strict=True) for g in pair]
-    )
+    runs = [("scalar", scalar_road)] if scalar else []
+    runs += [("tensor", tensor_road), ("delta", delta_road)]
     if finite_differences:
-        roads["finite differences"] = _finite_differences(net, x, z, loss, 1e-5)
-    report = GradientReport(names, roads, loss, tolerance, notes)
+        runs.append(("finite differences", finite_difference_road))
+    # NOTE: the roads are looked up here, at call time, so a test can poison any one of them.
+    for road, run in runs:
+        grads, value = run(net, x, z, loss)
+        roads[road] = np.asarray(grads, dtype=np.float64).reshape(-1)
+        if value is not None:
+            losses[road] = float(value)
+    report = GradientReport(names, roads, loss, tolerance, notes, losses=losses)
     if sweep:
         report.sweep = step_sweep(net, x, z, loss, roads["delta"])
     return report

@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="compare every gradient from scalar autodiff, tensor autodiff and the δ formulas",
         description="Compute the loss gradient of every weight and bias three independent ways "
         "and print them side by side. Exit status 1 if any two differ by more than the "
-        "tolerance. Runs on the cheat sheet's example unless --model and --data are given.",
+        "tolerance or any value is NaN or infinite (the report names the parameter and the "
+        "road). Runs on the cheat sheet's example unless --model and --data are given.",
     )
     add_arguments(p, rows=True)
     p.add_argument("--tolerance", type=float, default=1e-10, help="relative tolerance (1e-10)")
