@@ -1,16 +1,18 @@
 """Backpropagation by hand: the cheat sheet's δ formulas in plain numpy.
 
-This module is the independent witness of the project. It imports numpy and
-nothing of ``Value`` or ``Tensor`` (a test reads its imports to make sure), so
-when its gradients agree with the two autodiff engines, three roads that share
-no code give one answer.
+This module is the independent witness of the project. It imports numpy and the
+project's vocabulary of names (:mod:`tinygrad_mlp.names`), nothing of ``Value``,
+``Tensor`` or the losses (a test reads its imports to make sure), so when its
+gradients agree with the two autodiff engines, three roads that share no code
+give one answer.
 
 Notation, as in the sheet, for layer l with weights W_l (nodes × inputs), bias b_l
 and activation f_l; a_0 = x is the input and y = a_L the output:
 
     s_l = W_l a_{l-1} + b_l          (the weighted sum; sheet: s = Σ x_i w_i + b)
     a_l = f_l(s_l)                   (the activation;   sheet: a = f(s), y = f(s))
-    δ_L = f_L'(s_L) ⊙ ∂L/∂y          (output error signal; ½-sum mse: f'(s)(y − z))
+    δ_L = f_L'(s_L) ⊙ ∂L/∂y          (output error signal; ½-sum mse: f'(s)(y − z);
+                                      sigmoid output with bce: (σ(s) − z) / N)
     δ_l = f_l'(s_l) ⊙ (W_{l+1}ᵀ δ_{l+1})   (hidden error signal: the sum over every
                                       node of the next layer, which the sheet's
                                       δ_h = f'(s)·w·δ writes for a single one)
@@ -27,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tinygrad_mlp.names import ACTIVATIONS, LOSSES, activation_name, loss_name
+
 __all__ = [
     "ACTIVATIONS",
     "LOSSES",
@@ -39,46 +43,60 @@ __all__ = [
     "loss_value",
     "output_delta",
     "sgd_step",
+    "sigmoid",
 ]
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+# NOTE: the names (and their aliases) come from tinygrad_mlp.names, the project's one
+# vocabulary; the formulas below are this module's own. Losses, in those names:
+# mse: ½ Σ (y − z)² over every output and sample (the sheet's loss); mse_mean: mean of
+# (y − z)²; bce: binary cross-entropy of probabilities y; bce_with_logits: binary
+# cross-entropy of logits s (sigmoid folded in); cross_entropy: softmax cross-entropy of
+# logits against integer labels. The last three average over the batch (bce and
+# bce_with_logits over every element).
 
-#: mse: ½ Σ (y − z)² over every output and sample (the sheet's loss);
-#: mse_mean: mean of (y − z)²; bce: binary cross-entropy of probabilities y;
-#: bce_logits: binary cross-entropy of logits s (sigmoid folded in);
-#: ce: softmax cross-entropy of logits against integer labels. The last three
-#: average over the batch (bce, bce_logits: over every element).
-LOSSES = ("mse", "mse_mean", "bce", "bce_logits", "ce")
+
+def sigmoid(s: np.ndarray) -> np.ndarray:
+    """σ(s) = 1 / (1 + e^−s), to a few ulps for every float64 s.
+
+    For s ≥ 0 as written; for s < 0 as e^s / (1 + e^s), the same function, whose
+    exponential cannot overflow and whose result keeps its relative precision down
+    to σ(−745) ≈ 5e-324 (``1 − σ(|s|)`` would round to 0 from s ≈ −37).
+
+    >>> float(sigmoid(np.float64(-40.0)))  # 1 / (1 + e^40)
+    4.248354255291589e-18
+    """
+    s = np.asarray(s, dtype=np.float64)
+    e = np.exp(-np.abs(s))  # in (0, 1]: never overflows
+    return np.where(s >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def activate(s: np.ndarray, name: str) -> np.ndarray:
-    """a = f(s)."""
+    """a = f(s) for the activation ``name`` (or one of its aliases)."""
+    name = activation_name(name)
     if name == "sigmoid":
-        return 0.5 * (np.tanh(0.5 * s) + 1.0)  # = 1 / (1 + e^-s), without overflow
+        return sigmoid(s)
     if name == "tanh":
         return np.tanh(s)
     if name == "relu":
         return np.maximum(s, 0.0)
-    if name == "linear":
-        return s.copy()
-    raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+    return np.array(s, dtype=np.float64)  # linear
 
 
 def derivative(a: np.ndarray, s: np.ndarray, name: str) -> np.ndarray:
     """f'(s), written from the output a where the sheet does.
 
-    sigmoid: σ'(s) = a(1 − a);  tanh: tanh'(s) = 1 − a²;  relu: 1 where s > 0
-    (0 at s = 0, as PyTorch);  linear: 1.
+    sigmoid: σ'(s) = a(1 − a), with 1 − a taken as σ(−s) (the same number, exact where
+    1 − a rounds to 0);  tanh: tanh'(s) = 1 − a²;  relu: 1 where s > 0 (0 at s = 0,
+    as PyTorch);  linear: 1.
     """
+    name = activation_name(name)
     if name == "sigmoid":
-        return a * (1.0 - a)
+        return a * sigmoid(-s)
     if name == "tanh":
         return 1.0 - a * a
     if name == "relu":
-        return (s > 0).astype(s.dtype)
-    if name == "linear":
-        return np.ones_like(s)
-    raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+        return (s > 0).astype(np.float64)
+    return np.ones_like(s, dtype=np.float64)  # linear
 
 
 def forward(
@@ -107,42 +125,59 @@ def _softmax(s: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def loss_value(y: np.ndarray, s: np.ndarray, z: np.ndarray, loss: str) -> float:
-    """L for outputs y (= f(s)) and targets z, in the convention of ``loss``."""
+def _softplus(s: np.ndarray) -> np.ndarray:
+    """ln(1 + e^s) = max(s, 0) + ln(1 + e^−|s|), finite for every finite s."""
+    return np.maximum(s, 0.0) + np.log1p(np.exp(-np.abs(s)))
+
+
+def _fused(activation: str | None, loss: str) -> bool:
+    """A sigmoid output with bce: the pair is taken as one, on the logits s."""
+    return loss == "bce" and activation is not None and activation_name(activation) == "sigmoid"
+
+
+def loss_value(
+    y: np.ndarray, s: np.ndarray, z: np.ndarray, loss: str, activation: str | None = None
+) -> float:
+    """L for outputs y (= f(s)) and targets z, in the convention of ``loss``.
+
+    With a sigmoid output and ``bce`` (say so with ``activation``), L is computed from
+    the logits: −[z ln σ(s) + (1 − z) ln(1 − σ(s))] = (1 − z) softplus(s) + z softplus(−s)
+    (= softplus(s) − z s), finite and accurate where σ(s) rounds to 0 or 1.
+    """
+    loss = loss_name(loss)
     if loss == "mse":
         return float(0.5 * ((y - z) ** 2).sum())
     if loss == "mse_mean":
         return float(((y - z) ** 2).mean())
+    if loss == "bce_with_logits" or _fused(activation, loss):
+        return float(((1.0 - z) * _softplus(s) + z * _softplus(-s)).mean())
     if loss == "bce":
         return float(-(z * np.log(y) + (1 - z) * np.log(1 - y)).mean())
-    if loss == "bce_logits":
-        return float((np.maximum(s, 0) - s * z + np.log1p(np.exp(-np.abs(s)))).mean())
-    if loss == "ce":
-        shifted = s - s.max(axis=1, keepdims=True)
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        return float(-(log_p * _one_hot(z, s.shape[1])).sum() / s.shape[0])
-    raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    shifted = s - s.max(axis=1, keepdims=True)  # cross_entropy
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-(log_p * _one_hot(z, s.shape[1])).sum() / s.shape[0])
 
 
 def output_delta(
     y: np.ndarray, s: np.ndarray, z: np.ndarray, activation: str, loss: str
 ) -> np.ndarray:
     """δ_L = f'(s_L) ⊙ ∂L/∂y, the output layer's error signal."""
-    fprime = derivative(y, s, activation)
+    loss = loss_name(loss)
     if loss == "mse":
-        return fprime * (y - z)  # the sheet's δ_o = f'(s)(y − z)
+        return derivative(y, s, activation) * (y - z)  # the sheet's δ_o = f'(s)(y − z)
     if loss == "mse_mean":
-        return fprime * 2.0 * (y - z) / y.size
+        return derivative(y, s, activation) * 2.0 * (y - z) / y.size
+    if loss == "bce_with_logits" or _fused(activation, loss):
+        # NOTE: σ'(s) · (y − z) / (y(1 − y)) = σ(s) − z: the sigmoid's derivative cancels
+        # the loss's denominator, so δ_L is written without either, finite at saturation.
+        # Taken as (1 − z) σ(s) − z σ(−s), the same number without the cancellation of
+        # σ(s) − 1 where σ(s) rounds to 1 (z = 1, s = 37: −8.5e-17, not 0).
+        return ((1.0 - z) * sigmoid(s) - z * sigmoid(-s)) / s.size
     if loss == "bce":
-        return fprime * (y - z) / (y * (1.0 - y)) / y.size  # = (y − z)/N for a sigmoid output
-    if loss == "bce_logits":
-        # NOTE: with the sigmoid folded into the loss, δ_L simplifies to σ(s) − z.
-        return (activate(s, "sigmoid") - z) / s.size
-    if loss == "ce":
-        # NOTE: for softmax cross-entropy on logits, δ_L simplifies to softmax(s) − z
-        # (z one-hot): the "y − z" of the sheet with y the softmax probabilities.
-        return (_softmax(s) - _one_hot(z, s.shape[1])) / s.shape[0]
-    raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+        return derivative(y, s, activation) * (y - z) / (y * (1.0 - y)) / y.size
+    # NOTE: for softmax cross-entropy on logits, δ_L simplifies to softmax(s) − z
+    # (z one-hot): the "y − z" of the sheet with y the softmax probabilities.
+    return (_softmax(s) - _one_hot(z, s.shape[1])) / s.shape[0]
 
 
 @dataclass
@@ -192,26 +227,28 @@ def gradients(
 ) -> Backprop:
     """Forward pass, loss and backward pass for inputs x (n, inputs) and targets z.
 
-    ``z`` is (n, outputs) for the mse and bce losses and (n,) integer labels for ce.
+    ``z`` is (n, outputs) for the mse and bce losses and (n,) integer labels for
+    cross_entropy. ``activations`` and ``loss`` are names of :mod:`tinygrad_mlp.names`
+    (aliases welcome).
 
     >>> bp = gradients([[[-0.5, -1.0], [-0.5, 0.5], [1.0, 0.0]], [[0.5, -1.0, 0.0]]],
     ...                [[0.5, 0.5, 0.5], [0.5]], ["sigmoid", "sigmoid"], [[1.0, 1.0]], [[1.0]])
     >>> round(float(bp.delta[1][0, 0]), 9)
     -0.124244816
     """
-    if loss not in LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    loss = loss_name(loss)
+    activations = [activation_name(name) for name in activations]
     # NOTE: IEEE arithmetic, quietly: a log of 0 is -inf and 0/0 is nan, which the
     # cross-check then reports by parameter; numpy's warnings would only repeat it.
     with np.errstate(all="ignore"):
         s, a = forward(weights, biases, activations, x)
         z = np.asarray(z, dtype=np.float64)
-        if loss != "ce":
+        if loss != "cross_entropy":
             z = z.reshape(a[-1].shape)
         else:
             z = z.reshape(-1)
         delta, grad_w, grad_b = backward(weights, s, a, activations, z, loss)
-        value = loss_value(a[-1], s[-1], z, loss)
+        value = loss_value(a[-1], s[-1], z, loss, activations[-1])
     return Backprop(s, a, delta, grad_w, grad_b, value)
 
 

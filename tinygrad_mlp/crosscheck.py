@@ -23,6 +23,7 @@ import numpy as np
 
 from tinygrad_mlp import backprop
 from tinygrad_mlp.losses import bce, bce_with_logits, cross_entropy, mse, mse_mean
+from tinygrad_mlp.names import loss_name
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.tensor import Tensor
 from tinygrad_mlp.value import Value
@@ -266,7 +267,9 @@ def _flat_grads(net: MLP) -> np.ndarray:
 
 
 def scalar_loss(outputs: list[Value], target: np.ndarray, loss: str, count: int) -> Value:
-    """One sample's share of the batch loss, built from Values."""
+    """One sample's share of the batch loss, built from Values (``loss``: a name of
+    :mod:`tinygrad_mlp.names`)."""
+    loss = loss_name(loss)
     if loss == "mse":
         return mse(outputs, [float(t) for t in target])
     if loss == "mse_mean":
@@ -278,7 +281,7 @@ def scalar_loss(outputs: list[Value], target: np.ndarray, loss: str, count: int)
             for y, t in zip(outputs, target, strict=True)
         ]
         return sum(terms, Value(0.0)) * (1.0 / (count * len(outputs)))
-    if loss == "bce_logits":
+    if loss == "bce_with_logits":
         terms = []
         for s, t in zip(outputs, target, strict=True):
             # max(s, 0) − s z + ln(1 + e^−|s|), with the branch taken on the value of s
@@ -287,24 +290,27 @@ def scalar_loss(outputs: list[Value], target: np.ndarray, loss: str, count: int)
             else:
                 terms.append(-(s * float(t)) + (s.exp() + 1.0).log())
         return sum(terms, Value(0.0)) * (1.0 / (count * len(outputs)))
-    if loss == "ce":
+    if loss == "cross_entropy":
         shift = max(s.data for s in outputs)  # a constant: the gradient does not depend on it
         lse = sum(((s - shift).exp() for s in outputs), Value(0.0)).log() + shift
         return (lse - outputs[int(target)]) * (1.0 / count)
-    raise ValueError(f"unknown loss {loss!r}")
+    raise AssertionError(f"no scalar loss for {loss!r}")  # names.LOSSES grew: add it here
 
 
 def tensor_loss(out: Tensor, z: np.ndarray, loss: str) -> Tensor:
-    """The batch loss ``loss`` (a name of backprop.LOSSES) built from Tensors."""
+    """The batch loss ``loss`` (a name of :mod:`tinygrad_mlp.names`) built from Tensors."""
+    loss = loss_name(loss)
     if loss == "mse":
         return mse(out, z)
     if loss == "mse_mean":
         return mse_mean(out, z)
     if loss == "bce":
         return bce(out, z)
-    if loss == "bce_logits":
+    if loss == "bce_with_logits":
         return bce_with_logits(out, z)
-    return cross_entropy(out, z)
+    if loss == "cross_entropy":
+        return cross_entropy(out, z)
+    raise AssertionError(f"no tensor loss for {loss!r}")  # names.LOSSES grew: add it here
 
 
 def _weights(net: MLP) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -400,8 +406,8 @@ def cross_check(
     Args:
         net: the network (its current weights are used; its ``.grad`` is reset to zero).
         x: inputs, (n, inputs) or one sample (inputs,).
-        z: targets (n, outputs), or (n,) integer labels for ``loss="ce"``.
-        loss: one of :data:`tinygrad_mlp.backprop.LOSSES`.
+        z: targets (n, outputs), or (n,) integer labels for ``loss="cross_entropy"``.
+        loss: a loss name of :mod:`tinygrad_mlp.names` (canonical or alias).
         tolerance: pass if every |road − δ road| <= tolerance · (1 + |δ road|)
             (finite differences: at least 1e-6 relative, their own error floor).
         scalar: run the Value road; None runs it when the graph is small enough.
@@ -415,14 +421,13 @@ def cross_check(
     >>> cross_check(seed_network(), [[1.0, 1.0]], [[1.0]]).passed
     True
     """
+    loss = loss_name(loss)
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
     z = np.asarray(z, dtype=np.float64)
-    if loss == "ce":
+    if loss == "cross_entropy":
         z = z.reshape(-1)
     else:
         z = z.reshape(len(x), -1)
-    if loss not in backprop.LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(backprop.LOSSES)}")
     names = [n for group in parameter_names(net) for n in group]
     roads: dict[str, np.ndarray] = {}
     losses: dict[str, float] = {}

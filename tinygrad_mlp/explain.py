@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tinygrad_mlp import backprop
+from tinygrad_mlp.names import activation_name, loss_name
 from tinygrad_mlp.nn import MLP
 
 __all__ = ["Trace", "explain", "training_table"]
@@ -98,11 +99,15 @@ def explain(
         eta: the learning rate η of the step shown at the end.
         loss: "mse" (the sheet's ½-sum) or another of backprop.LOSSES.
     """
+    loss = loss_name(loss)
     weights = [layer.weight.data.copy() for layer in net.layers]
     biases = [layer.bias.data.copy() for layer in net.layers]
-    acts = net.activations
+    acts = [activation_name(name) for name in net.activations]
     x = np.asarray(x, dtype=np.float64).reshape(1, -1)
-    z_arr = np.asarray(z, dtype=np.float64).reshape(1, -1) if loss != "ce" else np.asarray(z)
+    if loss == "cross_entropy":
+        z_arr = np.asarray(z)
+    else:
+        z_arr = np.asarray(z, dtype=np.float64).reshape(1, -1)
     bp = backprop.gradients(weights, biases, acts, x, z_arr, loss)
     trace = Trace()
     layers = len(weights)
@@ -255,14 +260,18 @@ def training_table(
     set after that epoch, and the output layer's weights and bias — the sheet's
     unfinished "adjust the weights" table, finished.
     """
+    loss = loss_name(loss)
     weights = [layer.weight.data.copy() for layer in net.layers]
     biases = [layer.bias.data.copy() for layer in net.layers]
     acts = net.activations
     x = np.asarray(x, dtype=np.float64)
     z = np.asarray(z, dtype=np.float64).reshape(len(x), -1)
+    # NOTE: only the sheet's mse is a sum over the samples; every other loss is
+    # already a mean over the batch and must not be divided by n again.
+    per_sample = len(x) if loss == "mse" else 1
 
     def mean_loss() -> float:
-        return backprop.gradients(weights, biases, acts, x, z, loss).loss / len(x)
+        return backprop.gradients(weights, biases, acts, x, z, loss).loss / per_sample
 
     rows = [
         {"epoch": 0, "loss": mean_loss(), "wo": weights[-1][0].tolist(), "bo": float(biases[-1][0])}
