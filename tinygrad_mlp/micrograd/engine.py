@@ -48,7 +48,6 @@ class Add(Op):
     """y = a + b;  dy/da = 1, dy/db = 1."""
 
     symbol = "+"
-    arity = 2
 
     @staticmethod
     def backward(grad_out, out, a, b):
@@ -59,7 +58,6 @@ class Mul(Op):
     """y = a * b;  dy/da = b, dy/db = a."""
 
     symbol = "*"
-    arity = 2
 
     @staticmethod
     def backward(grad_out, out, a, b):
@@ -70,7 +68,6 @@ class PowConst(Op):
     """y = a ** p for a number p;  dy/da = p * a**(p - 1)."""
 
     __slots__ = ("p", "symbol")
-    arity = 1
 
     def __init__(self, p: float) -> None:
         self.p = p
@@ -84,7 +81,6 @@ class Relu(Op):
     """y = max(0, a) (micrograd: 0 if a < 0 else a);  dy/da = 1 if y > 0 else 0."""
 
     symbol = "ReLU"
-    arity = 1
 
     @staticmethod
     def backward(grad_out, out, a):
@@ -101,7 +97,6 @@ class Tanh(Op):
     """
 
     symbol = "tanh"
-    arity = 1
 
     @staticmethod
     def backward(grad_out, out, a):
@@ -112,7 +107,6 @@ class Exp(Op):
     """y = e**a;  dy/da = y."""
 
     symbol = "exp"
-    arity = 1
 
     @staticmethod
     def backward(grad_out, out, a):
@@ -128,7 +122,6 @@ class Handwritten(Op):
     """
 
     symbol = ""
-    arity = 0
 
     @staticmethod
     def backward(grad_out, out, *inputs):
@@ -140,31 +133,22 @@ def _nothing() -> None:
 
 
 def _apply_rule(node: Value) -> None:
-    """One node's step of the sweep: its op's rule, added into its children.
-
-    NOTE: children come from ``_prev``, micrograd's set, so they have no order and
-    ``a * a`` has one. That is enough for micrograd's ops: the binary ones (add,
-    mul) are symmetric in their operands, and a binary op with one child is that
-    child twice, which gets both shares (micrograd's closure adds twice too).
-    """
+    """One node's step of the sweep: its op's rule, added into its operands."""
     fn = node._fn
     if fn is None or fn is Handwritten:
         return
-    prev = node._prev
-    if len(prev) == 2:
-        a, b = prev
+    a, b = node._a, node._b
+    if b is None:
+        (grad_a,) = fn.backward(node.grad, node.data, a.data)
+        a.grad += grad_a
+    else:
         grad_a, grad_b = fn.backward(node.grad, node.data, a.data, b.data)
         a.grad += grad_a
         b.grad += grad_b
-    elif fn.arity == 2:
-        (a,) = prev
-        grad_a, grad_b = fn.backward(node.grad, node.data, a.data, a.data)
-        a.grad += grad_a
-        a.grad += grad_b
-    else:
-        (a,) = prev
-        (grad_a,) = fn.backward(node.grad, node.data, a.data)
-        a.grad += grad_a
+
+
+#: Marks a node built with three or more children: ``_a`` then holds them all.
+_MANY = object()
 
 
 # --------------------------------------------------------------------------- Value
@@ -175,7 +159,7 @@ class Value:
 
     Args:
         data: the number (kept as given: an int stays an int, as in micrograd).
-        _children: the values this one was computed from (stored as the set ``_prev``).
+        _children: the values this one was computed from (read back as the set ``_prev``).
         _op: the op's name, for drawings.
         label: a name for drawings (the lecture's addition).
 
@@ -187,7 +171,7 @@ class Value:
     (Value(data=0.0, grad=1), 2.0, 8.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_fn", "_user_backward")
+    __slots__ = ("data", "grad", "label", "_op", "_fn", "_a", "_b", "_user_backward")
 
     def __init__(
         self,
@@ -199,11 +183,41 @@ class Value:
     ) -> None:
         self.data = data
         self.grad = 0
-        self._prev = set(_children)
         self._op = _op
         self.label = label
-        self._fn = _fn if _fn is not None else (Handwritten if _children else None)
+        self._fn = _fn
         self._user_backward = None
+        if _fn is not None:  # built by an op below: one or two operands, in order
+            self._a, self._b = _children if len(_children) == 2 else (_children[0], None)
+        elif _children:  # a user's own op (see Handwritten)
+            self._prev = _children
+        else:
+            self._a = self._b = None
+
+    # -- micrograd's _prev --------------------------------------------------------------
+
+    @property
+    def _prev(self) -> set[Value]:
+        """The children, as micrograd's set (``a * a`` has one).
+
+        NOTE: built on each read from the operand slots. A set per node held for the
+        graph's lifetime is what makes the garbage collector's full passes costly;
+        the operands themselves are kept in order, both edges of ``a * a`` included.
+        """
+        a, b = self._a, self._b
+        if b is None:
+            return set() if a is None else {a}
+        return set(a) if b is _MANY else {a, b}
+
+    @_prev.setter
+    def _prev(self, children: Iterable[Value]) -> None:
+        children = tuple(children)
+        if len(children) > 2:
+            self._a, self._b = children, _MANY
+        else:
+            self._a, self._b = (*children, None, None)[:2]
+        if children and self._fn is None:
+            self._fn = Handwritten
 
     # -- the lecture's _backward ------------------------------------------------------
 
@@ -298,21 +312,14 @@ class Value:
             fn = node._fn
             if fn is Handwritten:  # a user's node whose _backward was never set: a no-op
                 continue
-            prev = node._prev
-            if len(prev) == 2:
-                a, b = prev
+            a, b = node._a, node._b
+            if b is None:
+                (grad_a,) = fn.backward(node.grad, node.data, a.data)
+                a.grad += grad_a
+            else:
                 grad_a, grad_b = fn.backward(node.grad, node.data, a.data, b.data)
                 a.grad += grad_a
                 b.grad += grad_b
-            elif fn.arity == 2:
-                (a,) = prev
-                grad_a, grad_b = fn.backward(node.grad, node.data, a.data, a.data)
-                a.grad += grad_a
-                a.grad += grad_b
-            else:
-                (a,) = prev
-                (grad_a,) = fn.backward(node.grad, node.data, a.data)
-                a.grad += grad_a
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"

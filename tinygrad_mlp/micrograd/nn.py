@@ -60,7 +60,7 @@ class Neuron(Module):
     def __call__(self, x: list[Any]) -> Value:
         # NOTE: b + w0*x0 + w1*x1 + ..., left to right: micrograd's sum(..., self.b).
         act = self.b
-        for wi, xi in zip(self.w, x):
+        for wi, xi in zip(self.w, x, strict=False):  # NOTE: truncates, as micrograd
             act = act + wi * xi
         return act.relu() if self.nonlin else act
 
