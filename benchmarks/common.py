@@ -10,7 +10,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+#: Where every run writes its JSON record; git-ignored, so running a benchmark
+#: changes no tracked file (set TINYGRAD_MLP_BENCH_RESULTS to write elsewhere).
+RESULTS = Path(
+    os.environ.get("TINYGRAD_MLP_BENCH_RESULTS", Path(__file__).resolve().parent / "results")
+)
 
 
 def median_time(step: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:
@@ -65,8 +69,12 @@ def machine() -> dict:
 
 
 def write_results(suite: str, rows: list[dict]) -> Path:
-    """Write ``rows`` with machine info to benchmarks/results/<suite>.json (atomically)."""
-    RESULTS.mkdir(exist_ok=True)
+    """Write ``rows`` with machine info to ``RESULTS/<suite>.json`` (atomically).
+
+    ``RESULTS`` is the git-ignored benchmarks/results/ folder unless
+    TINYGRAD_MLP_BENCH_RESULTS names another.
+    """
+    RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{suite}.json"
     tmp = path.with_suffix(".json.tmp")
     record = {"suite": suite, "when": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine()}

@@ -73,8 +73,8 @@ def test_model_of_another_shape_is_rejected_by_name(tmp_path, capsys):
 def test_init_model_of_another_shape_is_rejected(tmp_path, capsys):
     init = tmp_path / "init.json"
     save_model(init, SavedModel(MLP(2, [5, 1], seed=0)))
-    assert train(tmp_path, GOOD, "--init", str(init)) == 2
-    assert "a 2-5-1 network cannot start a 2-3-1 one" in capsys.readouterr().err
+    assert train(tmp_path, GOOD, "--init", str(init), "--hidden", "3") == 2
+    assert "the model has hidden 2-5-1, but --hidden asks for 2-3-1" in capsys.readouterr().err
 
 
 def test_malformed_model_file_names_the_field(tmp_path, capsys):
@@ -97,6 +97,12 @@ def test_divergence_stops_keeps_last_good_model_and_says_lower_lr(tmp_path, caps
         "linear",
         "--normalize",
         "none",
+        "--optimizer",
+        "sgd",
+        "--batch-size",
+        "1",
+        "--patience",
+        "0",
         "--lr",
         "10",
         "--epochs",

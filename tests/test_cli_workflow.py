@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tinygrad_mlp.cli import main
-from tinygrad_mlp.data import load_csv
+from tinygrad_mlp.data import MinMaxScaler, load_csv
 from tinygrad_mlp.io import SavedModel, load_model, save_model
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.seed import BIASES, DATASET, WEIGHTS
@@ -70,7 +70,7 @@ def test_regression_cli_matches_python_api(tmp_path, regression_csv, capsys):
     config = TrainConfig(hidden=[6], activation="tanh", epochs=40, lr=0.05, batch_size=8, seed=3)
     data = load_csv(regression_csv)
     model = new_model(data, config)
-    history = fit(model, data, config)
+    history = fit(model, data, config).loss
     assert summary["loss_history"] == pytest.approx(history, rel=1e-12)
     assert history[-1] < history[0] / 2
     tested = run_json(capsys, ["test", "--model", str(model_path), "--data", str(regression_csv)])
@@ -80,9 +80,9 @@ def test_regression_cli_matches_python_api(tmp_path, regression_csv, capsys):
     predicted = run_json(
         capsys, ["predict", "--model", str(model_path), "--data", str(regression_csv)]
     )
-    assert predicted["columns"] == ["a", "b", "y"]
+    assert predicted["columns"] == ["a", "b", "y", "predicted_y"]
     np.testing.assert_allclose(
-        np.array(predicted["rows"])[:, 2], predict(model, data.inputs)[:, 0], rtol=0, atol=1e-12
+        np.array(predicted["rows"])[:, 3], predict(model, data.inputs)[:, 0], rtol=0, atol=1e-12
     )
 
 
@@ -133,7 +133,7 @@ def test_classification_cli_reports_accuracy_and_confusion(tmp_path, classes_csv
         )
         == 0
     )
-    labels = [line.split(",")[2] for line in out.read_text().splitlines()[1:]]
+    labels = [line.split(",")[3] for line in out.read_text().splitlines()[1:]]
     truth = load_csv(classes_csv, numeric_targets=False).targets[:, 0].tolist()
     assert np.mean([a == b for a, b in zip(labels, truth, strict=True)]) == pytest.approx(
         result["accuracy"]
@@ -156,7 +156,14 @@ def test_save_load_predict_identical(tmp_path, regression_csv):
 def test_per_sample_sgd_one_epoch_equals_the_delta_formulas_by_hand(tmp_path, capsys):
     csv_path = write_csv(tmp_path / "sheet.csv", ["I0", "I1", "Z0"], DATASET.tolist())
     init = tmp_path / "init.json"
-    save_model(init, SavedModel(MLP.from_weights(WEIGHTS, BIASES)))
+    save_model(
+        init,
+        SavedModel(
+            MLP.from_weights(WEIGHTS, BIASES),
+            MinMaxScaler((0, 1)).fit(DATASET[:, :2]),
+            MinMaxScaler((0, 1)).fit(DATASET[:, 2:]),
+        ),
+    )
     model_path = tmp_path / "m.json"
     assert (
         main(
@@ -173,6 +180,12 @@ def test_per_sample_sgd_one_epoch_equals_the_delta_formulas_by_hand(tmp_path, ca
                 "--batch-size",
                 "1",
                 "--no-shuffle",
+                "--optimizer",
+                "sgd",
+                "--val-split",
+                "0",
+                "--patience",
+                "0",
                 "--init",
                 str(init),
                 "--model",

@@ -93,11 +93,11 @@ def test_import_test_predict_through_the_cli(tmp_path, capsys):
         == 0
     )
     rows = [line.split(",") for line in out_csv.read_text().splitlines()]
-    assert rows[0] == ["i0", "i1", "z0"]
+    assert rows[0] == ["i0", "i1", "z0", "predicted_z0"]
     expected = independent_forward(
         SEED / "trained-weights-biases.json", SEED / "minmax.json", [70.0, 98.0]
     )
-    assert float(rows[1][2]) == pytest.approx(expected, abs=1e-12)
+    assert float(rows[1][3]) == pytest.approx(expected, abs=1e-12)
     capsys.readouterr()
     assert (
         main(["test", "--model", str(model), "--data", str(SEED / "testing-dataset.csv"), "--json"])

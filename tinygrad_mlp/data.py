@@ -116,7 +116,8 @@ class Dataset:
 
     ``targets`` holds floats for regression and binary labels, and the raw label
     strings for classification (``numeric_targets=False``); it is ``None`` when
-    the file has no target columns (a file to predict on).
+    the file has no target columns (a file to predict on). ``lines[r]`` is the
+    file line of row ``r``, for messages.
     """
 
     inputs: np.ndarray
@@ -124,6 +125,7 @@ class Dataset:
     input_names: list[str]
     target_names: list[str]
     path: str = ""
+    lines: list[int] | None = None
 
     def __len__(self) -> int:
         return len(self.inputs)
@@ -132,6 +134,8 @@ class Dataset:
 def checked_file(path: str | Path, limit: int) -> Path:
     """``path`` as a Path, if it names a file of at most ``limit`` bytes; else ValueError."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder, not a file")
     if not path.is_file():
         raise ValueError(f"{path}: no such file")
     size = path.stat().st_size
@@ -158,6 +162,12 @@ def read_table(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]
     if not lines:
         raise ValueError(f"{path}: the file is empty")
     header = [c.strip() for c in lines[0][1]]
+    if len(header) == 1 and ";" in header[0]:
+        raise ValueError(
+            f"{path}: line 1 is one column {header[0]!r}; the file seems to separate its "
+            "columns with ';': save it with commas (or read it with pandas' sep=';' and "
+            "write it back with to_csv)"
+        )
     if all(_is_number(c) for c in header):
         raise ValueError(f"{path}: line 1 holds numbers; the first line must name the columns")
     if len(set(header)) != len(header) or any(not c for c in header):
@@ -183,7 +193,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _numbers(path, rows, header, columns) -> np.ndarray:
+def _numbers(path, rows, header, columns, hint: str = "") -> np.ndarray:
     out = np.empty((len(rows), len(columns)))
     for r, (line, row) in enumerate(rows):
         for c, k in enumerate(columns):
@@ -191,7 +201,7 @@ def _numbers(path, rows, header, columns) -> np.ndarray:
                 value = float(row[k])
             except ValueError:
                 raise ValueError(
-                    f"{path}: line {line}, column {header[k]!r}: {row[k]!r} is not a number"
+                    f"{path}: line {line}, column {header[k]!r}: {row[k]!r} is not a number{hint}"
                 ) from None
             if not np.isfinite(value):
                 raise ValueError(
@@ -252,11 +262,17 @@ def load_csv(
     y: np.ndarray | None = None
     if target_cols:
         if numeric_targets:
-            y = _numbers(path, rows, header, target_cols)
+            hint = " (a target column of class names needs --loss ce)"
+            y = _numbers(path, rows, header, target_cols, hint)
         else:
             y = np.array([[row[k] for k in target_cols] for _, row in rows], dtype=object)
     return Dataset(
-        x, y, [header[k] for k in input_cols], [header[k] for k in target_cols], str(path)
+        x,
+        y,
+        [header[k] for k in input_cols],
+        [header[k] for k in target_cols],
+        str(path),
+        [line for line, _ in rows],
     )
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "SavedModel",
     "atomic_write_bytes",
     "atomic_write_text",
+    "check_writable",
     "load_model",
     "model_from_seed_files",
     "read_seed_minmax",
@@ -79,10 +80,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     A reader sees the old file or the new one, never a part; a failed or
     interrupted write removes its temporary file.
     """
-    path = Path(path)
+    path = check_writable(path)
     folder = path.parent
-    if not folder.is_dir():
-        raise ValueError(f"{path}: the folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -97,6 +96,22 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def check_writable(path: str | Path, what: str = "") -> Path:
+    """``path`` as a Path if a file can be written there, else one ValueError saying why.
+
+    Checked before any long work, so that a typo fails at once: the path must
+    not be a folder, and its folder must exist.
+    """
+    path = Path(path)
+    label = f"{what} " if what else ""
+    if path.is_dir():
+        raise ValueError(f"{label}{path}: is a folder; give a file name to write")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValueError(f"{label}{path}: the folder {folder} does not exist")
+    return path
 
 
 def _umask() -> int:

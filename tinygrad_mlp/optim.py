@@ -6,13 +6,23 @@ hyper-parameters give the same trajectory (tests check this to 1e-10).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
 
 from tinygrad_mlp.tensor import Tensor
 
-__all__ = ["SGD", "Adam", "Optimizer"]
+__all__ = [
+    "SGD",
+    "Adam",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "Optimizer",
+    "StepLR",
+    "clip_grad_norm_",
+]
 
 
 class Optimizer:
@@ -129,3 +139,138 @@ class Adam(Optimizer):
             m_hat = m / (1 - beta1**t)
             denom = np.sqrt(v / (1 - beta2**t)) + self.eps
             p.data -= self.lr * m_hat / denom
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+class LRScheduler:
+    """Sets ``optimizer.lr`` from the epoch count, as ``torch.optim.lr_scheduler`` does.
+
+    Call ``step()`` once per epoch, after the epoch's ``optimizer.step()`` calls.
+    ``last_epoch`` counts those calls; ``get_last_lr()`` is ``[lr]`` (torch's list
+    of one learning rate per parameter group, here one group).
+    """
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.last_epoch = 0
+        self._last_lr = [optimizer.lr]
+
+    def lr_at(self, epoch: int) -> float:
+        raise NotImplementedError
+
+    def step(self) -> None:
+        """Advance one epoch and set the optimizer's learning rate."""
+        self.last_epoch += 1
+        self.optimizer.lr = self.lr_at(self.last_epoch)
+        self._last_lr = [self.optimizer.lr]
+
+    def get_last_lr(self) -> list[float]:
+        return list(self._last_lr)
+
+
+class StepLR(LRScheduler):
+    """η_t = η₀ · γ^⌊t / step_size⌋: the rate drops by γ every ``step_size`` epochs.
+
+    >>> opt = SGD([Tensor([1.0], requires_grad=True)], lr=1.0)
+    >>> sched = StepLR(opt, step_size=2, gamma=0.5)
+    >>> [(sched.step(), opt.lr)[1] for _ in range(4)]
+    [1.0, 0.5, 0.5, 0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        if step_size < 1:
+            raise ValueError(f"step_size must be at least 1, got {step_size}")
+        super().__init__(optimizer)
+        self.step_size, self.gamma = step_size, gamma
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialLR(LRScheduler):
+    """η_t = η₀ · γ^t.
+
+    >>> opt = SGD([Tensor([1.0], requires_grad=True)], lr=1.0)
+    >>> sched = ExponentialLR(opt, gamma=0.5)
+    >>> sched.step(); sched.get_last_lr()
+    [0.5]
+    """
+
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
+        super().__init__(optimizer)
+        self.gamma = gamma
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma**epoch
+
+
+class CosineAnnealingLR(LRScheduler):
+    """η_t = η_min + (η₀ − η_min) · (1 + cos(π t / T_max)) / 2 (SGDR without restarts).
+
+    Past ``T_max`` the cosine goes on (back up to η₀ at 2·T_max), as torch's does.
+
+    >>> opt = SGD([Tensor([1.0], requires_grad=True)], lr=1.0)
+    >>> sched = CosineAnnealingLR(opt, T_max=2)
+    >>> [round((sched.step(), opt.lr)[1], 12) for _ in range(2)]
+    [0.5, 0.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803 -- torch's name
+        if T_max < 1:
+            raise ValueError(f"T_max must be at least 1, got {T_max}")
+        super().__init__(optimizer)
+        self.T_max, self.eta_min = T_max, eta_min
+
+    def lr_at(self, epoch: int) -> float:
+        cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+        return self.eta_min + (self.base_lr - self.eta_min) * cosine
+
+
+def clip_grad_norm_(
+    parameters: Iterable[Tensor] | Tensor,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
+    """Scale the gradients in place so that their joint norm is at most ``max_norm``.
+
+    The total norm is ‖(‖g₁‖, ‖g₂‖, ...)‖ (the p-norm of all gradient entries, p =
+    ``norm_type``, ``inf`` for the largest magnitude); if it exceeds ``max_norm``
+    every gradient is multiplied by max_norm / (total + 1e-6), as
+    ``torch.nn.utils.clip_grad_norm_`` does. Parameters without a gradient are
+    skipped.
+
+    Returns:
+        The total norm before clipping, as a 0-d Tensor (``.item()`` for a float).
+
+    >>> p = Tensor([0.0, 0.0], requires_grad=True)
+    >>> p.grad = np.array([3.0, 4.0])
+    >>> clip_grad_norm_([p], max_norm=1.0).item()
+    5.0
+    >>> np.round(p.grad, 6).tolist()
+    [0.6, 0.8]
+    """
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return Tensor(0.0)
+    norm_type = float(norm_type)
+    if math.isinf(norm_type):
+        total = max(float(np.max(np.abs(g))) if np.size(g) else 0.0 for g in grads)
+    else:
+        total = float(np.sum([np.sum(np.abs(g) ** norm_type) for g in grads]) ** (1.0 / norm_type))
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(
+            f"the total norm of order {norm_type} of the gradients is {total}; "
+            "pass error_if_nonfinite=False to clip anyway"
+        )
+    coef = max_norm / (total + 1e-6)
+    if coef < 1.0:
+        for p in parameters:
+            if p.grad is not None:
+                p.grad = p.grad * coef
+    return Tensor(total)

@@ -1,26 +1,38 @@
 """Training, evaluating and predicting on tables: the seed system's workflow as an API.
 
-The command line (``tinygrad-mlp train/test/predict``) is a thin layer over
-these functions, so a Python user gets exactly the CLI's numbers.
+The command line (``tinygrad-mlp train/test/predict``) and the scikit-learn
+estimators (:mod:`tinygrad_mlp.sklearn`) are thin layers over these functions,
+so a Python user gets exactly their numbers.
 
 Losses, as the data they train on:
 
 - ``mse``: regression. The loss of one sample is the cheat sheet's ½ Σ (y − z)²;
   a batch's loss is the mean of that over its samples, so the learning rate
-  means the same for every batch size. Targets are min-max normalized when the
-  output activation is bounded (sigmoid: [0, 1]; tanh: the --normalize range,
-  [-1, 1] by default) and predictions are mapped back to data units.
-- ``bce``: one or more 0/1 columns; the output layer gives logits and the loss
-  is ``bce_with_logits``; predictions are probabilities.
+  means the same for every batch size. The output layer is linear unless asked
+  otherwise; targets are min-max normalized (sigmoid output: [0, 1]; tanh: the
+  --normalize range; linear or relu: the --normalize range, unless it is
+  ``none``) and predictions are mapped back to data units. Reported losses are
+  always in data units, so ``train`` and ``test`` speak of the same number.
+- ``bce``: one or more 0/1 columns. The output layer gives logits s and the
+  loss is ``bce_with_logits`` (the sigmoid folded in: the stable pair);
+  predictions are probabilities σ(s). ``--output-activation sigmoid`` names
+  this same pair.
 - ``ce``: one column of class labels; one output node (a logit) per class and
   softmax cross-entropy; predictions are labels.
+
+Defaults serve a person with a CSV file: minibatches of 200 rows, Adam with
+η = 0.001, a tenth of the rows held out for validation, and early stopping
+that keeps the weights of the best epoch. ``PRESETS["seed"]`` is the cheat
+sheet's own setting: sigmoid everywhere, per-sample SGD, min-max [0, 1].
 """
 
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -28,41 +40,73 @@ from tinygrad_mlp.autograd import no_grad
 from tinygrad_mlp.data import Dataset, MinMaxScaler, load_csv, minibatches
 from tinygrad_mlp.io import SavedModel
 from tinygrad_mlp.losses import bce_with_logits, cross_entropy, mse
+from tinygrad_mlp.names import ACTIVATIONS
 from tinygrad_mlp.nn import MLP
-from tinygrad_mlp.optim import SGD, Adam, Optimizer
+from tinygrad_mlp.optim import (
+    SGD,
+    Adam,
+    CosineAnnealingLR,
+    ExponentialLR,
+    Optimizer,
+    StepLR,
+    clip_grad_norm_,
+)
 from tinygrad_mlp.tensor import Tensor
 
 __all__ = [
+    "PRESETS",
     "Diverged",
+    "History",
     "TrainConfig",
     "evaluate",
     "fit",
     "load_data_for",
+    "loss_units",
     "network_inputs",
     "new_model",
     "predict",
+    "predict_proba",
     "targets_for_training",
+    "warm_start",
 ]
 
 BOUNDED = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+LOSSES = ("mse", "bce", "ce")
+OPTIMIZERS = ("adam", "sgd", "momentum")
+NORMALIZE = ("zero-to-one", "minus-one-to-one", "none")
+SCHEDULERS = ("none", "step", "exponential", "cosine")
 
 
 @dataclass
 class TrainConfig:
-    """Every training setting, with the seed system's defaults where it has one."""
+    """Every training setting. The defaults are for a person with a CSV file.
 
-    hidden: list[int] = field(default_factory=lambda: [3])
-    activation: str = "sigmoid"
+    ``epochs`` is an upper bound when early stopping is on (``patience`` > 0):
+    training stops once the validation loss (the training loss when
+    ``val_split`` is 0) has not improved by a relative ``tol`` for ``patience``
+    epochs, and the weights of the best epoch are kept.
+    """
+
+    hidden: list[int] = field(default_factory=lambda: [100])
+    activation: str = "relu"
     output_activation: str | None = None
     loss: str = "mse"
     epochs: int = 1000
-    lr: float = 0.1
-    batch_size: int = 1
-    optimizer: str = "sgd"
+    lr: float = 1e-3
+    batch_size: int = 200
+    optimizer: str = "adam"
     momentum: float = 0.9
+    weight_decay: float = 0.0
     normalize: str = "zero-to-one"
     seed: int = 0
     shuffle: bool = True
+    val_split: float = 0.1
+    patience: int = 10
+    tol: float = 1e-4
+    scheduler: str = "none"
+    step_size: int = 100
+    gamma: float = 0.5
+    clip_grad: float | None = None
 
     def check(self) -> None:
         """Raise ValueError naming the first setting that is out of range."""
@@ -72,31 +116,80 @@ class TrainConfig:
             raise ValueError(f"--batch-size must be at least 1, got {self.batch_size}")
         if not self.lr > 0:
             raise ValueError(f"--lr must be positive, got {self.lr}")
-        if not self.hidden or any(n < 1 for n in self.hidden):
+        if not self.hidden or any(not isinstance(n, int) or n < 1 for n in self.hidden):
             raise ValueError(f"--hidden needs positive layer sizes, got {self.hidden}")
-        if self.loss not in ("mse", "bce", "ce"):
-            raise ValueError(f"--loss must be mse, bce or ce, got {self.loss!r}")
-        if self.optimizer not in ("sgd", "momentum", "adam"):
-            raise ValueError(f"--optimizer must be sgd, momentum or adam, got {self.optimizer!r}")
-        if self.normalize not in ("zero-to-one", "minus-one-to-one", "none"):
-            raise ValueError("--normalize must be zero-to-one, minus-one-to-one or none")
-        if self.loss in ("bce", "ce") and self.output_activation not in (None, "linear"):
+        for name, value, choices in (
+            ("--loss", self.loss, LOSSES),
+            ("--optimizer", self.optimizer, OPTIMIZERS),
+            ("--normalize", self.normalize, NORMALIZE),
+            ("--scheduler", self.scheduler, SCHEDULERS),
+            ("--activation", self.activation, ACTIVATIONS),
+        ):
+            if value not in choices:
+                raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+        if self.output_activation not in (None, *ACTIVATIONS):
             raise ValueError(
-                f"with --loss {self.loss} the output layer gives logits (linear); "
-                "drop --output-activation"
+                f"--output-activation must be one of {', '.join(ACTIVATIONS)}, "
+                f"got {self.output_activation!r}"
+            )
+        if not 0 <= self.val_split < 1:
+            raise ValueError(f"--val-split must lie in [0, 1), got {self.val_split}")
+        if self.patience < 0:
+            raise ValueError(f"--patience must not be negative, got {self.patience}")
+        if self.weight_decay < 0:
+            raise ValueError(f"--weight-decay must not be negative, got {self.weight_decay}")
+        if self.clip_grad is not None and not self.clip_grad > 0:
+            raise ValueError(f"--clip-grad must be positive, got {self.clip_grad}")
+        if self.step_size < 1 or not self.gamma > 0:
+            raise ValueError("--step-size must be at least 1 and --gamma positive")
+        if self.loss == "bce" and self.output_activation not in (None, "linear", "sigmoid"):
+            raise ValueError(
+                "with --loss bce the output is a sigmoid folded into the loss (trained on "
+                f"logits, the stable form); --output-activation {self.output_activation} "
+                "cannot go with it"
+            )
+        if self.loss == "ce" and self.output_activation not in (None, "linear"):
+            raise ValueError(
+                "with --loss ce the output layer gives logits and softmax is folded into the "
+                f"loss; --output-activation {self.output_activation} cannot go with it"
             )
 
     @property
     def final_activation(self) -> str:
+        """The output layer's activation in the saved network (logits for bce and ce)."""
         if self.loss in ("bce", "ce"):
             return "linear"
-        return self.output_activation or self.activation
+        return self.output_activation or "linear"
+
+
+#: Named starting points; ``seed`` is the cheat sheet's own setting.
+PRESETS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "seed": {
+        "hidden": [3],
+        "activation": "sigmoid",
+        "output_activation": "sigmoid",
+        "epochs": 1000,
+        "lr": 0.1,
+        "batch_size": 1,
+        "optimizer": "sgd",
+        "normalize": "zero-to-one",
+        "shuffle": False,
+        "val_split": 0.0,
+        "patience": 0,
+    },
+}
+
+
+def config_fields() -> set[str]:
+    """The names of :class:`TrainConfig`'s settings."""
+    return {f.name for f in fields(TrainConfig)}
 
 
 class Diverged(ArithmeticError):
     """The loss became NaN or infinite; ``epoch`` is where, ``history`` the good epochs."""
 
-    def __init__(self, epoch: int, loss: float, history: list[float]) -> None:
+    def __init__(self, epoch: int, loss: float, history: History) -> None:
         super().__init__(
             f"training diverged at epoch {epoch} (loss {loss}); the weights of the last good "
             "epoch were kept: lower the learning rate (--lr)"
@@ -104,8 +197,33 @@ class Diverged(ArithmeticError):
         self.epoch, self.loss, self.history = epoch, loss, history
 
 
+@dataclass
+class History:
+    """What :func:`fit` saw: per-epoch mean losses (data units for mse) and where it stopped.
+
+    ``val_loss`` is empty without a validation split; ``best_epoch`` is the
+    epoch whose weights the model holds (1-based).
+    """
+
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+    train_rows: int = 0
+    val_rows: int = 0
+
+
+def loss_units(loss: str) -> str:
+    """Words for the scale a reported loss is in (the same in train, test and the JSON)."""
+    if loss == "mse":
+        return "½ Σ (y − z)² per sample, in the data's units"
+    if loss == "bce":
+        return "binary cross-entropy in nats per output, mean over samples"
+    return "cross-entropy in nats per sample"
+
+
 def _classes(labels: np.ndarray) -> list[str]:
-    values = sorted(set(labels.tolist()))
+    values = sorted({str(v) for v in labels.tolist()})
     try:
         return sorted(values, key=float)
     except ValueError:
@@ -113,7 +231,8 @@ def _classes(labels: np.ndarray) -> list[str]:
 
 
 def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
-    """An untrained model for ``data``: scalers fitted on it, weights uniform in [-1, 1]."""
+    """An untrained model for ``data``: scalers fitted on it, weights drawn from
+    ``config.seed`` (uniform in [-1, 1] for sigmoid layers, ±1/√fan-in otherwise)."""
     config.check()
     if data.targets is None or not data.target_names:
         raise ValueError(f"{data.path}: the training file needs at least one target column")
@@ -123,7 +242,7 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
             raise ValueError("--loss ce takes exactly one target column of class labels")
         classes = _classes(data.targets[:, 0])
         if len(classes) < 2:
-            raise ValueError(f"{data.path}: the target column holds a single class")
+            raise ValueError(f"{data.path}: column {data.target_names[0]!r} holds a single class")
         nout = len(classes)
     else:
         nout = data.targets.shape[1]
@@ -132,25 +251,41 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
         input_scaler = MinMaxScaler(config.normalize).fit(data.inputs, data.input_names)
     output_scaler = None
     final = config.final_activation
-    if config.loss == "mse" and final in BOUNDED:
-        target_range = (
-            BOUNDED[final]
-            if final == "sigmoid"
-            else (
+    if config.loss == "mse":
+        if final == "sigmoid":
+            target_range: tuple[float, float] | None = BOUNDED["sigmoid"]
+        elif final == "tanh" or config.normalize != "none":
+            target_range = (
                 MinMaxScaler(config.normalize).feature_range
                 if config.normalize != "none"
-                else (-1, 1)
+                else BOUNDED["tanh"]
             )
-        )
-        output_scaler = MinMaxScaler(target_range).fit(data.targets, data.target_names)
+        else:
+            target_range = None
+        if target_range is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a constant target is named by the input check
+                output_scaler = MinMaxScaler(target_range).fit(data.targets, data.target_names)
+    rng = np.random.default_rng(config.seed)
     net = MLP(
         data.inputs.shape[1],
         [*config.hidden, nout],
         activation=config.activation,
         output_activation=final,
-        seed=config.seed,
+        seed=rng,
     )
+    # NOTE: sigmoid layers keep the seed system's uniform [-1, 1] init (so the
+    # cheat sheet's setting trains as its Go package does); other layers are scaled
+    # by 1/√fan-in as torch's nn.Linear is (U(-1/√n, 1/√n)), so that wide tanh and
+    # relu layers do not start saturated or with huge outputs.
+    for layer, name in zip(net.layers, net.activations, strict=True):
+        if name != "sigmoid":
+            layer.weight.data *= 1.0 / np.sqrt(layer.nin)
+            layer.bias.data *= 1.0 / np.sqrt(layer.nin)
     settings = asdict(config)
+    settings["output_activation"] = config.output_activation or (
+        "sigmoid" if config.loss == "bce" else "softmax" if config.loss == "ce" else "linear"
+    )
     return SavedModel(
         net,
         input_scaler,
@@ -161,6 +296,65 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
         classes,
         settings,
     )
+
+
+def _normalize_name(scaler: MinMaxScaler | None) -> str:
+    if scaler is None:
+        return "none"
+    return {(0.0, 1.0): "zero-to-one", (-1.0, 1.0): "minus-one-to-one"}.get(
+        tuple(scaler.feature_range), str(scaler.feature_range)
+    )
+
+
+def warm_start(start: SavedModel, given: dict[str, Any], source: str) -> TrainConfig:
+    """The settings to continue training ``start`` with: the model's own, except ``given``.
+
+    ``given`` holds the settings the user named. Those that define the model
+    (hidden sizes, activations, loss, normalization) must agree with the model,
+    else one ValueError names both; the model's scalers are kept, not refitted.
+    """
+    net = start.net
+    hidden_acts = net.activations[:-1]
+    own: dict[str, Any] = {
+        "hidden": net.sizes[1:-1],
+        "activation": hidden_acts[0] if hidden_acts else net.activations[-1],
+        "loss": start.loss,
+        "normalize": _normalize_name(start.input_scaler),
+    }
+    if start.loss == "mse":
+        own["output_activation"] = net.activations[-1]
+    if len(set(hidden_acts)) > 1:
+        raise ValueError(
+            f"{source}: its hidden layers mix activations ({', '.join(hidden_acts)}); "
+            "train cannot continue such a network"
+        )
+    for key, mine in own.items():
+        if key in given and given[key] is not None:
+            wanted = given[key]
+            if key == "output_activation" and start.loss != "mse":
+                continue
+            if wanted != mine:
+                flag = "--" + key.replace("_", "-")
+                shown = (
+                    "-".join(map(str, [net.sizes[0], *mine, net.sizes[-1]]))
+                    if key == ("hidden")
+                    else mine
+                )
+                asked = (
+                    "-".join(map(str, [net.sizes[0], *wanted, net.sizes[-1]]))
+                    if key == ("hidden")
+                    else wanted
+                )
+                raise ValueError(
+                    f"{source}: the model has {key.replace('_', ' ')} {shown}, but {flag} "
+                    f"asks for {asked}"
+                )
+    settings = {k: v for k, v in start.settings.items() if k in config_fields()}
+    settings.update({k: v for k, v in given.items() if k in config_fields() and v is not None})
+    settings.update(own)
+    if settings.get("loss") != "mse":
+        settings["output_activation"] = given.get("output_activation")
+    return TrainConfig(**settings)
 
 
 def network_inputs(model: SavedModel, x: np.ndarray) -> np.ndarray:
@@ -178,6 +372,11 @@ def load_data_for(model: SavedModel, path: str) -> Dataset:
     )
 
 
+def _where(data: Dataset, row: int, column: str) -> str:
+    line = data.lines[row] if data.lines else row + 2
+    return f"{data.path}: line {line}, column {column!r}"
+
+
 def targets_for_training(model: SavedModel, data: Dataset) -> np.ndarray:
     """The targets as the loss sees them: normalized values, 0/1, or class indices."""
     if data.targets is None:
@@ -190,16 +389,22 @@ def targets_for_training(model: SavedModel, data: Dataset) -> np.ndarray:
             if key not in index:
                 key = _same_number(key, index)
             if key is None:
+                known = ", ".join(model.classes or [])
                 raise ValueError(
-                    f"{data.path}: row {row + 1} has class {value!r}, which the model does not know"
+                    f"{_where(data, row, data.target_names[0])}: class {value!r} is not one "
+                    f"the model knows ({known})"
                 )
             labels.append(index[key])
         return np.array(labels, dtype=np.intp)
     targets = data.targets.astype(np.float64)
     if model.loss == "bce":
-        bad = np.flatnonzero(~np.isin(targets, (0.0, 1.0)).all(axis=1))
+        bad = np.argwhere(~np.isin(targets, (0.0, 1.0)))
         if bad.size:
-            raise ValueError(f"{data.path}: row {bad[0] + 1} has a target other than 0 or 1")
+            row, col = bad[0]
+            raise ValueError(
+                f"{_where(data, row, data.target_names[col])}: {targets[row, col]:g} is not "
+                "0 or 1 (--loss bce takes 0/1 columns; class names need --loss ce)"
+            )
         return targets
     return model.output_scaler.transform(targets) if model.output_scaler is not None else targets
 
@@ -219,7 +424,7 @@ def _same_number(key: str, index: dict) -> str | None:
 
 
 def batch_loss(model: SavedModel, out: Tensor, z: np.ndarray) -> Tensor:
-    """The loss of one batch (see the module docstring for the conventions)."""
+    """The loss of one batch as training minimizes it (normalized units for mse)."""
     if model.loss == "ce":
         return cross_entropy(out, z)
     if model.loss == "bce":
@@ -227,11 +432,53 @@ def batch_loss(model: SavedModel, out: Tensor, z: np.ndarray) -> Tensor:
     return mse(out, z) * (1.0 / len(z))
 
 
+def _data_unit_scale(model: SavedModel) -> np.ndarray | None:
+    """Per target column, data units per normalized unit (None: the same)."""
+    scaler = model.output_scaler
+    if model.loss != "mse" or scaler is None:
+        return None
+    low, high = scaler.feature_range
+    return (scaler.max_ - scaler.min_) / (high - low)
+
+
+def _reported_loss(model: SavedModel, out: np.ndarray, z: np.ndarray, scale) -> float:
+    """The summed loss of a batch in report units (data units for mse)."""
+    if model.loss == "mse":
+        diff = out - z
+        if scale is not None:
+            diff = diff * scale
+        return float(0.5 * np.sum(diff * diff))
+    with no_grad():
+        return batch_loss(model, Tensor(out), z).item() * len(z)
+
+
 def _optimizer(net: MLP, config: TrainConfig) -> Optimizer:
     if config.optimizer == "adam":
-        return Adam(net.parameters(), lr=config.lr)
+        return Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     momentum = config.momentum if config.optimizer == "momentum" else 0.0
-    return SGD(net.parameters(), lr=config.lr, momentum=momentum)
+    return SGD(net.parameters(), lr=config.lr, momentum=momentum, weight_decay=config.weight_decay)
+
+
+def _scheduler(optimizer: Optimizer, config: TrainConfig):
+    if config.scheduler == "step":
+        return StepLR(optimizer, step_size=config.step_size, gamma=config.gamma)
+    if config.scheduler == "exponential":
+        return ExponentialLR(optimizer, gamma=config.gamma)
+    if config.scheduler == "cosine":
+        return CosineAnnealingLR(optimizer, T_max=config.epochs)
+    return None
+
+
+def split_rows(n: int, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Training and validation row indices: a seeded shuffle, ``val_split`` of them held out.
+
+    Fewer than 10 rows are too few to hold any out: all rows train.
+    """
+    n_val = int(round(n * config.val_split))
+    if n_val < 1 or n - n_val < 1 or n < 10:
+        return np.arange(n), np.arange(0)
+    order = np.random.default_rng([config.seed, 1]).permutation(n)
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
 def fit(
@@ -239,58 +486,127 @@ def fit(
     data: Dataset,
     config: TrainConfig,
     on_epoch: Callable[[int, float], None] | None = None,
-) -> list[float]:
-    """Train ``model`` in place; return the mean loss of every epoch.
+) -> History:
+    """Train ``model`` in place; return its :class:`History`.
 
     ``batch_size`` 1 is the cheat sheet's per-sample SGD. Samples are shuffled
     each epoch by a generator seeded with ``config.seed``, unless
     ``config.shuffle`` is off: then rows are visited in file order, as the
-    seed system does.
+    seed system does. With ``patience`` > 0 training stops early and the best
+    epoch's weights are kept (see :class:`TrainConfig`).
     If the loss turns NaN or infinite the weights of the last good epoch are
     restored and :class:`Diverged` is raised.
     """
     config.check()
-    x = network_inputs(model, data.inputs)
-    z = targets_for_training(model, data)
+    x_all = network_inputs(model, data.inputs)
+    z_all = targets_for_training(model, data)
+    train_rows, val_rows = split_rows(len(x_all), config)
+    x, z = x_all[train_rows], z_all[train_rows]
+    xv, zv = x_all[val_rows], z_all[val_rows]
     net = model.net
+    params = net.parameters()
     optimizer = _optimizer(net, config)
+    scheduler = _scheduler(optimizer, config)
+    scale = _data_unit_scale(model)
     rng = np.random.default_rng(config.seed)
-    history: list[float] = []
-    good = [p.data.copy() for p in net.parameters()]
+    history = History(train_rows=len(x), val_rows=len(xv))
+    good = [p.data.copy() for p in params]
+    best = [p.data.copy() for p in params]
+    best_score, waited = np.inf, 0
     for epoch in range(1, config.epochs + 1):
         total = 0.0
         # NOTE: overflow on the way to a NaN loss is expected; it is reported as Diverged.
         with np.errstate(over="ignore", invalid="ignore"):
             for idx in minibatches(len(x), config.batch_size, rng, shuffle=config.shuffle):
                 optimizer.zero_grad()
-                loss = batch_loss(model, net(x[idx]), z[idx])
+                out = net(x[idx])
+                zb = z[idx]
+                loss = batch_loss(model, out, zb)
                 loss.backward()
+                if config.clip_grad is not None:
+                    clip_grad_norm_(params, config.clip_grad)
                 optimizer.step()
-                total += loss.item() * len(idx)
+                if scale is None and model.loss == "mse":
+                    total += loss.item() * len(idx)
+                elif model.loss == "mse":
+                    total += _reported_loss(model, out.data, zb, scale)
+                else:
+                    total += loss.item() * len(idx)
+            val = None
+            if len(xv):
+                with no_grad():
+                    val = _reported_loss(model, net(xv).data, zv, scale) / len(xv)
         mean = total / len(x)
-        if not np.isfinite(mean) or not all(np.all(np.isfinite(p.data)) for p in net.parameters()):
-            for p, saved in zip(net.parameters(), good, strict=True):
+        finite = np.isfinite(mean) and (val is None or np.isfinite(val))
+        if not finite or not all(np.all(np.isfinite(p.data)) for p in params):
+            for p, saved in zip(params, good, strict=True):
                 p.data[...] = saved
             raise Diverged(epoch, mean, history)
-        for p, saved in zip(net.parameters(), good, strict=True):
+        for p, saved in zip(params, good, strict=True):
             saved[...] = p.data
-        history.append(mean)
+        history.loss.append(mean)
+        if val is not None:
+            history.val_loss.append(val)
+        if scheduler is not None:
+            scheduler.step()
         if on_epoch is not None:
             on_epoch(epoch, mean)
+        score = val if val is not None else mean
+        if score < best_score - config.tol * abs(best_score) or not np.isfinite(best_score):
+            best_score, waited, history.best_epoch = score, 0, epoch
+            if config.patience:
+                for p, saved in zip(params, best, strict=True):
+                    saved[...] = p.data
+        else:
+            waited += 1
+        if config.patience and waited >= config.patience:
+            history.stopped_early = True
+            break
+    if config.patience:
+        for p, saved in zip(params, best, strict=True):
+            p.data[...] = saved
+    else:
+        history.best_epoch = len(history.loss)
     return history
+
+
+def _logits(model: SavedModel, inputs: np.ndarray) -> np.ndarray:
+    inputs = np.asarray(inputs, dtype=np.float64)
+    if inputs.ndim != 2 or inputs.shape[1] != model.net.nin:
+        raise ValueError(
+            f"the model takes {model.net.nin} inputs per row, got shape {inputs.shape}"
+        )
+    with no_grad():
+        return model.net(network_inputs(model, inputs)).data
+
+
+def predict_proba(model: SavedModel, inputs: np.ndarray) -> np.ndarray:
+    """Class probabilities: σ(s) per 0/1 column (bce), softmax per class (ce)."""
+    if model.loss == "mse":
+        raise ValueError("a regression model (loss mse) gives values, not probabilities")
+    out = _logits(model, inputs)
+    with no_grad():
+        # NOTE: the engine's own sigmoid and softmax, so there is one implementation of each.
+        if model.loss == "bce":
+            return Tensor(out).sigmoid().data
+        return Tensor(out).softmax(axis=1).data
 
 
 def predict(model: SavedModel, inputs: np.ndarray) -> np.ndarray:
     """Outputs in data units: values (mse), probabilities (bce) or labels (ce)."""
-    if inputs.shape[1] != model.net.nin:
-        raise ValueError(f"the model takes {model.net.nin} inputs, got {inputs.shape[1]} columns")
-    with no_grad():
-        out = model.net(network_inputs(model, inputs)).data
     if model.loss == "ce":
+        out = _logits(model, inputs)
         return np.array(model.classes, dtype=object)[out.argmax(axis=1)][:, None]
     if model.loss == "bce":
-        return 0.5 * (np.tanh(0.5 * out) + 1.0)
+        return predict_proba(model, inputs)
+    out = _logits(model, inputs)
     return model.output_scaler.inverse_transform(out) if model.output_scaler is not None else out
+
+
+def _confusion(truth: np.ndarray, predicted: np.ndarray, k: int) -> list[list[int]]:
+    matrix = np.zeros((k, k), dtype=int)
+    np.add.at(matrix, (truth, predicted), 1)
+    return matrix.tolist()
 
 
 def evaluate(model: SavedModel, data: Dataset) -> dict:
@@ -298,18 +614,17 @@ def evaluate(model: SavedModel, data: Dataset) -> dict:
 
     Regression: the ½-sum mse per sample in data units, and RMSE and MAE per
     target column. Classification: the loss the model trained with, accuracy and
-    (for ce) a confusion matrix with true classes as rows.
+    a confusion matrix with true classes as rows (for bce, classes 0 and 1; one
+    matrix per target column when there are several).
     """
     start = time.perf_counter()
     z = targets_for_training(model, data)
-    result: dict = {"samples": len(data)}
-    with no_grad():
-        out = model.net(network_inputs(model, data.inputs))
-        result["loss_trained"] = batch_loss(model, out, z).item()
+    result: dict = {"samples": len(data), "loss_units": loss_units(model.loss)}
+    out = _logits(model, data.inputs)
+    result["loss"] = _reported_loss(model, out, z, _data_unit_scale(model)) / max(1, len(z))
     if model.loss == "mse":
         y = predict(model, data.inputs)
         error = y - data.targets.astype(np.float64)
-        result["loss"] = float(0.5 * (error**2).sum(axis=1).mean())
         result["rmse"] = dict(
             zip(model.target_names, np.sqrt((error**2).mean(axis=0)).tolist(), strict=True)
         )
@@ -317,17 +632,22 @@ def evaluate(model: SavedModel, data: Dataset) -> dict:
             zip(model.target_names, np.abs(error).mean(axis=0).tolist(), strict=True)
         )
     elif model.loss == "bce":
-        probs = predict(model, data.inputs)
-        result["loss"] = result["loss_trained"]
-        result["accuracy"] = float(((probs >= 0.5) == (z >= 0.5)).mean())
+        predicted = (out >= 0).astype(np.intp)  # σ(s) ≥ ½ exactly when s ≥ 0
+        truth = z.astype(np.intp)
+        result["accuracy"] = float((predicted == truth).mean())
+        result["classes"] = ["0", "1"]
+        matrices = {
+            name: _confusion(truth[:, k], predicted[:, k], 2)
+            for k, name in enumerate(model.target_names)
+        }
+        if len(matrices) == 1:
+            result["confusion"] = next(iter(matrices.values()))
+        else:
+            result["confusion"] = matrices
     else:
-        predicted = out.data.argmax(axis=1)
-        k = len(model.classes)
-        matrix = np.zeros((k, k), dtype=int)
-        np.add.at(matrix, (z, predicted), 1)
-        result["loss"] = result["loss_trained"]
+        predicted = out.argmax(axis=1)
         result["accuracy"] = float((predicted == z).mean())
         result["classes"] = list(model.classes)
-        result["confusion"] = matrix.tolist()
+        result["confusion"] = _confusion(z, predicted, len(model.classes))
     result["seconds"] = time.perf_counter() - start
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -36,3 +37,27 @@ def csv_text(header: list[str], rows: list[list[Any]]) -> str:
 
 def stderr(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def add_json_flag(parser: argparse.ArgumentParser, what: str = "the result") -> None:
+    """The ``--json`` flag every command takes."""
+    parser.add_argument("--json", action="store_true", help=f"print {what} as JSON on stdout")
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, adding "(default: X)" to options that have a default.
+
+    Options whose help already names their default, and flags without a value,
+    are left as they are.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (
+            "default" not in text
+            and action.default not in (None, False, argparse.SUPPRESS)
+            and action.option_strings
+            and action.nargs != 0
+        ):
+            text += " (default: %(default)s)"
+        return text

@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path
 
 from tinygrad_mlp.autograd import walk
+from tinygrad_mlp.commands.common import add_json_flag, emit_json
 from tinygrad_mlp.data import MinMaxScaler
+from tinygrad_mlp.io import check_writable
 from tinygrad_mlp.losses import mse
 from tinygrad_mlp.seed import DATASET, ERRATA, seed_network
 from tinygrad_mlp.viz import draw_graph, save
@@ -17,16 +19,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="run the cheat sheet's worked example (forward, backward, golden numbers)",
-        description="Run the cheat sheet's 2-3-1 example: normalize, forward, backward, and "
-        "print every quantity, flagging the sheet's errata. Writes the computation graph "
-        "as DOT source, and as a picture where Graphviz's dot program is installed.",
+        description="Run the cheat sheet's 2-3-1 example (its setting: sigmoid everywhere, "
+        "min-max [0, 1]): normalize, forward, backward, and print every quantity, flagging "
+        "the sheet's errata. With --graph it also writes the computation graph as DOT "
+        "source, and as a picture beside it where Graphviz's dot program is installed; "
+        "without it, it writes no file.",
     )
     parser.add_argument(
         "--graph",
         type=Path,
-        default=Path("seed-graph.dot"),
-        help="where to write the scalar computation graph (default: seed-graph.dot)",
+        help="write the scalar computation graph here (.dot; default: no file)",
     )
+    add_json_flag(parser, "the numbers")
     parser.set_defaults(run=run)
 
 
@@ -50,28 +54,52 @@ def golden_rows(z: float) -> list[tuple[str, list[float]]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    for z in (91.0, 1.0):
-        print(f"Worked example, x = (70, 98) -> (1, 1), target z = {z:g}:")
-        for name, values in golden_rows(z):
+    if args.graph is not None:
+        check_writable(args.graph, "--graph")
+    examples = {f"{z:g}": dict(golden_rows(z)) for z in (91.0, 1.0)}
+    written = _write_graph(args.graph) if args.graph is not None else []
+    if args.json:
+        emit_json(
+            {
+                "inputs": {"raw": [70.0, 98.0], "normalized": [1.0, 1.0]},
+                "targets": examples,
+                "errata": ERRATA,
+                "files": written,
+            }
+        )
+        return 0
+    for z, rows in examples.items():
+        print(f"Worked example, x = (70, 98) -> (1, 1), target z = {z}:")
+        for name, values in rows.items():
             print(f"  {name:<8}" + "  ".join(f"{v + 0.0: .9f}" for v in values))
     print("\nWhere the cheat sheet's numbers differ:")
     for text in ERRATA.values():
         print(f"  - {text}")
-    _write_graph(args.graph)
+    for record in written:
+        print(f"\n{record['what']} written to {record['path']} ({record['bytes']} bytes)")
+    if args.graph is not None and len(written) == 1:
+        print("  (install Graphviz, e.g. 'apt-get install graphviz', to render it as a picture)")
     return 0
 
 
-def _write_graph(path: Path) -> None:
+def _write_graph(path: Path) -> list[dict]:
+    """Write the graph as DOT to ``path`` (and a PNG beside it if dot is installed)."""
     net = seed_network()
     loss = mse(net([1.0, 1.0]), [1.0])
     loss.label = "L"
     loss.backward()
     graph = draw_graph(loss)
-    save(graph, path)
-    print(f"\nComputation graph written as DOT source to {path}")
-    if shutil.which("dot") is None:
-        print("  (install Graphviz, e.g. 'apt-get install graphviz', to render it as a picture)")
-        return
-    picture = path.with_suffix(".png")
-    save(graph, picture)
-    print(f"and rendered to {picture}")
+    dot_path = path if path.suffix == ".dot" else path.with_suffix(".dot")
+    save(graph, dot_path)
+    written = [{"what": "computation graph (DOT)", "path": str(dot_path), "bytes": _size(dot_path)}]
+    if shutil.which("dot") is not None:
+        picture = path.with_suffix(".png") if path.suffix == ".dot" else path
+        save(graph, picture)
+        written.append(
+            {"what": "computation graph (picture)", "path": str(picture), "bytes": _size(picture)}
+        )
+    return written
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tinygrad_mlp.commands.common import emit_json
+from tinygrad_mlp.commands.common import HelpFormatter, add_json_flag, emit_json
 from tinygrad_mlp.io import load_model
 from tinygrad_mlp.training import evaluate, load_data_for
 
@@ -13,14 +13,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "test",
         help="report a saved model's loss and metrics on a CSV file",
+        formatter_class=HelpFormatter,
         description="Run a saved model on a CSV file that holds its input and target columns "
-        "(found by name) and report the loss in data units, with RMSE and MAE for regression "
-        "or accuracy and a confusion matrix for classification.",
+        "(found by name) and report the loss on the same scale train reports it (data units "
+        "for mse), with RMSE and MAE for regression or accuracy and a confusion matrix for "
+        "classification.",
     )
     p.add_argument("--model", required=True, help="model JSON written by train or import-seed")
     p.add_argument("--data", required=True, help="CSV file with the model's columns")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_json_flag(p)
     p.set_defaults(run=run)
+
+
+def confusion_lines(classes: list[str], matrix: list[list[int]]) -> list[str]:
+    """A confusion matrix as aligned text lines (rows: true class, columns: predicted)."""
+    width = max(len(c) for c in [*classes, "true"]) + 2
+    lines = ["  " + "true".ljust(width) + "".join(c.rjust(width) for c in classes)]
+    for name, row in zip(classes, matrix, strict=True):
+        lines.append("  " + name.ljust(width) + "".join(str(v).rjust(width) for v in row))
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,18 +42,16 @@ def run(args: argparse.Namespace) -> int:
         emit_json(result)
         return 0
     print(f"{args.model} on {args.data}: {result['samples']} samples")
+    print(f"  loss ({model.loss}: {result['loss_units']}): {result['loss']:.6g}")
     if model.loss == "mse":
-        print(f"  loss (1/2 sum (y - z)^2 per sample, data units): {result['loss']:.6g}")
         for name in model.target_names:
             print(f"  {name}: RMSE {result['rmse'][name]:.6g}  MAE {result['mae'][name]:.6g}")
-    else:
-        print(f"  loss ({model.loss}): {result['loss']:.6g}")
-        print(f"  accuracy: {result['accuracy']:.4f}")
-    if "confusion" in result:
-        classes = result["classes"]
-        width = max(len(c) for c in [*classes, "true"]) + 2
-        print("  confusion matrix (rows: true class, columns: predicted)")
-        print("  " + "true".ljust(width) + "".join(c.rjust(width) for c in classes))
-        for name, row in zip(classes, result["confusion"], strict=True):
-            print("  " + name.ljust(width) + "".join(str(v).rjust(width) for v in row))
+        return 0
+    print(f"  accuracy: {result['accuracy']:.4f}")
+    confusion = result["confusion"]
+    matrices = confusion if isinstance(confusion, dict) else {model.target_names[0]: confusion}
+    for name, matrix in matrices.items():
+        print(f"  confusion matrix of {name} (rows: true class, columns: predicted)")
+        for line in confusion_lines(result["classes"], matrix):
+            print(line)
     return 0

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from tinygrad_mlp.commands.common import emit_json
+from tinygrad_mlp.commands.common import HelpFormatter, emit_json
 from tinygrad_mlp.io import load_model
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "info",
+        formatter_class=HelpFormatter,
         help="print a saved network: layers, nodes, weights, biases, scalers",
         description="Print a saved model as the cheat sheet lays a network out.",
     )
@@ -21,6 +22,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _numbers(values) -> str:
     return "{" + " ".join(f"{v:.6g}" for v in values) + "}"
+
+
+def _scaler(scaler) -> dict | None:
+    if scaler is None:
+        return None
+    return {"range": list(scaler.feature_range), "min": scaler.min_, "max": scaler.max_}
+
+
+FOLDED = {"bce": "logits; the sigmoid is folded into bce", "ce": "logits; softmax in ce"}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
                 "classes": model.classes,
                 "weights": [layer.weight.data for layer in net.layers],
                 "biases": [layer.bias.data for layer in net.layers],
+                "input_scaler": _scaler(model.input_scaler),
+                "output_scaler": _scaler(model.output_scaler),
                 "settings": model.settings,
             }
         )
@@ -46,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     for l, layer in enumerate(net.layers):  # noqa: E741 -- the sheet's layer index
         last = l == len(net.layers) - 1
         title = "OUTPUT LAYER" if last else f"HIDDEN LAYER {l}"
-        print(f"{title}  ({layer.nout} nodes, {layer.activation})")
+        kind = FOLDED.get(model.loss, layer.activation) if last else layer.activation
+        print(f"{title}  ({layer.nout} nodes, {kind})")
         for j in range(layer.nout):
             kind = "output" if last else "hidden"
             print(f"  NODE {j}")

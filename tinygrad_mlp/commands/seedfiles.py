@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from tinygrad_mlp.commands.common import emit_json
+from tinygrad_mlp.commands.common import HelpFormatter, emit_json
 from tinygrad_mlp.io import (
+    check_writable,
     load_model,
     model_from_seed_files,
     save_model,
@@ -17,15 +18,21 @@ from tinygrad_mlp.io import (
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "import-seed",
+        formatter_class=HelpFormatter,
         help="turn the seed system's weights and min-max JSON files into a model file",
         description="Read a network trained by the cheat sheet author's Go package (its "
         "weights JSON and min-max JSON) and save it as a tinygrad-mlp model.",
     )
     p.add_argument("--weights", required=True, help="hiddenWeights/hiddenBias/outputWeights JSON")
     p.add_argument("--minmax", required=True, help="minInput/maxInput/minOutput/maxOutput JSON")
-    p.add_argument("--activation", choices=["sigmoid", "tanh"], default="sigmoid")
     p.add_argument(
-        "--normalize", choices=["zero-to-one", "minus-one-to-one"], default="zero-to-one"
+        "--activation", choices=["sigmoid", "tanh"], default="sigmoid", help="every layer's"
+    )
+    p.add_argument(
+        "--normalize",
+        choices=["zero-to-one", "minus-one-to-one"],
+        default="zero-to-one",
+        help="the range the package scaled inputs and outputs to",
     )
     p.add_argument("--model", required=True, help="model JSON to write")
     p.add_argument("--json", action="store_true", help="print a summary as JSON")
@@ -33,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser(
         "export-seed",
+        formatter_class=HelpFormatter,
         help="write a model in the seed system's weights and min-max JSON files",
         description="Write a model as the Go package's weights JSON and min-max JSON. The "
         "network must use one activation (sigmoid or tanh) in every layer and scale both its "
@@ -46,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    check_writable(args.model, "--model")
     model = model_from_seed_files(args.weights, args.minmax, args.activation, args.normalize)
     save_model(args.model, model)
     summary = {"model": args.model, "network": "-".join(map(str, model.net.sizes))}
@@ -57,6 +66,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    check_writable(args.weights, "--weights")
+    check_writable(args.minmax, "--minmax")
     model = load_model(args.model)
     activations = set(model.net.activations)
     if model.loss != "mse" or len(activations) != 1 or not activations <= {"sigmoid", "tanh"}:

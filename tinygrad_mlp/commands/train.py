@@ -7,29 +7,35 @@ import io
 import sys
 import time
 import warnings
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from tinygrad_mlp.commands.common import emit_json, stderr
+from tinygrad_mlp.commands.common import HelpFormatter, add_json_flag, emit_json, stderr
 from tinygrad_mlp.data import load_csv
-from tinygrad_mlp.io import load_model, save_model
-from tinygrad_mlp.training import Diverged, TrainConfig, fit, new_model
+from tinygrad_mlp.io import check_writable, load_model, save_model
+from tinygrad_mlp.names import ACTIVATIONS
+from tinygrad_mlp.training import (
+    LOSSES,
+    NORMALIZE,
+    OPTIMIZERS,
+    PRESETS,
+    SCHEDULERS,
+    Diverged,
+    TrainConfig,
+    config_fields,
+    fit,
+    loss_units,
+    new_model,
+    warm_start,
+)
 
 try:  # Python 3.11+
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-CONFIG_KEYS = {f.name for f in fields(TrainConfig)} | {
-    "data",
-    "outputs",
-    "target",
-    "model",
-    "init",
-    "plot",
-    "quiet",
-}
+DEFAULTS = TrainConfig()
+CONFIG_KEYS = config_fields() | {"data", "outputs", "target", "model", "init", "plot", "quiet"}
 
 
 def hidden_sizes(text: str) -> list[int]:
@@ -43,38 +49,94 @@ def hidden_sizes(text: str) -> list[int]:
     return sizes
 
 
+def _default(name: str) -> str:
+    value = getattr(DEFAULTS, name)
+    if isinstance(value, list):
+        value = ",".join(map(str, value))
+    return f"(default: {value})"
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "train",
         help="train a network on a CSV file and save the model",
+        formatter_class=HelpFormatter,
         description="Train an MLP on a CSV file (header row; inputs, then targets) and save "
-        "it, with its min-max scalers, as one JSON model file. Options may also come from a "
-        "TOML file (--config); flags on the command line win.",
+        "it, with its min-max scalers, as one JSON model file. By default: minibatches of "
+        "200 rows, Adam, a tenth of the rows held out for validation, early stopping that "
+        "keeps the best epoch's weights, and a linear output for regression. --preset seed "
+        "is the cheat sheet's setting instead (sigmoid everywhere, per-sample SGD, min-max "
+        "[0, 1]). Options may also come from a TOML file (--config); flags win.",
     )
-    # NOTE: defaults are None here and filled in by `settings`, so that a TOML
-    # config can supply what the command line leaves out.
-    p.add_argument("--data", help="training CSV file")
-    p.add_argument("--model", help="where to save the model JSON")
+    # NOTE: defaults are None here and filled in by `settings`, so that a preset and
+    # a TOML config can supply what the command line leaves out; the help shows them.
+    p.add_argument("--data", help="training CSV file (required)")
+    p.add_argument("--model", help="where to save the model JSON (required)")
     p.add_argument("--config", type=Path, help="TOML file with any of these options")
+    p.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="starting settings: default, or seed = the cheat sheet's (hidden 3, sigmoid "
+        "everywhere, per-sample SGD with lr 0.1, min-max [0, 1], no validation split, 1000 "
+        "epochs, rows in file order) (default: default)",
+    )
     targets = p.add_mutually_exclusive_group()
-    targets.add_argument("--outputs", type=int, help="the last N columns are targets (default 1)")
+    targets.add_argument("--outputs", type=int, help="the last N columns are targets (default: 1)")
     targets.add_argument("--target", action="append", help="a target column by name (repeatable)")
     p.add_argument(
         "--hidden",
         type=hidden_sizes,
         action="append",
-        help="hidden layer sizes: --hidden 3, --hidden 4,4,4 (default 3)",
+        help=f"hidden layer sizes: --hidden 3, --hidden 16,8 {_default('hidden')}",
     )
-    p.add_argument("--activation", choices=["sigmoid", "tanh", "relu", "linear"])
-    p.add_argument("--output-activation", choices=["sigmoid", "tanh", "relu", "linear"])
-    p.add_argument("--loss", choices=["mse", "bce", "ce"])
-    p.add_argument("--epochs", type=int, help="passes over the data (default 1000)")
-    p.add_argument("--lr", type=float, help="learning rate (default 0.1)")
-    p.add_argument("--batch-size", type=int, help="samples per step; 1 = per-sample SGD (default)")
-    p.add_argument("--optimizer", choices=["sgd", "momentum", "adam"])
-    p.add_argument("--momentum", type=float, help="momentum for --optimizer momentum (0.9)")
-    p.add_argument("--normalize", choices=["zero-to-one", "minus-one-to-one", "none"])
-    p.add_argument("--seed", type=int, help="seed for the initial weights and shuffling (0)")
+    p.add_argument(
+        "--activation", choices=ACTIVATIONS, help=f"hidden layers {_default('activation')}"
+    )
+    p.add_argument(
+        "--output-activation",
+        choices=ACTIVATIONS,
+        help="output layer (default: linear for mse, so predictions are not capped at the "
+        "training range; sigmoid for bce, folded into the loss; logits for ce)",
+    )
+    p.add_argument(
+        "--loss",
+        choices=LOSSES,
+        help=f"mse: numbers; bce: 0/1 columns; ce: a column of class labels {_default('loss')}",
+    )
+    p.add_argument("--epochs", type=int, help=f"most passes over the data {_default('epochs')}")
+    p.add_argument("--lr", type=float, help=f"learning rate {_default('lr')}")
+    p.add_argument(
+        "--batch-size", type=int, help=f"rows per step; 1 = per-sample SGD {_default('batch_size')}"
+    )
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help=_default("optimizer"))
+    p.add_argument(
+        "--momentum", type=float, help=f"for --optimizer momentum {_default('momentum')}"
+    )
+    p.add_argument("--weight-decay", type=float, help=f"L2 penalty {_default('weight_decay')}")
+    p.add_argument("--normalize", choices=NORMALIZE, help=_default("normalize"))
+    p.add_argument(
+        "--val-split",
+        type=float,
+        help=f"share of rows held out to watch for overfitting; 0 = none {_default('val_split')}",
+    )
+    p.add_argument(
+        "--patience",
+        type=int,
+        help="stop after this many epochs without a better validation loss and keep the best "
+        f"epoch's weights; 0 = run every epoch {_default('patience')}",
+    )
+    p.add_argument(
+        "--scheduler",
+        choices=SCHEDULERS,
+        help="learning-rate schedule: step (x gamma every --step-size epochs), exponential "
+        f"(x gamma every epoch), cosine (down to 0 at --epochs) {_default('scheduler')}",
+    )
+    p.add_argument("--step-size", type=int, help=f"for --scheduler step {_default('step_size')}")
+    p.add_argument("--gamma", type=float, help=f"for step and exponential {_default('gamma')}")
+    p.add_argument(
+        "--clip-grad", type=float, help="clip the gradients' joint norm to this (default: off)"
+    )
+    p.add_argument("--seed", type=int, help=f"initial weights, split, shuffling {_default('seed')}")
     p.add_argument(
         "--no-shuffle",
         dest="shuffle",
@@ -82,16 +144,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         const=False,
         help="visit rows in file order, as the seed system does",
     )
-    p.add_argument("--init", help="start from the weights of this model file")
-    p.add_argument("--plot", help="save the loss curve to this image (needs matplotlib)")
+    p.add_argument(
+        "--init",
+        help="continue from this model file: its layers, activations, loss and scalers",
+    )
+    p.add_argument("--plot", help="save the loss curve to this image (.png, .svg, .pdf)")
     p.add_argument("--quiet", action="store_const", const=True, help="no progress output")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_json_flag(p, "the summary")
     p.set_defaults(run=run)
 
 
-def settings(args: argparse.Namespace) -> dict[str, Any]:
-    """Command-line values over TOML values over built-in defaults."""
-    merged: dict[str, Any] = {}
+def settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(all settings, the ones the user named): command line over TOML over the preset."""
+    given: dict[str, Any] = dict(PRESETS[args.preset or "default"])
     if args.config is not None:
         if not args.config.is_file():
             raise ValueError(f"{args.config}: no such file")
@@ -101,37 +166,50 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
             raise ValueError(f"{args.config}: not valid TOML ({error})") from None
         for key, value in config.items():
             name = key.replace("-", "_")
+            if name == "preset":
+                given = {**PRESETS[str(value)], **given} if value in PRESETS else given
+                if value not in PRESETS:
+                    raise ValueError(f"{args.config}: unknown preset {value!r}")
+                continue
             if name not in CONFIG_KEYS:
                 raise ValueError(f"{args.config}: unknown option {key!r}")
-            merged[name] = value
+            given[name] = value
     for key in CONFIG_KEYS:
         value = getattr(args, key, None)
         if value is not None:
-            merged[key] = value
+            given[key] = value
     if (
-        isinstance(merged.get("hidden"), list)
-        and merged["hidden"]
-        and isinstance(merged["hidden"][0], list)
+        isinstance(given.get("hidden"), list)
+        and given["hidden"]
+        and isinstance(given["hidden"][0], list)
     ):
-        merged["hidden"] = merged["hidden"][-1]  # the last --hidden flag wins
-    if isinstance(merged.get("hidden"), (int, str)):
-        merged["hidden"] = hidden_sizes(str(merged["hidden"]))
-    if isinstance(merged.get("target"), str):
-        merged["target"] = [merged["target"]]
+        given["hidden"] = given["hidden"][-1]  # the last --hidden flag wins
+    if isinstance(given.get("hidden"), (int, str)):
+        given["hidden"] = hidden_sizes(str(given["hidden"]))
+    if isinstance(given.get("target"), str):
+        given["target"] = [given["target"]]
     for required in ("data", "model"):
-        if not merged.get(required):
+        if not given.get(required):
             raise ValueError(f"--{required} is required (on the command line or in --config)")
-    return merged
+    return given, {k: v for k, v in given.items() if k in config_fields()}
 
 
 def run(args: argparse.Namespace) -> int:
-    options = settings(args)
-    config = TrainConfig(
-        **{k: v for k, v in options.items() if k in TrainConfig.__dataclass_fields__}
-    )
+    options, named = settings(args)
+    # NOTE: every flag is checked here, before the data are read and long before
+    # training ends: a typo in --model or --plot must not cost a training run.
+    config = TrainConfig(**named)
     config.check()
+    model_path = check_writable(options["model"], "--model")
+    if Path(options["data"]).resolve() == model_path.resolve():
+        raise ValueError(f"--model {model_path} would overwrite the training data")
     if options.get("plot"):
-        _need_matplotlib()
+        check_plot_path(options["plot"])
+    start = None
+    if options.get("init"):
+        start = load_model(options["init"])
+        config = warm_start(start, named, str(options["init"]))
+        config.check()
     data = load_csv(
         options["data"],
         outputs=options.get("outputs", 1),
@@ -143,17 +221,8 @@ def run(args: argparse.Namespace) -> int:
         model = new_model(data, config)
     for warning in caught:
         stderr(f"warning: {options['data']}: {warning.message}")
-    if options.get("init"):
-        start = load_model(options["init"])
-        if start.net.sizes != model.net.sizes:
-            raise ValueError(
-                f"{options['init']}: a {'-'.join(map(str, start.net.sizes))} network cannot start "
-                f"a {'-'.join(map(str, model.net.sizes))} one"
-            )
-        model.net.set_weights(
-            [layer.weight.data for layer in start.net.layers],
-            [layer.bias.data for layer in start.net.layers],
-        )
+    if start is not None:
+        model = _continue(start, model, str(options["init"]))
     quiet = bool(options.get("quiet")) or args.json or not sys.stderr.isatty()
     progress = Progress(config.epochs, quiet)
     started = time.perf_counter()
@@ -163,33 +232,92 @@ def run(args: argparse.Namespace) -> int:
     except Diverged as error:
         history, status = error.history, 1
         progress.close()
-        save_model(options["model"], model)
-        stderr(f"tinygrad-mlp train: error: {error}; saved to {options['model']}")
+        save_model(model_path, model)
+        stderr(f"tinygrad-mlp train: error: {error}; saved to {model_path}")
     else:
         progress.close()
-        save_model(options["model"], model)
+        save_model(model_path, model)
     seconds = time.perf_counter() - started
-    parameters = sum(p.data.size for p in model.net.parameters())
+    best = history.best_epoch
     summary = {
-        "model": str(options["model"]),
+        "model": str(model_path),
         "network": "-".join(map(str, model.net.sizes)),
-        "epochs": len(history),
-        "final_loss": history[-1] if history else None,
+        "activations": model.net.activations,
+        "output": model.settings.get("output_activation"),
+        "optimizer": config.optimizer,
+        "epochs": len(history.loss),
+        "best_epoch": best,
+        "stopped_early": history.stopped_early,
+        "train_rows": history.train_rows,
+        "val_rows": history.val_rows,
+        "final_loss": history.loss[best - 1] if best else None,
+        "val_loss": history.val_loss[best - 1] if best and history.val_loss else None,
+        "loss_units": loss_units(config.loss),
         "seconds": seconds,
-        "parameters": parameters,
-        "loss_history": history,
+        "parameters": sum(p.data.size for p in model.net.parameters()),
+        "loss_history": history.loss,
+        "val_loss_history": history.val_loss,
     }
-    if options.get("plot") and history:
+    if options.get("plot") and history.loss:
         _plot(history, options["plot"], config.loss)
         summary["plot"] = str(options["plot"])
     if args.json:
         emit_json(summary)
     elif status == 0:
-        print(
-            f"trained {summary['network']} ({parameters} parameters) for {len(history)} epochs "
-            f"in {seconds:.2f} s; final loss {history[-1]:.6g}; saved to {options['model']}"
-        )
+        _print_summary(summary, config)
     return status
+
+
+def _continue(start, fresh, source: str):
+    """The start model, checked against the data; its scalers kept, not refitted."""
+    if start.net.sizes != fresh.net.sizes:
+        raise ValueError(
+            f"{source}: a {'-'.join(map(str, start.net.sizes))} network cannot start a "
+            f"{'-'.join(map(str, fresh.net.sizes))} one"
+        )
+    if start.loss == "ce" and start.classes != fresh.classes:
+        raise ValueError(
+            f"{source}: the model knows the classes {', '.join(start.classes or [])}, "
+            f"the data has {', '.join(fresh.classes or [])}"
+        )
+    placeholder = [f"i{k}" for k in range(start.net.nin)]
+    if start.input_names not in (placeholder, fresh.input_names):
+        raise ValueError(
+            f"{source}: the model reads the columns {', '.join(start.input_names)}, the data "
+            f"has {', '.join(fresh.input_names)}"
+        )
+    start.input_names, start.target_names = fresh.input_names, fresh.target_names
+    start.settings = {**fresh.settings, "init": source}
+    return start
+
+
+def _print_summary(summary: dict, config: TrainConfig) -> None:
+    stop = (
+        f"stopped early, best epoch {summary['best_epoch']}"
+        if summary["stopped_early"]
+        else f"best epoch {summary['best_epoch']}"
+        if config.patience
+        else "every epoch"
+    )
+    print(
+        f"trained {summary['network']} ({summary['parameters']} parameters, "
+        f"{config.optimizer}) for {summary['epochs']} epochs ({stop}) in "
+        f"{summary['seconds']:.2f} s"
+    )
+    losses = f"training loss {summary['final_loss']:.6g}"
+    if summary["val_loss"] is not None:
+        losses += f", validation loss {summary['val_loss']:.6g} ({summary['val_rows']} rows)"
+    print(f"  {losses}")
+    print(f"  loss: {config.loss}, {summary['loss_units']}")
+    output = summary["output"]
+    if config.loss == "mse" and output in ("linear", "relu"):
+        print(f"  output layer: {output}; predictions are not capped at the training range")
+    elif config.loss == "mse":
+        print(
+            f"  output layer: {output}; predictions stay inside the training targets' range "
+            "(--output-activation linear lifts the cap)"
+        )
+    print(f"  saved to {summary['model']}")
 
 
 class Progress:
@@ -219,30 +347,44 @@ class Progress:
             self.bar.close()
 
 
-def _need_matplotlib() -> None:
+def check_plot_path(path: str) -> None:
+    """Raise ValueError unless a loss curve can be written to ``path``."""
     try:
-        import matplotlib  # noqa: F401
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
     except ImportError:
         raise ValueError("--plot needs matplotlib: pip install 'tinygrad-mlp[plot]'") from None
+    target = check_writable(path, "--plot")
+    suffix = target.suffix.lstrip(".").lower()
+    kinds = FigureCanvasAgg(Figure()).get_supported_filetypes()
+    if suffix not in kinds:
+        raise ValueError(
+            f"--plot {path}: cannot write a {suffix or 'file without an extension'!r} image; "
+            f"use one of .{', .'.join(sorted(kinds))}"
+        )
 
 
-def _plot(history: list[float], path: str, loss: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _plot(history, path: str, loss: str) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     from tinygrad_mlp.io import atomic_write_bytes
 
-    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=120)
-    ax.plot(range(1, len(history) + 1), history)
+    fig = Figure(figsize=(6, 3.5), dpi=120)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    epochs = range(1, len(history.loss) + 1)
+    ax.plot(epochs, history.loss, label="training")
+    if history.val_loss:
+        ax.plot(epochs, history.val_loss, label="validation")
+        ax.axvline(history.best_epoch, color="grey", lw=0.8, ls=":", label="best epoch")
+        ax.legend()
     ax.set_xlabel("epoch")
-    ax.set_ylabel(f"mean {loss} loss per sample")
-    ax.set_yscale("log" if min(history) > 0 else "linear")
+    ax.set_ylabel(f"{loss} loss ({loss_units(loss).split(',')[0]})")
+    values = history.loss + history.val_loss
+    ax.set_yscale("log" if min(values) > 0 else "linear")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    suffix = Path(path).suffix.lstrip(".") or "png"
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=suffix)
-    plt.close(fig)
+    fig.savefig(buffer, format=Path(path).suffix.lstrip(".").lower())
     atomic_write_bytes(path, buffer.getvalue())
