@@ -21,7 +21,9 @@ from tinygrad_mlp.commands import (
     demo,
     evaluate,
     explain,
+    export,
     graph,
+    import_model,
     info,
     predict,
     seedfiles,
@@ -32,6 +34,7 @@ __all__ = ["CLIError", "build_parser", "main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS = [demo, train, evaluate, predict, info, seedfiles, check, explain, graph]
+COMMANDS += [export, import_model]
 
 
 class CLIError(Exception):
