@@ -25,7 +25,9 @@ from tinygrad_mlp.commands import (
     demo,
     evaluate,
     explain,
+    export,
     graph,
+    import_model,
     info,
     predict,
     seedfiles,
@@ -36,6 +38,7 @@ __all__ = ["build_parser", "main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS = [demo, train, evaluate, predict, info, seedfiles, check, explain, graph]
+COMMANDS += [export, import_model]
 
 
 def build_parser() -> argparse.ArgumentParser:

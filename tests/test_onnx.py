@@ -1,0 +1,298 @@
+"""ONNX: onnxruntime computes what we compute, raw inputs through the scalers included."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from tinygrad_mlp.cli import main
+from tinygrad_mlp.data import Dataset, load_csv
+from tinygrad_mlp.io import load_model, save_model
+from tinygrad_mlp.names import ACTIVATIONS
+from tinygrad_mlp.nn import MLP
+from tinygrad_mlp.onnx import export, load
+from tinygrad_mlp.onnx import load_model as load_onnx_model
+from tinygrad_mlp.training import TrainConfig, fit, network_inputs, new_model, predict
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+SHAPES = [(2, [3, 1]), (3, [5, 4, 2]), (1, [2]), (4, [6, 3])]
+TOLERANCE = {np.float64: 1e-12, np.float32: 1e-6}
+
+
+def run(path, x):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (name,) = [i.name for i in session.get_inputs()]
+    (out,) = session.run(None, {name: x})
+    return out
+
+
+def test_the_package_module_imports_the_real_onnx():
+    from tinygrad_mlp import onnx as ours
+
+    assert ours.require_onnx() is onnx
+    assert hasattr(ours.require_onnx(), "checker")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_onnxruntime_outputs_equal_ours(tmp_path, activation, dtype):
+    rng = np.random.default_rng(3)
+    for k, (nin, nouts) in enumerate(SHAPES):
+        net = MLP(nin, nouts, activation=activation, seed=k, dtype=dtype)
+        path = tmp_path / f"net{k}.onnx"
+        export(net, path)
+        for batch in (1, 9):  # the batch axis is dynamic
+            x = rng.uniform(-2, 2, (batch, nin)).astype(dtype)
+            out = run(path, x)
+            assert out.dtype == np.dtype(dtype) and out.shape == (batch, nouts[-1])
+            tol = TOLERANCE[dtype]
+            np.testing.assert_allclose(out, net(x).data, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_export_then_load_round_trips_exactly(tmp_path, dtype):
+    for k, (nin, nouts) in enumerate(SHAPES):
+        activations = [ACTIVATIONS[(k + j) % len(ACTIVATIONS)] for j in range(len(nouts))]
+        net = MLP(nin, nouts, activation=activations, seed=k, dtype=dtype)
+        export(net, tmp_path / "n.onnx", opset=13 + k)
+        back = load(tmp_path / "n.onnx")
+        assert back.sizes == net.sizes and back.activations == net.activations
+        for p, q in zip(net.parameters(), back.parameters(), strict=True):
+            assert q.data.dtype == np.dtype(dtype) and np.array_equal(p.data, q.data)
+
+
+def test_exported_file_passes_the_checker_with_a_dynamic_batch_axis(tmp_path):
+    export(MLP(3, [4, 2], seed=0), tmp_path / "n.onnx")
+    proto = onnx.load(str(tmp_path / "n.onnx"))
+    onnx.checker.check_model(proto, full_check=True)
+    dims = proto.graph.input[0].type.tensor_type.shape.dim
+    assert dims[0].dim_param == "batch" and dims[1].dim_value == 3
+    assert [n.op_type for n in proto.graph.node] == [
+        "Gemm",
+        "Sigmoid",
+        "Gemm",
+        "Sigmoid",
+        "Identity",
+    ]
+
+
+# --------------------------------------------------------------------------- trained models
+
+
+def _trained(loss, normalize="zero-to-one", activation="tanh", constant_column=False, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-3, 5, (48, 3)) * np.array([1.0, 10.0, 0.1])
+    if constant_column:
+        x[:, 2] = 7.25
+    if loss == "mse":
+        targets = np.c_[np.sin(x[:, 0]) + x[:, 1] / 10, 40 + 3 * x[:, 0]]
+        names = ["y", "w"]
+    elif loss == "bce":
+        targets = np.c_[x[:, 0] > 1, x[:, 1] > 5].astype(float)
+        names = ["p", "q"]
+    else:
+        targets = np.where(x[:, 0] > 2, "red", np.where(x[:, 1] > 0, "green", "blue"))[:, None]
+        names = ["colour"]
+    data = Dataset(x, targets, ["a", "b", "c"], names, "memory")
+    config = TrainConfig(
+        hidden=[5], activation=activation, loss=loss, epochs=4, normalize=normalize, seed=seed
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the constant column's warning
+        model = new_model(data, config)
+    fit(model, data, config)
+    return model, x
+
+
+@pytest.mark.parametrize(
+    ("normalize", "activation", "constant"),
+    [
+        ("zero-to-one", "sigmoid", False),
+        ("minus-one-to-one", "tanh", True),
+        ("none", "tanh", False),
+        ("zero-to-one", "relu", True),
+    ],
+)
+def test_regression_file_takes_raw_inputs_and_gives_data_units(
+    tmp_path, normalize, activation, constant
+):
+    model, x = _trained("mse", normalize, activation, constant)
+    export(model, tmp_path / "m.onnx")
+    raw = np.vstack([x, x * 1.5 - 2])  # inputs outside the training range too
+    np.testing.assert_allclose(run(tmp_path / "m.onnx", raw), predict(model, raw), rtol=1e-12)
+
+
+def test_binary_classifier_file_gives_probabilities(tmp_path):
+    model, x = _trained("bce")
+    export(model, tmp_path / "b.onnx")
+    out = run(tmp_path / "b.onnx", x)
+    np.testing.assert_allclose(out, predict(model, x), rtol=1e-12, atol=1e-15)
+    assert np.all((out > 0) & (out < 1))
+
+
+def test_multiclass_file_gives_class_probabilities(tmp_path):
+    model, x = _trained("ce")
+    export(model, tmp_path / "c.onnx")
+    probabilities = run(tmp_path / "c.onnx", x)
+    logits = model.net(network_inputs(model, x)).data
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(probabilities, e / e.sum(axis=1, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-14)
+    labels = np.array(model.classes)[probabilities.argmax(axis=1)]
+    assert labels.tolist() == predict(model, x)[:, 0].tolist()
+
+
+def test_float32_network_with_scalers_matches_predict(tmp_path):
+    model, x = _trained("mse", "minus-one-to-one")
+    weights = [layer.weight.data for layer in model.net.layers]
+    biases = [layer.bias.data for layer in model.net.layers]
+    model.net = MLP(3, [5, 2], activation=model.net.activations, seed=0, dtype=np.float32)
+    model.net.set_weights(weights, biases)
+    export(model, tmp_path / "m32.onnx")
+    np.testing.assert_allclose(run(tmp_path / "m32.onnx", x), predict(model, x), rtol=1e-6)
+    back = load_onnx_model(tmp_path / "m32.onnx")
+    assert back.net.layers[0].weight.data.dtype == np.float32
+    assert np.array_equal(back.input_scaler.min_, model.input_scaler.min_)
+
+
+@pytest.mark.parametrize("loss", ["mse", "bce", "ce"])
+def test_trained_model_round_trips_exactly(tmp_path, loss):
+    model, _ = _trained(loss, "minus-one-to-one", constant_column=True)
+    export(model, tmp_path / "m.onnx")
+    back = load_onnx_model(tmp_path / "m.onnx")
+    save_model(tmp_path / "a.json", model)
+    save_model(tmp_path / "b.json", back)
+    assert json.loads((tmp_path / "a.json").read_text()) == json.loads(
+        (tmp_path / "b.json").read_text()
+    )
+
+
+def test_cli_train_export_import_and_onnxruntime_equal_predict(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 100, (30, 2)).tolist()
+    rows = "\n".join(f"{a!r},{b!r},{a * 0.3 + b * 0.1!r}" for a, b in x)
+    (tmp_path / "d.csv").write_text("I0,I1,Z0\n" + rows + "\n")
+    m, f, back = (str(tmp_path / n) for n in ("m.json", "m.onnx", "back.json"))
+    args = ["train", "--data", str(tmp_path / "d.csv"), "--model", m, "--epochs", "5", "--quiet"]
+    assert main(args) == 0
+    assert main(["export", "--model", m, "--format", "onnx", "-o", f]) == 0
+    assert main(["import", "--format", "onnx", f, "--model", back]) == 0
+    assert json.loads((tmp_path / "m.json").read_text()) == json.loads(
+        (tmp_path / "back.json").read_text()
+    )
+    data = load_csv(tmp_path / "d.csv", outputs=1)
+    np.testing.assert_allclose(run(f, data.inputs), predict(load_model(m), data.inputs), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def _one_sentence(error):
+    text = str(error.value)
+    assert "\n" not in text and ". " not in text, text
+    return text
+
+
+def _save(tmp_path, nodes, initializers, nin=2, nout=2, name="foreign.onnx"):
+    helper = onnx.helper
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.DOUBLE, ["n", nin])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.DOUBLE, ["n", nout])],
+        initializer=[onnx.numpy_helper.from_array(v, k) for k, v in initializers.items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    path = tmp_path / name
+    onnx.save(model, str(path))
+    return path
+
+
+def test_a_foreign_matmul_add_graph_loads(tmp_path):
+    rng = np.random.default_rng(0)
+    w1, b1, w2, b2 = (
+        rng.normal(size=(2, 4)),
+        rng.normal(size=4),
+        rng.normal(size=(4, 2)),
+        rng.normal(size=(1, 2)),
+    )
+    make = onnx.helper.make_node
+    nodes = [
+        make("MatMul", ["x", "W1"], ["s1"]),
+        make("Add", ["B1", "s1"], ["t1"]),  # bias first: Add is commutative
+        make("Relu", ["t1"], ["a1"]),
+        make("Gemm", ["a1", "W2", "B2"], ["y"]),  # transB = 0: W2 is inputs x nodes
+    ]
+    path = _save(tmp_path, nodes, {"W1": w1, "B1": b1, "W2": w2, "B2": b2})
+    net = load(path)
+    assert net.sizes == [2, 4, 2] and net.activations == ["relu", "linear"]
+    x = rng.normal(size=(5, 2))
+    np.testing.assert_allclose(net(x).data, run(path, x), rtol=1e-12)
+
+
+def test_a_graph_that_is_not_an_mlp_names_its_node(tmp_path):
+    make = onnx.helper.make_node
+    nodes = [
+        make("Gemm", ["x", "W", "B"], ["s"], transB=1, name="dense"),
+        make("Softplus", ["s"], ["y"], name="smooth"),
+    ]
+    path = _save(tmp_path, nodes, {"W": np.ones((2, 2)), "B": np.zeros(2)})
+    with pytest.raises(ValueError) as error:
+        load(path)
+    text = _one_sentence(error)
+    assert "node 1 (Softplus 'smooth')" in text and str(path) in text
+
+
+def test_a_branching_graph_is_refused(tmp_path):
+    make = onnx.helper.make_node
+    nodes = [
+        make("Gemm", ["x", "W", "B"], ["s"], transB=1),
+        make("Sigmoid", ["s"], ["a"]),
+        make("Add", ["a", "s"], ["y"]),  # a residual connection
+    ]
+    path = _save(tmp_path, nodes, {"W": np.ones((2, 2)), "B": np.zeros(2)})
+    with pytest.raises(ValueError) as error:
+        load(path)
+    assert "one chain" in _one_sentence(error)
+
+
+def test_a_truncated_file_is_one_sentence(tmp_path):
+    path = tmp_path / "t.onnx"
+    export(MLP(3, [8, 2], seed=0), path)
+    data = path.read_bytes()
+    for cut in (len(data) // 2, len(data) - 7, 11):
+        path.write_bytes(data[:cut])
+        with pytest.raises(ValueError) as error:
+            load(path)
+        assert str(path) in _one_sentence(error)
+
+
+def test_tampered_scaler_numbers_are_refused(tmp_path):
+    model, _ = _trained("mse")
+    export(model, tmp_path / "m.onnx")
+    proto = onnx.load(str(tmp_path / "m.onnx"))
+    for tensor in proto.graph.initializer:
+        if tensor.name == "input_scaler.min":
+            values = onnx.numpy_helper.to_array(tensor) + 1.0
+            tensor.CopyFrom(onnx.numpy_helper.from_array(values, tensor.name))
+    onnx.save(proto, str(tmp_path / "m.onnx"))
+    with pytest.raises(ValueError) as error:
+        load_onnx_model(tmp_path / "m.onnx")
+    assert "differ from the file's metadata" in _one_sentence(error)
+
+
+def test_bad_opset_and_missing_file_are_one_sentence(tmp_path, capsys):
+    with pytest.raises(ValueError) as error:
+        export(MLP(2, [1], seed=0), tmp_path / "n.onnx", opset=11)
+    assert "at least 13" in _one_sentence(error)
+    assert not (tmp_path / "n.onnx").exists()
+    assert (
+        main(["import", str(tmp_path / "nothing.onnx"), "--model", str(tmp_path / "m.json")]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "no such file" in err and err.count("\n") == 1

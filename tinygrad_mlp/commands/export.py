@@ -1,0 +1,47 @@
+"""``tinygrad-mlp export``: a saved model as an ONNX file or a torch file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tinygrad_mlp.io import load_model
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "export",
+        help="write a saved model as ONNX (for serving) or as a torch file (to train on)",
+        description="Write a saved model as ONNX (raw inputs through the min-max scalers, "
+        "outputs in data units or class probabilities; needs the onnx extra) or as a torch "
+        "file (state dict, activations, scalers and settings, read with "
+        "torch.load(weights_only=True); needs the torch extra).",
+    )
+    p.add_argument("--model", required=True, help="model JSON written by train")
+    p.add_argument("--format", required=True, choices=["onnx", "torch"], help="file format")
+    p.add_argument("-o", "--output", required=True, type=Path, help="file to write")
+    p.add_argument("--opset", type=int, help="ONNX opset (default 17)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.opset is not None and args.format != "onnx":
+        raise ValueError("--opset goes with --format onnx")
+    from tinygrad_mlp import onnx as onnx_file
+    from tinygrad_mlp import torch_bridge
+
+    # NOTE: the optional package is looked for first, so a missing one costs no reading;
+    # ImportError becomes ValueError, which the command line prints as one sentence.
+    try:
+        (onnx_file.require_onnx if args.format == "onnx" else torch_bridge.require_torch)()
+    except ImportError as error:
+        raise ValueError(f"--format {args.format}: {error}") from None
+    model = load_model(args.model)
+    if args.format == "onnx":
+        opset = onnx_file.DEFAULT_OPSET if args.opset is None else args.opset
+        onnx_file.export(model, args.output, opset=opset)
+        print(f"wrote {args.output} (ONNX opset {opset}; input 'input', {model.net.nin} columns)")
+    else:
+        torch_bridge.save_torch(model, args.output)
+        print(f"wrote {args.output} (torch; read it with torch.load(path, weights_only=True))")
+    return 0

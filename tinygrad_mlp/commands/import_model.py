@@ -1,0 +1,51 @@
+"""``tinygrad-mlp import``: an ONNX file or a torch file back as a model JSON."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tinygrad_mlp.io import save_model
+
+#: File endings that name a format when --format is left out.
+SUFFIXES = {".onnx": "onnx", ".pt": "torch", ".pth": "torch"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "import",
+        help="read an ONNX or torch file (e.g. after training in PyTorch) as a model JSON",
+        description="Read a network from an ONNX file (Gemm or MatMul+Add layers with "
+        "Sigmoid, Tanh or Relu) or a torch file written by export (or by PyTorch code in "
+        "its layout), and save it as a model JSON that predict, check, explain and graph "
+        "read. Files written by export come back with their scalers, names and settings.",
+    )
+    p.add_argument("path", type=Path, help="the ONNX or torch file")
+    p.add_argument(
+        "--format",
+        choices=["onnx", "torch"],
+        help="file format (default: from the ending, .onnx or .pt/.pth)",
+    )
+    p.add_argument("--model", required=True, help="model JSON to write")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tinygrad_mlp import onnx as onnx_file
+    from tinygrad_mlp import torch_bridge
+
+    kind = args.format or SUFFIXES.get(args.path.suffix.lower())
+    if kind is None:
+        raise ValueError(f"{args.path}: cannot tell the format from its ending; give --format")
+    try:
+        (onnx_file.require_onnx if kind == "onnx" else torch_bridge.require_torch)()
+    except ImportError as error:
+        raise ValueError(f"--format {kind}: {error}") from None
+    if kind == "onnx":
+        model = onnx_file.load_model(args.path)
+    else:
+        model = torch_bridge.load_torch(args.path)
+    save_model(args.model, model)
+    sizes = "-".join(map(str, model.net.sizes))
+    print(f"wrote {args.model} ({sizes} network, {', '.join(model.net.activations)})")
+    return 0

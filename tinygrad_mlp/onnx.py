@@ -1,0 +1,530 @@
+"""ONNX export and import: the network, and a trained model with its scalers, as a graph.
+
+:func:`export` writes a network as ONNX, built with the ``onnx`` package's own
+helpers and checked by ``onnx.checker``: one ``Gemm`` per layer
+(``y = x Wᵀ + b``, W stored nodes × inputs as ours, ``transB=1``), then its
+activation (``Sigmoid``, ``Tanh``, ``Relu``; nothing for a linear layer). The
+input is ``input`` of shape (batch, inputs) with a dynamic batch axis.
+
+A saved model (:class:`~tinygrad_mlp.io.SavedModel`, what ``tinygrad-mlp
+train`` writes) is exported as the function ``predict`` computes, so a server
+feeds it raw CSV values:
+
+- its input scaler becomes ``(x − min) / (max − min) · (high − low) + low``
+  (``Sub``, ``Div``, ``Mul``, ``Add``; a constant column is mapped to the middle
+  of the range by a ``Where``), in float64 as :class:`~tinygrad_mlp.data.MinMaxScaler`
+  computes it;
+- its output scaler maps back: ``(y − low) / (high − low) · (max − min) + min``,
+  and the output ``output`` is in data units;
+- a ``bce`` model ends in ``Sigmoid`` and a ``ce`` model in ``Softmax``: the
+  output ``probabilities`` holds one probability per output node (per class).
+
+The model's other fields (loss, column names, class labels, scaler values,
+settings) travel as JSON in the file's metadata (key ``tinygrad_mlp``), so
+:func:`load_model` gives back the model that left. :func:`load` reads the
+network of any MLP-shaped graph (``Gemm``, or ``MatMul`` then ``Add``, each
+followed by at most one ``Sigmoid``, ``Tanh`` or ``Relu``), from whichever tool
+wrote it, and refuses anything else with one sentence naming the first node
+that does not fit.
+
+The ``onnx`` package is an optional extra (``pip install 'tinygrad-mlp[onnx]'``,
+with ``onnxruntime`` to run the files); it is imported when a function here runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinygrad_mlp.data import MinMaxScaler, checked_file
+from tinygrad_mlp.interchange import describe, read_fields
+from tinygrad_mlp.io import SavedModel, atomic_write_bytes
+from tinygrad_mlp.nn import MLP
+
+__all__ = ["DEFAULT_OPSET", "export", "load", "load_model"]
+
+#: The opset written unless another is asked for (runs on onnxruntime 1.14 and later).
+DEFAULT_OPSET = 17
+#: The oldest opset we write: Softmax's per-row meaning (axis=-1) starts at 13.
+MIN_OPSET = 13
+METADATA_KEY = "tinygrad_mlp"
+FORMAT = "tinygrad-mlp-onnx"
+VERSION = 1
+#: ONNX files larger than this are refused before reading (protobuf's own limit is 2 GiB).
+MAX_ONNX_BYTES = 2 * 1024 * 1024 * 1024
+
+#: Our activation names and the ONNX operators that compute them.
+ONNX_ACTIVATIONS: dict[str, str] = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}
+
+
+def require_onnx() -> Any:
+    try:
+        import onnx
+    except ImportError:
+        raise ImportError("this needs the onnx package: pip install 'tinygrad-mlp[onnx]'") from None
+    return onnx
+
+
+# --------------------------------------------------------------------------- export
+
+
+class _Builder:
+    """Nodes and initializers of a graph under construction, each name made once."""
+
+    def __init__(self, onnx: Any) -> None:
+        self.onnx = onnx
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+
+    def const(self, name: str, value: Any, dtype: Any = np.float64) -> str:
+        array = np.asarray(value, dtype=dtype)
+        self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
+        return name
+
+    def node(self, op: str, inputs: list[str], output: str, **attributes: Any) -> str:
+        self.nodes.append(
+            self.onnx.helper.make_node(op, inputs, [output], name=output, **attributes)
+        )
+        return output
+
+
+def _scale_in(b: _Builder, x: str, scaler: MinMaxScaler) -> str:
+    """MinMaxScaler.transform as nodes, in the same order of operations."""
+    low, high = scaler.feature_range
+    span = scaler.max_ - scaler.min_
+    safe = np.where(span == 0, 1.0, span)
+    x = b.node("Sub", [x, b.const("input_scaler.min", scaler.min_)], "input_scaler.shifted")
+    x = b.node("Div", [x, b.const("input_scaler.span", safe)], "input_scaler.unit")
+    if np.any(span == 0):
+        # NOTE: a constant column has no span; MinMaxScaler puts it in the middle (0.5).
+        constant = b.const("input_scaler.constant", span == 0, np.bool_)
+        x = b.node("Where", [constant, b.const("input_scaler.middle", 0.5), x], "input_scaler.mid")
+    x = b.node("Mul", [x, b.const("input_scaler.width", high - low)], "input_scaler.stretched")
+    return b.node("Add", [x, b.const("input_scaler.low", low)], "input_scaler.output")
+
+
+def _scale_out(b: _Builder, y: str, scaler: MinMaxScaler, output: str) -> str:
+    """MinMaxScaler.inverse_transform as nodes, in the same order of operations."""
+    low, high = scaler.feature_range
+    y = b.node("Sub", [y, b.const("output_scaler.low", low)], "output_scaler.shifted")
+    y = b.node("Div", [y, b.const("output_scaler.width", high - low)], "output_scaler.unit")
+    span = b.const("output_scaler.span", scaler.max_ - scaler.min_)
+    y = b.node("Mul", [y, span], "output_scaler.stretched")
+    return b.node("Add", [y, b.const("output_scaler.min", scaler.min_)], output)
+
+
+def _graph(model: SavedModel, onnx: Any) -> Any:
+    net = model.net
+    helper = onnx.helper
+    dtype = np.dtype(net.layers[0].weight.data.dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"ONNX export takes float32 or float64 networks, got {dtype}")
+    b = _Builder(onnx)
+    scaled_in = model.input_scaler is not None
+    scaled_out = model.output_scaler is not None and model.loss == "mse"
+    x = "input"
+    input_dtype = np.float64 if scaled_in else dtype
+    if scaled_in:
+        x = _scale_in(b, x, model.input_scaler)
+        if dtype != np.float64:
+            x = b.node("Cast", [x], "input_scaler.cast", to=onnx.TensorProto.FLOAT)
+    for l, layer in enumerate(net.layers):  # noqa: E741 -- the sheet's layer index
+        weight = b.const(f"layers.{l}.weight", layer.weight.data, dtype)
+        bias = b.const(f"layers.{l}.bias", layer.bias.data, dtype)
+        x = b.node("Gemm", [x, weight, bias], f"layers.{l}.s", transB=1)
+        if layer.activation in ONNX_ACTIVATIONS:
+            x = b.node(ONNX_ACTIVATIONS[layer.activation], [x], f"layers.{l}.a")
+    output_dtype = dtype
+    if scaled_out:
+        if dtype != np.float64:
+            x = b.node("Cast", [x], "output_scaler.cast", to=onnx.TensorProto.DOUBLE)
+        output, output_dtype = _scale_out(b, x, model.output_scaler, "output"), np.float64
+    elif model.loss == "bce":
+        output = b.node("Sigmoid", [x], "probabilities")
+    elif model.loss == "ce":
+        output = b.node("Softmax", [x], "probabilities", axis=-1)
+    else:
+        output = b.node("Identity", [x], "output")
+    elem = helper.np_dtype_to_tensor_dtype
+    nin, nout = net.sizes[0], net.sizes[-1]
+    return helper.make_graph(
+        b.nodes,
+        "tinygrad_mlp",
+        [helper.make_tensor_value_info("input", elem(np.dtype(input_dtype)), ["batch", nin])],
+        [helper.make_tensor_value_info(output, elem(np.dtype(output_dtype)), ["batch", nout])],
+        initializer=b.initializers,
+        doc_string=f"inputs: {', '.join(model.input_names)}; outputs: {_output_doc(model)}",
+    )
+
+
+def _output_doc(model: SavedModel) -> str:
+    if model.loss == "ce":
+        return "probabilities of the classes " + ", ".join(model.classes or [])
+    if model.loss == "bce":
+        return "probabilities of " + ", ".join(model.target_names)
+    return ", ".join(model.target_names)
+
+
+def export(model: MLP | SavedModel, path: str | Path, opset: int = DEFAULT_OPSET) -> None:
+    """Write ``model`` as an ONNX file (checked by ``onnx.checker``, written atomically).
+
+    Args:
+        model: an ``MLP`` (input ``input``, output ``output``: the network's
+            outputs), or a saved model (raw inputs through its scalers; outputs in
+            data units, or ``probabilities`` for bce/ce).
+        path: the file to write.
+        opset: the ai.onnx opset, at least 13.
+
+    >>> import os, tempfile
+    >>> import onnxruntime as ort
+    >>> net = MLP(2, [3, 1], seed=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.onnx")
+    >>> export(net, path)
+    >>> x = np.array([[0.5, -1.0], [2.0, 0.0]])
+    >>> (y,) = ort.InferenceSession(path).run(None, {"input": x})
+    >>> bool(np.allclose(y, net(x).data, rtol=1e-12, atol=0))
+    True
+    """
+    onnx = require_onnx()
+    if isinstance(model, MLP):
+        model = SavedModel(model)
+    if not isinstance(model, SavedModel):
+        raise TypeError(f"export takes an MLP or a SavedModel, got {type(model).__name__}")
+    if not isinstance(opset, int) or opset < MIN_OPSET:
+        raise ValueError(f"opset must be a whole number of at least {MIN_OPSET}, got {opset!r}")
+    if opset > onnx.defs.onnx_opset_version():
+        raise ValueError(
+            f"opset {opset} is newer than this onnx package knows "
+            f"({onnx.defs.onnx_opset_version()})"
+        )
+    opsets = [onnx.helper.make_opsetid("", opset)]
+    proto = onnx.helper.make_model(
+        _graph(model, onnx),
+        opset_imports=opsets,
+        producer_name="tinygrad_mlp",
+        ir_version=onnx.helper.find_min_ir_version_for(opsets),
+    )
+    record = {"format": FORMAT, "version": VERSION, "sizes": model.net.sizes, **describe(model)}
+    onnx.helper.set_model_props(proto, {METADATA_KEY: json.dumps(record, allow_nan=False)})
+    onnx.checker.check_model(proto, full_check=True)
+    atomic_write_bytes(path, proto.SerializeToString())
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass
+class _Step:
+    """One node of the chain from the graph's input to its output."""
+
+    index: int
+    node: Any
+    constants: list[np.ndarray]  # its constant inputs, in order
+    position: int  # where the running tensor enters among its inputs
+
+    @property
+    def op(self) -> str:
+        return self.node.op_type
+
+    def describe(self) -> str:
+        name = f" {self.node.name!r}" if self.node.name else ""
+        return f"node {self.index} ({self.op}{name})"
+
+
+_MLP_SHAPE = (
+    "load reads Gemm or MatMul+Add layers, each followed by at most one Sigmoid, Tanh or Relu"
+)
+
+
+def _read(path: str | Path, onnx: Any) -> Any:
+    path = checked_file(path, MAX_ONNX_BYTES)
+    try:
+        proto = onnx.load(str(path))
+    except Exception:  # NOTE: protobuf raises its own DecodeError and others; one sentence here
+        raise ValueError(f"{path}: not a readable ONNX file (truncated or not ONNX)") from None
+    try:
+        onnx.checker.check_model(proto)
+    except Exception as error:  # NOTE: onnx.checker.ValidationError and protobuf errors
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(f"{path}: not a valid ONNX model ({first})") from None
+    return proto
+
+
+def _chain(path: Path, proto: Any, onnx: Any) -> tuple[list[_Step], Any, Any]:
+    """The nodes from the single input to the single output, each fed by the one before."""
+    graph = proto.graph
+    constants = {t.name: onnx.numpy_helper.to_array(t) for t in graph.initializer}
+    nodes = []
+    for node in graph.node:
+        if node.op_type == "Constant" and len(node.output) == 1:
+            attribute = next((a for a in node.attribute if a.name == "value"), None)
+            if attribute is None:
+                raise ValueError(f"{path}: Constant node {node.name!r} has no tensor value")
+            constants[node.output[0]] = onnx.numpy_helper.to_array(attribute.t)
+        else:
+            nodes.append(node)
+    inputs = [v for v in graph.input if v.name not in constants]
+    if len(inputs) != 1 or len(graph.output) != 1:
+        raise ValueError(
+            f"{path}: an MLP graph has one input and one output, this one has "
+            f"{len(inputs)} and {len(graph.output)}"
+        )
+    current, end = inputs[0].name, graph.output[0].name
+    steps: list[_Step] = []
+    remaining = list(enumerate(nodes))
+    while current != end:
+        users = [(k, n) for k, n in remaining if current in n.input]
+        if len(users) != 1:
+            raise ValueError(
+                f"{path}: tensor {current!r} feeds {len(users)} nodes; an MLP graph is one chain"
+            )
+        k, node = users[0]
+        remaining.remove((k, node))
+        others = [name for name in node.input if name != current]
+        step = _Step(k, node, [], list(node.input).index(current))
+        for name in others:
+            if name not in constants:
+                raise ValueError(
+                    f"{path}: {step.describe()} takes {name!r}, which is neither the layer "
+                    f"input nor a constant; {_MLP_SHAPE}"
+                )
+            step.constants.append(constants[name])
+        if len(node.output) != 1:
+            raise ValueError(f"{path}: {step.describe()} has several outputs; {_MLP_SHAPE}")
+        steps.append(step)
+        current = node.output[0]
+    if remaining:
+        k, node = remaining[0]
+        raise ValueError(
+            f"{path}: node {k} ({node.op_type}) is not on the path from input to output; "
+            f"{_MLP_SHAPE}"
+        )
+    return steps, inputs[0], graph.output[0]
+
+
+def _attributes(step: _Step, onnx: Any) -> dict[str, Any]:
+    return {a.name: onnx.helper.get_attribute_value(a) for a in step.node.attribute}
+
+
+class _Reader:
+    """Walks the chain with a cursor, checking each step against what our export writes."""
+
+    def __init__(self, path: Path, steps: list[_Step], onnx: Any) -> None:
+        self.path, self.steps, self.onnx = path, steps, onnx
+        self.k = 0
+
+    def refuse(self, step: _Step, why: str = "is not part of an MLP") -> ValueError:
+        return ValueError(f"{self.path}: {step.describe()} {why}; {_MLP_SHAPE}")
+
+    def peek(self, offset: int = 0) -> _Step | None:
+        k = self.k + offset
+        return self.steps[k] if k < len(self.steps) else None
+
+    def take(self, op: str, expected: list[Any], position: int = 0) -> _Step:
+        """The next step: ``op`` on the running tensor (at ``position``) and these constants."""
+        step = self.peek()
+        if step is None:
+            raise ValueError(f"{self.path}: the graph ends where a {op} node was expected")
+        if step.op != op or step.position != position:
+            raise self.refuse(step, f"is not the {op} our scaler or output writes")
+        same = len(step.constants) == len(expected) and all(
+            np.array_equal(np.asarray(c, dtype=np.float64).reshape(-1), np.reshape(e, -1))
+            for c, e in zip(step.constants, expected, strict=True)
+        )
+        if not same:
+            raise self.refuse(step, "holds numbers that differ from the file's metadata")
+        self.k += 1
+        return step
+
+    def skip_cast(self) -> None:
+        step = self.peek()
+        if step is not None and step.op == "Cast":
+            self.k += 1
+
+
+def _layer(reader: _Reader, onnx: Any) -> tuple[np.ndarray, np.ndarray, str]:
+    """One layer (Gemm or MatMul+Add, then maybe an activation): weight, bias, activation."""
+    step = reader.peek()
+    assert step is not None
+    if step.op == "Gemm":
+        a = _attributes(step, onnx)
+        if a.get("alpha", 1.0) != 1.0 or a.get("beta", 1.0) != 1.0 or a.get("transA", 0):
+            raise reader.refuse(step, "scales or transposes its input (alpha, beta or transA)")
+        if step.position != 0 or len(step.constants) != 2:
+            raise reader.refuse(step, "is not input times constant weights plus a constant bias")
+        weight, bias = step.constants
+        if weight.ndim != 2:
+            raise reader.refuse(step, f"has weights of shape {weight.shape}")
+        weight = weight if a.get("transB", 0) else weight.T
+        reader.k += 1
+    elif step.op == "MatMul":
+        if step.position != 0 or len(step.constants) != 1 or step.constants[0].ndim != 2:
+            raise reader.refuse(step, "is not input times a constant weight matrix")
+        weight = step.constants[0].T
+        reader.k += 1
+        add = reader.peek()
+        if add is None or add.op != "Add" or len(add.constants) != 1:
+            raise reader.refuse(step, "is not followed by the Add of a constant bias")
+        bias = add.constants[0]
+        reader.k += 1
+    else:
+        raise reader.refuse(step)
+    if bias.size != weight.shape[0] or bias.ndim > 2 or (bias.ndim == 2 and bias.shape[0] != 1):
+        raise reader.refuse(step, f"has a bias of shape {bias.shape} for {weight.shape[0]} nodes")
+    activation = "linear"
+    after = reader.peek()
+    names = {op: name for name, op in ONNX_ACTIVATIONS.items()}
+    if after is not None and after.op in names and not after.constants:
+        activation = names[after.op]
+        reader.k += 1
+    return np.array(weight), np.array(bias).reshape(-1), activation
+
+
+def _metadata(path: Path, proto: Any) -> dict[str, Any] | None:
+    entry = next((p.value for p in proto.metadata_props if p.key == METADATA_KEY), None)
+    if entry is None:
+        return None
+    try:
+        record = json.loads(entry)
+    except json.JSONDecodeError:
+        raise ValueError(f"{path}: its {METADATA_KEY} metadata is not valid JSON") from None
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise ValueError(f"{path}: its {METADATA_KEY} metadata is not a {FORMAT} record")
+    if record.get("version") != VERSION:
+        raise ValueError(f"{path}: metadata version {record.get('version')} is not {VERSION}")
+    sizes = record.get("sizes")
+    if not isinstance(sizes, list) or len(sizes) < 2 or not all(isinstance(n, int) for n in sizes):
+        raise ValueError(f"{path}: its metadata has no list of layer sizes")
+    return record
+
+
+def load_model(path: str | Path) -> SavedModel:
+    """Read an ONNX file as a saved model: the network and, for our own files, the rest.
+
+    A file written by :func:`export` comes back as the model that left (weights
+    bit for bit, scalers, loss, names, classes, settings); its scaler and output
+    nodes are checked against the metadata. A file from another tool comes back
+    as its network, with no scalers and loss ``mse``.
+
+    Args:
+        path: the ONNX file.
+
+    Returns:
+        A :class:`~tinygrad_mlp.io.SavedModel`.
+    """
+    onnx = require_onnx()
+    proto = _read(path, onnx)
+    path = Path(path)
+    record = _metadata(path, proto)
+    steps, graph_input, _ = _chain(path, proto, onnx)
+    if not steps:
+        raise ValueError(f"{path}: the graph has no nodes; {_MLP_SHAPE}")
+    fields: dict[str, Any] = {}
+    if record is not None:
+        fields = read_fields(str(path), record, record["sizes"][0], record["sizes"][-1])
+    reader = _Reader(path, steps, onnx)
+    tail = _tail(reader, fields)
+    reader.steps = steps[: len(steps) - tail]
+    scaler = fields.get("input_scaler")
+    if scaler is not None:
+        low, high = scaler.feature_range
+        span = scaler.max_ - scaler.min_
+        reader.take("Sub", [scaler.min_])
+        reader.take("Div", [np.where(span == 0, 1.0, span)])
+        if np.any(span == 0):
+            reader.take("Where", [span == 0, np.float64(0.5)], position=2)
+        reader.take("Mul", [np.float64(high - low)])
+        reader.take("Add", [np.float64(low)])
+        reader.skip_cast()
+    weights, biases, activations = [], [], []
+    while reader.peek() is not None:
+        w, b, a = _layer(reader, onnx)
+        if weights and w.shape[1] != weights[-1].shape[0]:
+            raise ValueError(
+                f"{path}: layer {len(weights)} takes {w.shape[1]} inputs after a layer of "
+                f"{weights[-1].shape[0]} nodes"
+            )
+        weights.append(w)
+        biases.append(b)
+        activations.append(a)
+    if not weights:
+        raise ValueError(f"{path}: the graph has no Gemm or MatMul layer; {_MLP_SHAPE}")
+    dtypes = {w.dtype for w in weights} | {b.dtype for b in biases}
+    if len(dtypes) != 1 or dtypes.pop() not in (np.float32, np.float64):
+        raise ValueError(f"{path}: the layers must all be float32 or all float64")
+    width = _static_width(graph_input)
+    if width is not None and width != weights[0].shape[1]:
+        raise ValueError(
+            f"{path}: the input has {width} columns but the first layer takes {weights[0].shape[1]}"
+        )
+    net = MLP(
+        weights[0].shape[1],
+        [w.shape[0] for w in weights],
+        activation=activations,
+        seed=0,
+        dtype=weights[0].dtype,
+    )
+    net.set_weights(weights, biases)
+    if record is not None and record["sizes"] != net.sizes:
+        raise ValueError(
+            f"{path}: the metadata says sizes {record['sizes']}, the graph has {net.sizes}"
+        )
+    return SavedModel(net=net, **fields)
+
+
+def _tail(reader: _Reader, fields: dict[str, Any]) -> int:
+    """Check the output nodes our export puts after the last layer; return how many."""
+    steps = reader.steps
+    loss = fields.get("loss")
+    scaler = fields.get("output_scaler")
+    if loss == "mse" and scaler is not None:
+        low, high = scaler.feature_range
+        tail = _Reader(reader.path, steps[-4:], reader.onnx)
+        if len(steps) < 4:
+            raise ValueError(f"{reader.path}: the graph is too short for its output scaler")
+        tail.take("Sub", [np.float64(low)])
+        tail.take("Div", [np.float64(high - low)])
+        tail.take("Mul", [scaler.max_ - scaler.min_])
+        tail.take("Add", [scaler.min_])
+        count = 4
+        if len(steps) > 4 and steps[-5].op == "Cast":
+            count += 1
+        return count
+    if loss in ("bce", "ce"):
+        op = "Sigmoid" if loss == "bce" else "Softmax"
+        if steps[-1].op != op:
+            raise ValueError(f"{reader.path}: a {loss} model's graph must end in {op}")
+        if op == "Softmax" and _attributes(steps[-1], reader.onnx).get("axis", -1) not in (-1, 1):
+            raise reader.refuse(steps[-1], "is not a softmax over each row")
+        return 1
+    return 1 if steps[-1].op == "Identity" else 0
+
+
+def _static_width(value_info: Any) -> int | None:
+    dims = value_info.type.tensor_type.shape.dim
+    if len(dims) == 2 and dims[1].HasField("dim_value"):
+        return dims[1].dim_value
+    return None
+
+
+def load(path: str | Path) -> MLP:
+    """The network of an MLP-shaped ONNX file (our scaler and output nodes set aside).
+
+    Reads ``Gemm`` layers (``transB`` 0 or 1, alpha = beta = 1) or ``MatMul``
+    followed by ``Add``, each followed by at most one ``Sigmoid``, ``Tanh`` or
+    ``Relu``; any other node, a branch, or a truncated file is refused with one
+    sentence. Use :func:`load_model` to keep the scalers and names too.
+
+    >>> import os, tempfile
+    >>> net = MLP(2, [4, 3], activation="relu", output_activation="tanh", seed=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.onnx")
+    >>> export(net, path)
+    >>> back = load(path)
+    >>> back.activations, bool((back.layers[0].weight.data == net.layers[0].weight.data).all())
+    (['relu', 'tanh'], True)
+    """
+    return load_model(path).net
