@@ -129,6 +129,16 @@ class GradientReport:
             ratios = [np.where(d == 0, 0.0, d / scale) for d in self.differences().values()]
         return _worst(ratios)
 
+    @property
+    def max_scaled(self) -> float:
+        """The largest |road − reference| / (1 + |reference|): what the tolerance bounds."""
+        scale = 1.0 + np.abs(self.reference)
+        with np.errstate(invalid="ignore"):
+            return _worst([d / scale for d in self.differences().values()])
+
+    def _tolerance_text(self) -> str:
+        return f"tolerance {self.tolerance:g}"
+
     def _limit(self, road: str, reference: np.ndarray | float) -> np.ndarray | float:
         limit = self.tolerance * (1.0 + np.abs(reference))
         if road == "finite differences":  # their own error floor, about 1e-10 at h = 1e-5
@@ -186,7 +196,8 @@ class GradientReport:
             verdict = "PASS"
         return (
             f"{len(self.names)} {self.UNIT}s, roads: {roads}; max abs diff {self.max_abs:.3g}, "
-            f"max rel diff {self.max_rel:.3g}; tolerance {self.tolerance:g}: {verdict}"
+            f"max diff/(1+|{self.REFERENCE}|) {self.max_scaled:.3g}; "
+            f"{self._tolerance_text()}: {verdict}"
         )
 
     def table(self) -> str:
@@ -233,6 +244,7 @@ class GradientReport:
             "passed": self.passed,
             "max_abs_diff": _json_number(self.max_abs),
             "max_rel_diff": _json_number(self.max_rel),
+            "max_scaled_diff": _json_number(self.max_scaled),
             "failures": self.failures(),
             "problems": [
                 {"name": p.name, "road": p.road, "kind": p.kind, "detail": str(p)}
@@ -489,6 +501,10 @@ class HessianReport(GradientReport):
     LABEL: ClassVar[str] = "δ fd"
     UNIT: ClassVar[str] = "pair"
 
+    def _tolerance_text(self) -> str:
+        fd = max(self.tolerance, self.fd_tolerance)
+        return f"tolerance {self.tolerance:g} between engines, {fd:g} against {self.REFERENCE}"
+
     def _limit(self, road: str, reference: np.ndarray | float) -> np.ndarray | float:
         return max(self.tolerance, self.fd_tolerance) * (1.0 + np.abs(reference))
 
@@ -593,7 +609,7 @@ def delta_fd_hessian_road(
             columns.append(
                 (samples[-2] - 8.0 * samples[-1] + 8.0 * samples[1] - samples[2]) / (12.0 * step)
             )
-    return np.array(columns, dtype=np.float64).T
+    return np.ascontiguousarray(np.array(columns, dtype=np.float64).T)
 
 
 #: Above this many scalar sweeps × nodes the Value road of the Hessian check is skipped.
