@@ -17,7 +17,7 @@ road is one function (``scalar_road``, ``tensor_road``, ``delta_road``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -31,14 +31,19 @@ from tinygrad_mlp.value import Value
 __all__ = [
     "GradientReport",
     "Problem",
+    "HessianReport",
     "cross_check",
+    "delta_fd_hessian_road",
     "delta_road",
     "finite_difference_road",
+    "hessian_check",
     "parameter_names",
     "scalar_loss",
+    "scalar_hessian_road",
     "scalar_road",
     "step_sweep",
     "tensor_loss",
+    "tensor_hessian_road",
     "tensor_road",
 ]
 
@@ -96,14 +101,20 @@ class GradientReport:
     #: The loss L as each road computed it (roads that compute one).
     losses: dict[str, float] = field(default_factory=dict)
 
+    #: The road the others are held against, and what a row of the report is.
+    REFERENCE: ClassVar[str] = "delta"
+    LABEL: ClassVar[str] = "δ"
+    UNIT: ClassVar[str] = "parameter"
+
     @property
     def reference(self) -> np.ndarray:
-        return self.roads["delta"]
+        return self.roads[self.REFERENCE]
 
     def differences(self) -> dict[str, np.ndarray]:
-        """|road − δ road| for every other road (NaN where either is not finite)."""
+        """|road − reference road| for every other road (NaN where either is not finite)."""
+        ref = self.REFERENCE
         with np.errstate(invalid="ignore"):  # inf − inf: NaN, as it should be here
-            return {k: np.abs(v - self.reference) for k, v in self.roads.items() if k != "delta"}
+            return {k: np.abs(v - self.reference) for k, v in self.roads.items() if k != ref}
 
     @property
     def max_abs(self) -> float:
@@ -117,6 +128,16 @@ class GradientReport:
         with np.errstate(invalid="ignore"):  # inf / inf: NaN, as it should be here
             ratios = [np.where(d == 0, 0.0, d / scale) for d in self.differences().values()]
         return _worst(ratios)
+
+    @property
+    def max_scaled(self) -> float:
+        """The largest |road − reference| / (1 + |reference|): what the tolerance bounds."""
+        scale = 1.0 + np.abs(self.reference)
+        with np.errstate(invalid="ignore"):
+            return _worst([d / scale for d in self.differences().values()])
+
+    def _tolerance_text(self) -> str:
+        return f"tolerance {self.tolerance:g}"
 
     def _limit(self, road: str, reference: np.ndarray | float) -> np.ndarray | float:
         limit = self.tolerance * (1.0 + np.abs(reference))
@@ -136,23 +157,23 @@ class GradientReport:
             bad_roads = [road for road, ok in finite.items() if not ok[k]]
             for road in bad_roads:
                 found.append(Problem(name, road, _number_class(self.roads[road][k])))
-            if "delta" in bad_roads:
+            if self.REFERENCE in bad_roads:
                 continue
             ref = self.reference[k]
             for road, values in self.roads.items():
-                if road == "delta" or road in bad_roads:
+                if road == self.REFERENCE or road in bad_roads:
                     continue
                 diff = abs(float(values[k]) - float(ref))
                 if diff > self._limit(road, ref):
-                    detail = f"{values[k]:.12g} differs from δ {ref:.12g}"
+                    detail = f"{values[k]:.12g} differs from {self.LABEL} {ref:.12g}"
                     found.append(Problem(name, road, "differs", detail))
-        ref_loss = self.losses.get("delta")
+        ref_loss = self.losses.get(self.REFERENCE)
         for road, value in self.losses.items():
             if not np.isfinite(value):
                 found.append(Problem("L", road, _number_class(value)))
-            elif road != "delta" and ref_loss is not None and np.isfinite(ref_loss):
+            elif road != self.REFERENCE and ref_loss is not None and np.isfinite(ref_loss):
                 if abs(value - ref_loss) > self.tolerance * (1.0 + abs(ref_loss)):
-                    detail = f"{value:.12g} differs from δ {ref_loss:.12g}"
+                    detail = f"{value:.12g} differs from {self.LABEL} {ref_loss:.12g}"
                     found.append(Problem("L", road, "differs", detail))
         return found
 
@@ -174,14 +195,15 @@ class GradientReport:
         else:
             verdict = "PASS"
         return (
-            f"{len(self.names)} parameters, roads: {roads}; max abs diff {self.max_abs:.3g}, "
-            f"max rel diff {self.max_rel:.3g}; tolerance {self.tolerance:g}: {verdict}"
+            f"{len(self.names)} {self.UNIT}s, roads: {roads}; max abs diff {self.max_abs:.3g}, "
+            f"max diff/(1+|{self.REFERENCE}|) {self.max_scaled:.3g}; "
+            f"{self._tolerance_text()}: {verdict}"
         )
 
     def table(self) -> str:
         """An aligned text table, one parameter per row, and the summary line."""
         roads = list(self.roads)
-        headers = ["parameter", *roads, "max |diff|", ""]
+        headers = [self.UNIT, *roads, "max |diff|", ""]
         diffs = self.differences()
         marks: dict[str, list[str]] = {}
         differing: dict[str, list[str]] = {}
@@ -191,7 +213,8 @@ class GradientReport:
             else:
                 marks.setdefault(p.name, []).append(f"{p.kind} on {p.road}")
         for name, which in differing.items():
-            marks.setdefault(name, []).append(f"differs ({', '.join(which)} against delta)")
+            against = f"against {self.REFERENCE}"
+            marks.setdefault(name, []).append(f"differs ({', '.join(which)} {against})")
         rows = []
         for k, name in enumerate(self.names):
             worst = max((float(d[k]) for d in diffs.values()), default=0.0)
@@ -221,6 +244,7 @@ class GradientReport:
             "passed": self.passed,
             "max_abs_diff": _json_number(self.max_abs),
             "max_rel_diff": _json_number(self.max_rel),
+            "max_scaled_diff": _json_number(self.max_scaled),
             "failures": self.failures(),
             "problems": [
                 {"name": p.name, "road": p.road, "kind": p.kind, "detail": str(p)}
@@ -453,3 +477,189 @@ def cross_check(
     if sweep:
         report.sweep = step_sweep(net, x, z, loss, roads["delta"])
     return report
+
+
+# -- one order up: the Hessian ------------------------------------------------------------
+
+
+@dataclass
+class HessianReport(GradientReport):
+    """Every second derivative ∂²L/∂θ_a∂θ_b by each road, pair by pair.
+
+    Roads: double autodiff on the ``Value`` engine (``scalar``) and on the ``Tensor``
+    engine (``tensor``), held against ``delta fd``: five-point central differences of
+    the δ road's gradient, an independent witness one order up. The same rule as the
+    gradient check: any NaN or infinity fails, named by pair and road. The autodiff
+    roads must agree with each other within ``tolerance · (1 + |value|)`` and with the
+    finite differences within ``fd_tolerance · (1 + |value|)`` (their own error, about
+    1e-11 on small networks, sets that floor).
+    """
+
+    fd_tolerance: float = 1e-7
+
+    REFERENCE: ClassVar[str] = "delta fd"
+    LABEL: ClassVar[str] = "δ fd"
+    UNIT: ClassVar[str] = "pair"
+
+    def _tolerance_text(self) -> str:
+        fd = max(self.tolerance, self.fd_tolerance)
+        return f"tolerance {self.tolerance:g} between engines, {fd:g} against {self.REFERENCE}"
+
+    def _limit(self, road: str, reference: np.ndarray | float) -> np.ndarray | float:
+        return max(self.tolerance, self.fd_tolerance) * (1.0 + np.abs(reference))
+
+    def problems(self) -> list[Problem]:
+        found = super().problems()
+        if "scalar" in self.roads and "tensor" in self.roads:
+            scalar, tensor = self.roads["scalar"], self.roads["tensor"]
+            with np.errstate(invalid="ignore"):
+                apart = np.abs(scalar - tensor) > self.tolerance * (1.0 + np.abs(tensor))
+            for k in np.flatnonzero(apart):  # NaN compares False: named above already
+                detail = f"{scalar[k]:.12g} differs from tensor {tensor[k]:.12g}"
+                found.append(Problem(self.names[k], "scalar", "differs", detail))
+        return found
+
+    def matrix(self, road: str) -> np.ndarray:
+        """One road's Hessian as a (parameters × parameters) matrix."""
+        size = int(round(len(self.names) ** 0.5))
+        return self.roads[road].reshape(size, size)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["fd_tolerance"] = self.fd_tolerance
+        return data
+
+
+def _scalar_parameters(net: MLP) -> list[Value]:
+    """The scalar engine's parameter leaves, in ``net.parameters()`` order, flattened."""
+    leaves: list[Value] = []
+    for layer in net.layers:
+        leaves += [w for neuron in layer.neurons for w in neuron.w]
+        leaves += [neuron.b for neuron in layer.neurons]
+    return leaves
+
+
+def scalar_hessian_road(net: MLP, x: np.ndarray, z: np.ndarray, loss: str) -> np.ndarray:
+    """Double autodiff on the ``Value`` engine: ∇L as Values, then ∇ of each of them."""
+    from tinygrad_mlp import grad
+
+    leaves = _scalar_parameters(net)
+    total = None
+    for xi, zi in zip(x, z, strict=True):
+        sample_loss = scalar_loss(net([float(v) for v in xi]), zi, loss, len(x))
+        total = sample_loss if total is None else total + sample_loss
+    first = grad(total, leaves, create_graph=True)
+    rows = []
+    for g in first:
+        second = grad(g, leaves, allow_unused=True) if _is_node(g) else [None] * len(leaves)
+        rows.append([0.0 if d is None else float(getattr(d, "data", d)) for d in second])
+    return np.array(rows, dtype=np.float64)
+
+
+def tensor_hessian_road(net: MLP, x: np.ndarray, z: np.ndarray, loss: str) -> np.ndarray:
+    """Double autodiff on the ``Tensor`` engine: ∇L as Tensors, then ∇ of each element."""
+    from tinygrad_mlp import grad
+
+    params = net.parameters()
+    first = grad(tensor_loss(net(x), z, loss), params, create_graph=True)
+    rows = []
+    for g, p in zip(first, params, strict=True):
+        for idx in np.ndindex(p.data.shape):
+            element = g[idx]
+            second = grad(element, params, allow_unused=True)
+            rows.append(
+                np.concatenate(
+                    [_numbers(d, q.data).reshape(-1) for d, q in zip(second, params, strict=True)]
+                )
+            )
+    return np.array(rows, dtype=np.float64)
+
+
+def _is_node(g: Any) -> bool:
+    return isinstance(g, (Value, Tensor))
+
+
+def delta_fd_hessian_road(
+    net: MLP, x: np.ndarray, z: np.ndarray, loss: str, h: float = 5e-4
+) -> np.ndarray:
+    """Five-point central differences of the δ road's gradient g, one parameter at a time.
+
+    Column k is (g(θ − 2h_k) − 8 g(θ − h_k) + 8 g(θ + h_k) − g(θ + 2h_k)) / 12h_k with
+    h_k = h · max(1, |θ_k|): error O(h⁴) + O(ε/h), about 1e-11 on small networks.
+    """
+    weights, biases = _weights(net)
+    acts = net.activations
+    params = [p for pair in zip(weights, biases, strict=True) for p in pair]
+
+    def gradient() -> np.ndarray:
+        bp = backprop.gradients(weights, biases, acts, x, z, loss)
+        pairs = zip(bp.grad_w, bp.grad_b, strict=True)
+        return np.concatenate([g.reshape(-1) for pair in pairs for g in pair])
+
+    columns = []
+    for p in params:
+        for idx in np.ndindex(p.shape):
+            old = float(p[idx])
+            step = h * max(1.0, abs(old))
+            samples = {}
+            for m in (-2, -1, 1, 2):
+                p[idx] = old + m * step
+                samples[m] = gradient()
+            p[idx] = old
+            columns.append(
+                (samples[-2] - 8.0 * samples[-1] + 8.0 * samples[1] - samples[2]) / (12.0 * step)
+            )
+    return np.ascontiguousarray(np.array(columns, dtype=np.float64).T)
+
+
+#: Above this many scalar sweeps × nodes the Value road of the Hessian check is skipped.
+SCALAR_HESSIAN_LIMIT = 2_000_000
+
+
+def hessian_check(
+    net: MLP,
+    x: Any,
+    z: Any,
+    loss: str = "mse",
+    tolerance: float = 1e-10,
+    fd_tolerance: float = 1e-7,
+    scalar: bool | None = None,
+) -> HessianReport:
+    """The Hessian of the loss with respect to every pair of parameters, by each road.
+
+    Double autodiff (``backward`` of a gradient built with ``create_graph=True``) on
+    both engines, against five-point central differences of the δ road's gradient.
+
+    Args:
+        net: the network (its current weights are used; its ``.grad`` is not touched).
+        x: inputs, (n, inputs) or one sample (inputs,).
+        z: targets (n, outputs), or (n,) integer labels for ``loss="cross_entropy"``.
+        loss: a loss name of :mod:`tinygrad_mlp.names` (canonical or alias).
+        tolerance: the autodiff roads agree within tolerance · (1 + |value|).
+        fd_tolerance: each autodiff road is within fd_tolerance · (1 + |value|) of the
+            finite differences.
+        scalar: run the Value road; None runs it when the graphs are small enough.
+
+    Returns:
+        A :class:`HessianReport`, rows named ``(θ_a, θ_b)`` in the sheet's notation.
+    """
+    loss = loss_name(loss)
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    z = np.asarray(z, dtype=np.float64)
+    z = z.reshape(-1) if loss == "cross_entropy" else z.reshape(len(x), -1)
+    flat = [n for group in parameter_names(net) for n in group]
+    names = [f"({a}, {b})" for a in flat for b in flat]
+    notes = []
+    count = len(flat)
+    work = (count + 1) * 2 * count * len(x)
+    if scalar is None:
+        scalar = work <= SCALAR_HESSIAN_LIMIT
+        if not scalar:
+            notes.append(f"scalar road skipped: about {work} node visits ({SCALAR_HESSIAN_LIMIT})")
+    runs = [("scalar", scalar_hessian_road)] if scalar else []
+    runs += [("tensor", tensor_hessian_road), ("delta fd", delta_fd_hessian_road)]
+    roads: dict[str, np.ndarray] = {}
+    # NOTE: looked up at call time, so a test can poison any one road.
+    for road, run in runs:
+        roads[road] = np.asarray(run(net, x, z, loss), dtype=np.float64).reshape(-1)
+    return HessianReport(names, roads, loss, tolerance, notes, fd_tolerance=fd_tolerance)

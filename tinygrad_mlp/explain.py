@@ -1,19 +1,28 @@
 """A step-by-step numeric trace of one forward and backward pass, as the sheet writes it.
 
-Every weighted sum is written out term by term with the network's own numbers,
-then each activation, the loss, each error signal δ with its formula, each
-gradient and each weight after one gradient-descent step. The numbers come from
-:mod:`tinygrad_mlp.backprop` (the δ formulas), which the cross-check holds
-against both autodiff engines.
+:func:`explain` makes *records*, one per step the sheet writes: the inputs, every
+weighted sum with its terms, each activation, the loss, each error signal δ with the
+numbers of its formula, each gradient and each weight after one gradient-descent
+step. The numbers come from :mod:`tinygrad_mlp.backprop` (the δ formulas), which the
+cross-check holds against both autodiff engines.
 
-Plain text by default; ``fmt="markdown"`` writes Markdown with LaTeX math to
-paste into notes.
+Two formatters write the records: :class:`TextFormatter` (plain text, the default)
+and :class:`MarkdownFormatter` (Markdown with LaTeX math, to paste into notes). A
+record says what was computed; a formatter says how it reads, once per kind of record.
+
+>>> from tinygrad_mlp.seed import seed_network
+>>> trace = explain(seed_network(), [1.0, 1.0], [1.0])
+>>> round([r for r in trace.records if isinstance(r, Delta)][0].value, 9)
+-0.124244816
+>>> print(trace.render().splitlines()[3])
+  sh[0][0] = (1·-0.5) + (1·-1) + 0.5 = -1
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -21,8 +30,24 @@ from tinygrad_mlp import backprop
 from tinygrad_mlp.names import activation_name, loss_name
 from tinygrad_mlp.nn import MLP
 
-__all__ = ["Trace", "explain", "training_table"]
+__all__ = [
+    "Activation",
+    "Delta",
+    "Gradient",
+    "Inputs",
+    "Loss",
+    "MarkdownFormatter",
+    "Step",
+    "TextFormatter",
+    "Trace",
+    "WeightedSum",
+    "explain",
+    "formatter",
+    "g",
+    "training_table",
+]
 
+#: f'(s) of each activation as the sheet writes it: (text, LaTeX).
 DERIVATIVES = {
     "sigmoid": ("a(1 - a)", r"a(1 - a)"),
     "tanh": ("1 - a²", r"1 - a^2"),
@@ -36,37 +61,361 @@ def g(v: float) -> str:
     return f"{float(v) + 0.0:.9g}"
 
 
+# -- records: what was computed ----------------------------------------------------------
+
+FORWARD = "Forward pass"
+LOSS = "Loss"
+BACKWARD = "Backward pass: error signals"
+GRADIENTS = "Gradients"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The sample's inputs x[i], as the network sees them, and the columns they come from."""
+
+    values: tuple[float, ...]
+    names: tuple[str, ...] | None = None
+    section: ClassVar[str] = FORWARD
+
+
+@dataclass(frozen=True)
+class WeightedSum:
+    """s = Σ_i a_i w_i + b for one node: ``name`` is e.g. ``sh[0][1]`` or ``so[0]``."""
+
+    name: str
+    inputs: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    value: float
+    section: ClassVar[str] = FORWARD
+
+
+@dataclass(frozen=True)
+class Activation:
+    """a = f(s) for one node: ``name`` is e.g. ``ah[0][1]`` or ``yo[0]``."""
+
+    name: str
+    function: str
+    s: float
+    value: float
+    section: ClassVar[str] = FORWARD
+
+
+@dataclass(frozen=True)
+class Loss:
+    """L for the sample: ``loss`` is its canonical name, ``y`` the outputs, ``z`` the targets."""
+
+    loss: str
+    y: tuple[float, ...]
+    z: tuple[float, ...]
+    value: float
+    section: ClassVar[str] = LOSS
+
+
+@dataclass(frozen=True)
+class Delta:
+    """One error signal δ and the numbers of its formula.
+
+    ``rule`` says which formula: ``"mse"`` (the sheet's f'(s)(y − z)), ``"mse_mean"``
+    (f'(s)·2(y − z)/N), ``"bce"`` (f'(s)(y − z)/(y(1 − y))/N), ``"logistic"``
+    ((σ(s) − z)/N: a sigmoid folded into bce), ``"softmax"`` ((softmax(s) − z)/N) for
+    an output node, ``"hidden"`` (f'(s) Σ_k w[k][j] δ[k]) for a hidden one.
+    """
+
+    name: str
+    rule: str
+    activation: str
+    fprime: float
+    value: float
+    y: float | None = None
+    z: float | None = None
+    p: float | None = None
+    count: int = 1
+    node: int = 0
+    next_name: str = ""
+    next_weights: tuple[float, ...] = ()
+    next_deltas: tuple[float, ...] = ()
+    section: ClassVar[str] = BACKWARD
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """∂L/∂θ = δ · a (a weight) or δ (a bias, ``input_name`` None)."""
+
+    parameter: str
+    delta_name: str
+    delta: float
+    input_name: str | None
+    input: float | None
+    value: float
+    section: ClassVar[str] = GRADIENTS
+
+
+@dataclass(frozen=True)
+class Step:
+    """θ ← θ − η ∂L/∂θ for one parameter."""
+
+    parameter: str
+    old: float
+    eta: float
+    grad: float
+    new: float
+
+    @property
+    def section(self) -> str:
+        return f"Gradient descent step, η = {g(self.eta)}"
+
+
+Record = Inputs | WeightedSum | Activation | Loss | Delta | Gradient | Step
+
+
 @dataclass
 class Trace:
-    """The lines of a trace, each a (section, text, latex) triple, plus the numbers."""
+    """The records of one trace, in order, and the numbers they hold by name."""
 
-    lines: list[tuple[str, str, str]] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     numbers: dict[str, float] = field(default_factory=dict)
 
-    def add(self, section: str, text: str, latex: str | None = None) -> None:
-        self.lines.append((section, text, latex if latex is not None else text))
+    def add(self, record: Record) -> None:
+        self.records.append(record)
+        key = _number_key(record)
+        if key is not None:
+            self.numbers[key[0]] = float(key[1])
 
     def render(self, fmt: str = "text") -> str:
-        if fmt not in ("text", "markdown"):
-            raise ValueError(f"unknown format {fmt!r}; choose text or markdown")
+        """The trace written by the formatter ``fmt`` ("text" or "markdown")."""
+        return formatter(fmt).trace(self)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """Plain data, one dict per record, with its ``kind`` and ``section``."""
+        return [
+            {"kind": type(r).__name__, "section": r.section, **_plain(asdict(r))}
+            for r in self.records
+        ]
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+
+
+def _number_key(record: Record) -> tuple[str, float] | None:
+    if isinstance(record, (WeightedSum, Activation, Delta)):
+        return record.name, record.value
+    if isinstance(record, Loss):
+        return "L", record.value
+    if isinstance(record, Gradient):
+        return f"∂L/∂{record.parameter}", record.value
+    if isinstance(record, Step):
+        return f"new {record.parameter}", record.new
+    return None
+
+
+# -- formatters: how records read --------------------------------------------------------
+
+
+def _tex(name: str) -> str:
+    """``wh[0][1][2]`` as LaTeX: ``wh_{[0][1][2]}``; δ as ``\\delta``."""
+    base, _, rest = name.partition("[")
+    base = base.replace("δ", r"\delta ")
+    return f"{base}_{{[{rest}}}" if rest else base
+
+
+class TextFormatter:
+    """Plain text: a heading underlined with dashes per section, one indented line per record."""
+
+    def trace(self, trace: Trace) -> str:
         out: list[str] = []
         section = None
-        for sec, text, latex in self.lines:
-            if sec != section:
-                section = sec
-                if out:
-                    out.append("")
-                if fmt == "markdown":
-                    out.extend([f"## {sec}", ""])
-                else:
-                    out.extend([sec, "-" * len(sec)])
-            if fmt == "markdown":
-                out.append(
-                    f"- ${latex}$" if not latex.startswith("!") else f"- **{latex[1:].strip()}**"
-                )
-            else:
-                out.append(f"  {text}")
+        for record in trace.records:
+            if record.section != section:
+                section = record.section
+                out.extend(([""] if out else []) + self.heading(section))
+            out.append(self.item(self.record(record)))
         return "\n".join(out).strip() + "\n"
+
+    def heading(self, title: str) -> list[str]:
+        return [title, "-" * len(title)]
+
+    def item(self, text: str) -> str:
+        return f"  {text}"
+
+    def note(self, text: str) -> str:
+        return f"  ! {text}"
+
+    def table(self, headers: list[str], rows: list[list[str]]) -> str:
+        widths = [max(len(c) for c in col) for col in zip(headers, *rows, strict=True)]
+        lines = ["  " + "  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True))]
+        lines += [
+            "  " + "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows
+        ]
+        return "\n".join(lines)
+
+    def record(self, r: Record) -> str:
+        """One record as one line."""
+        return getattr(self, f"_{type(r).__name__.lower()}")(r)
+
+    def _inputs(self, r: Inputs) -> str:
+        text = "inputs: " + ", ".join(f"x[{i}] = {g(v)}" for i, v in enumerate(r.values))
+        if r.names:
+            text += "\n  (" + ", ".join(f"x[{i}] is {n}" for i, n in enumerate(r.names)) + ")"
+        return text
+
+    def _weightedsum(self, r: WeightedSum) -> str:
+        terms = " + ".join(f"({g(a)}·{g(w)})" for a, w in zip(r.inputs, r.weights, strict=True))
+        return f"{r.name} = {terms} + {g(r.bias)} = {g(r.value)}"
+
+    def _activation(self, r: Activation) -> str:
+        return f"{r.name} = {r.function}({g(r.s)}) = {g(r.value)}"
+
+    def _loss(self, r: Loss) -> str:
+        if r.loss == "mse":
+            parts = " + ".join(f"({g(y)} - {g(z)})²" for y, z in zip(r.y, r.z, strict=True))
+            return f"L = ½ Σ (yo - z)² = ½ [{parts}] = {g(r.value)}"
+        return f"L ({r.loss}) = {g(r.value)}"
+
+    def _delta(self, r: Delta) -> str:
+        deriv = DERIVATIVES[r.activation][0]
+        head = f"{r.name} = "
+        if r.rule == "mse":
+            return (
+                head + f"f'(s)(yo - z) = {deriv}·(yo - z) = "
+                f"{g(r.fprime)}·({g(r.y)} - {g(r.z)}) = {g(r.value)}"
+            )
+        if r.rule == "mse_mean":
+            return (
+                head + f"f'(s)·2(yo - z)/N = {deriv}·2(yo - z)/N = "
+                f"{g(r.fprime)}·2·({g(r.y)} - {g(r.z)})/{r.count} = {g(r.value)}"
+            )
+        if r.rule == "bce":
+            return (
+                head + f"f'(s)·(yo - z)/(yo(1 - yo))/N = {g(r.fprime)}·({g(r.y)} - {g(r.z)})"
+                f"/({g(r.y)}·(1 - {g(r.y)}))/{r.count} = {g(r.value)}"
+            )
+        if r.rule in ("logistic", "softmax"):
+            p = "σ(s)" if r.rule == "logistic" else "softmax(s)"
+            return head + f"({p} - z)/N = ({g(r.p)} - {g(r.z)})/{r.count} = {g(r.value)}"
+        terms = " + ".join(
+            f"({g(w)}·{g(d)})" for w, d in zip(r.next_weights, r.next_deltas, strict=True)
+        )
+        return (
+            head + f"f'(s)·Σ_k w[k][{r.node}]·{r.next_name}[k] = {deriv}·Σ = "
+            f"{g(r.fprime)}·[{terms}] = {g(r.value)}"
+        )
+
+    def _gradient(self, r: Gradient) -> str:
+        if r.input_name is None:
+            return f"∂L/∂{r.parameter} = {r.delta_name} = {g(r.value)}"
+        return (
+            f"∂L/∂{r.parameter} = {r.delta_name}·{r.input_name} = "
+            f"{g(r.delta)}·{g(r.input)} = {g(r.value)}"
+        )
+
+    def _step(self, r: Step) -> str:
+        return f"{r.parameter} ← {g(r.old)} - {g(r.eta)}·{g(r.grad)} = {g(r.new)}"
+
+
+class MarkdownFormatter(TextFormatter):
+    """Markdown: a ``##`` heading per section, one ``- $LaTeX$`` item per record."""
+
+    def heading(self, title: str) -> list[str]:
+        return [f"## {title}", ""]
+
+    def item(self, latex: str) -> str:
+        return "\n".join(f"- ${line}$" for line in latex.split("\n"))
+
+    def note(self, text: str) -> str:
+        return f"- {text}"
+
+    def table(self, headers: list[str], rows: list[list[str]]) -> str:
+        lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+    def _inputs(self, r: Inputs) -> str:
+        text = ", ".join(f"x_{{[{i}]}} = {g(v)}" for i, v in enumerate(r.values))
+        if r.names:
+            names = ", ".join(f"x[{i}] is {n}" for i, n in enumerate(r.names))
+            text += "\n" + r"\text{" + names + "}"
+        return text
+
+    def _weightedsum(self, r: WeightedSum) -> str:
+        terms = " + ".join(
+            f"({g(a)} \\cdot {g(w)})" for a, w in zip(r.inputs, r.weights, strict=True)
+        )
+        return f"{_tex(r.name)} = {terms} + {g(r.bias)} = {g(r.value)}"
+
+    def _activation(self, r: Activation) -> str:
+        return f"{_tex(r.name)} = \\mathrm{{{r.function}}}({g(r.s)}) = {g(r.value)}"
+
+    def _loss(self, r: Loss) -> str:
+        if r.loss == "mse":
+            parts = " + ".join(f"({g(y)} - {g(z)})^2" for y, z in zip(r.y, r.z, strict=True))
+            return f"L = \\tfrac12 \\sum (y_o - z)^2 = \\tfrac12 [{parts}] = {g(r.value)}"
+        name = r.loss.replace("_", r"\_")
+        return f"L_{{\\mathrm{{{name}}}}} = {g(r.value)}"
+
+    def _delta(self, r: Delta) -> str:
+        deriv = DERIVATIVES[r.activation][1]
+        head = f"{_tex(r.name)} = "
+        if r.rule == "mse":
+            return (
+                head + f"f'(s)(y_o - z) = {deriv}\\,(y_o - z) = "
+                f"{g(r.fprime)} \\cdot ({g(r.y)} - {g(r.z)}) = {g(r.value)}"
+            )
+        if r.rule == "mse_mean":
+            return (
+                head + f"f'(s)\\,\\tfrac{{2(y_o - z)}}{{N}} = "
+                f"{g(r.fprime)} \\cdot \\tfrac{{2({g(r.y)} - {g(r.z)})}}{{{r.count}}} "
+                f"= {g(r.value)}"
+            )
+        if r.rule == "bce":
+            return (
+                head + f"f'(s)\\,\\frac{{y_o - z}}{{y_o(1 - y_o) N}} = {g(r.fprime)} \\cdot "
+                f"\\frac{{{g(r.y)} - {g(r.z)}}}{{{g(r.y)}(1 - {g(r.y)}) \\cdot {r.count}}} "
+                f"= {g(r.value)}"
+            )
+        if r.rule in ("logistic", "softmax"):
+            p = r"\sigma(s)" if r.rule == "logistic" else r"\mathrm{softmax}(s)"
+            return (
+                head + f"\\frac{{{p} - z}}{{N}} = \\frac{{{g(r.p)} - {g(r.z)}}}{{{r.count}}} "
+                f"= {g(r.value)}"
+            )
+        terms = " + ".join(
+            f"({g(w)} \\cdot {g(d)})" for w, d in zip(r.next_weights, r.next_deltas, strict=True)
+        )
+        return (
+            head + f"f'(s) \\sum_k w_{{[k][{r.node}]}}\\,{_tex(r.next_name)}_{{[k]}} = "
+            f"{g(r.fprime)} \\cdot [{terms}] = {g(r.value)}"
+        )
+
+    def _gradient(self, r: Gradient) -> str:
+        if r.input_name is None:
+            return f"\\partial L/\\partial {_tex(r.parameter)} = {g(r.value)}"
+        return (
+            f"\\partial L/\\partial {_tex(r.parameter)} = "
+            f"{g(r.delta)} \\cdot {g(r.input)} = {g(r.value)}"
+        )
+
+    def _step(self, r: Step) -> str:
+        return (
+            f"{_tex(r.parameter)} \\leftarrow {g(r.old)} - {g(r.eta)} \\cdot {g(r.grad)} "
+            f"= {g(r.new)}"
+        )
+
+
+FORMATTERS: dict[str, type[TextFormatter]] = {
+    "text": TextFormatter,
+    "markdown": MarkdownFormatter,
+}
+
+
+def formatter(fmt: str) -> TextFormatter:
+    """The formatter named ``fmt``: "text" or "markdown"."""
+    if fmt not in FORMATTERS:
+        raise ValueError(f"unknown format {fmt!r}; choose text or markdown")
+    return FORMATTERS[fmt]()
+
+
+# -- the trace ---------------------------------------------------------------------------
 
 
 def _layer_names(l: int, layers: int) -> tuple[str, str, str, str, str]:  # noqa: E741
@@ -76,10 +425,12 @@ def _layer_names(l: int, layers: int) -> tuple[str, str, str, str, str]:  # noqa
     return f"wh[{l}]", f"bh[{l}]", f"sh[{l}]", f"ah[{l}]", f"δh[{l}]"
 
 
-def _tex(name: str) -> str:
-    base, _, rest = name.partition("[")
-    base = base.replace("δ", r"\delta ")
-    return f"{base}_{{[{rest}}}" if rest else base
+def _output_rule(loss: str, activation: str) -> str:
+    if loss == "bce" and activation == "sigmoid" or loss == "bce_with_logits":
+        return "logistic"
+    if loss == "cross_entropy":
+        return "softmax"
+    return loss  # mse, mse_mean, bce on another output
 
 
 def explain(
@@ -95,9 +446,14 @@ def explain(
     Args:
         net: the network (not changed).
         x: one sample's inputs (already normalized, as the network sees them).
-        z: its targets (as the network sees them: normalized, or a class index for ce).
+        z: its targets (as the network sees them: normalized, or a class index for
+            cross_entropy).
         eta: the learning rate η of the step shown at the end.
-        loss: "mse" (the sheet's ½-sum) or another of backprop.LOSSES.
+        loss: "mse" (the sheet's ½-sum) or another loss name of :mod:`tinygrad_mlp.names`.
+        input_names: the data's column names for x[0], x[1], ... (shown once).
+
+    Returns:
+        A :class:`Trace`: its ``records`` in order, ``numbers`` by name, ``render(fmt)``.
     """
     loss = loss_name(loss)
     weights = [layer.weight.data.copy() for layer in net.layers]
@@ -105,144 +461,111 @@ def explain(
     acts = [activation_name(name) for name in net.activations]
     x = np.asarray(x, dtype=np.float64).reshape(1, -1)
     if loss == "cross_entropy":
-        z_arr = np.asarray(z)
+        z_arr = np.asarray(z).reshape(-1)
+        z_rows = np.zeros((1, weights[-1].shape[0]))  # the class index, one-hot
+        z_rows[0, int(z_arr[0])] = 1.0
     else:
         z_arr = np.asarray(z, dtype=np.float64).reshape(1, -1)
+        z_rows = z_arr
     bp = backprop.gradients(weights, biases, acts, x, z_arr, loss)
     trace = Trace()
     layers = len(weights)
-    names = input_names or [f"x[{i}]" for i in range(x.shape[1])]
-    trace.add(
-        "Forward pass",
-        "inputs: " + ", ".join(f"x[{i}] = {g(v)}" for i, v in enumerate(x[0])),
-        ", ".join(f"x_{{[{i}]}} = {g(v)}" for i, v in enumerate(x[0])),
-    )
-    if input_names:
-        trace.add(
-            "Forward pass",
-            "(" + ", ".join(f"x[{i}] is {n}" for i, n in enumerate(names)) + ")",
-            r"\text{" + ", ".join(f"x[{i}] is {n}" for i, n in enumerate(names)) + "}",
-        )
+    trace.add(Inputs(tuple(map(float, x[0])), tuple(input_names) if input_names else None))
     for l in range(layers):  # noqa: E741
-        w_name, b_name, s_name, a_name, _ = _layer_names(l, layers)
-        prev = bp.a[l][0]
+        _, _, s_name, a_name, _ = _layer_names(l, layers)
+        prev = tuple(map(float, bp.a[l][0]))
         for j in range(weights[l].shape[0]):
-            terms = " + ".join(f"({g(prev[i])}·{g(weights[l][j, i])})" for i in range(len(prev)))
-            tex_terms = " + ".join(
-                f"({g(prev[i])} \\cdot {g(weights[l][j, i])})" for i in range(len(prev))
-            )
-            s = bp.s[l][0, j]
+            s = float(bp.s[l][0, j])
             trace.add(
-                "Forward pass",
-                f"{s_name}[{j}] = {terms} + {g(biases[l][j])} = {g(s)}",
-                f"{_tex(f'{s_name}[{j}]')} = {tex_terms} + {g(biases[l][j])} = {g(s)}",
+                WeightedSum(
+                    f"{s_name}[{j}]", prev, tuple(map(float, weights[l][j])), float(biases[l][j]), s
+                )
             )
-            a = bp.a[l + 1][0, j]
-            trace.add(
-                "Forward pass",
-                f"{a_name}[{j}] = {acts[l]}({g(s)}) = {g(a)}",
-                f"{_tex(f'{a_name}[{j}]')} = \\mathrm{{{acts[l]}}}({g(s)}) = {g(a)}",
-            )
-            trace.numbers[f"{s_name}[{j}]"] = float(s)
-            trace.numbers[f"{a_name}[{j}]"] = float(a)
+            trace.add(Activation(f"{a_name}[{j}]", acts[l], s, float(bp.a[l + 1][0, j])))
     y = bp.a[-1][0]
-    if loss == "mse":
-        parts = " + ".join(f"({g(y[k])} - {g(z_arr[0, k])})²" for k in range(len(y)))
-        tex = " + ".join(f"({g(y[k])} - {g(z_arr[0, k])})^2" for k in range(len(y)))
-        trace.add(
-            "Loss",
-            f"L = ½ Σ (yo - z)² = ½ [{parts}] = {g(bp.loss)}",
-            f"L = \\tfrac12 \\sum (y_o - z)^2 = \\tfrac12 [{tex}] = {g(bp.loss)}",
-        )
-    else:
-        trace.add("Loss", f"L ({loss}) = {g(bp.loss)}", f"L_{{\\mathrm{{{loss}}}}} = {g(bp.loss)}")
-    trace.numbers["L"] = bp.loss
+    trace.add(Loss(loss, tuple(map(float, y)), tuple(map(float, z_rows[0])), bp.loss))
     # backward, output layer first
+    rule = _output_rule(loss, acts[-1])
+    with np.errstate(all="ignore"):
+        probabilities = (
+            backprop.activate(bp.s[-1], "sigmoid")
+            if rule == "logistic"
+            else np.exp(bp.s[-1] - np.logaddexp.reduce(bp.s[-1], axis=1, keepdims=True))
+        )
     for l in range(layers - 1, -1, -1):  # noqa: E741
-        w_name, b_name, s_name, a_name, d_name = _layer_names(l, layers)
-        deriv, deriv_tex = DERIVATIVES[acts[l]]
+        d_name = _layer_names(l, layers)[4]
+        fprime = backprop.derivative(bp.a[l + 1], bp.s[l], acts[l])[0]
         for j in range(weights[l].shape[0]):
-            a = bp.a[l + 1][0, j]
-            d = bp.delta[l][0, j]
-            fprime = backprop.derivative(bp.a[l + 1], bp.s[l], acts[l])[0, j]
-            if l == layers - 1 and loss == "mse":
-                text = (
-                    f"{d_name}[{j}] = f'(s)(yo - z) = {deriv}·(yo - z) = "
-                    f"{g(fprime)}·({g(a)} - {g(z_arr[0, j])}) = {g(d)}"
+            common = dict(
+                name=f"{d_name}[{j}]",
+                activation=acts[l],
+                fprime=float(fprime[j]),
+                value=float(bp.delta[l][0, j]),
+                node=j,
+            )
+            if l == layers - 1:
+                record = Delta(
+                    rule=rule,
+                    y=float(y[j]),
+                    z=float(z_rows[0, j]),
+                    p=float(probabilities[0, j]) if rule in ("logistic", "softmax") else None,
+                    count=1 if rule == "softmax" else y.size,
+                    **common,
                 )
-                tex = (
-                    f"{_tex(f'{d_name}[{j}]')} = f'(s)(y_o - z) = {deriv_tex}\\,(y_o - z) = "
-                    f"{g(fprime)} \\cdot ({g(a)} - {g(z_arr[0, j])}) = {g(d)}"
-                )
-            elif l == layers - 1:
-                text = f"{d_name}[{j}] = f'(s)·∂L/∂y = {g(d)}"
-                tex = f"{_tex(f'{d_name}[{j}]')} = f'(s)\\,\\partial L/\\partial y = {g(d)}"
             else:
-                _, _, _, _, next_d = _layer_names(l + 1, layers)
-                nxt_w = weights[l + 1][:, j]
-                nxt_d = bp.delta[l + 1][0]
-                terms = " + ".join(f"({g(nxt_w[k])}·{g(nxt_d[k])})" for k in range(len(nxt_d)))
-                tex_terms = " + ".join(
-                    f"({g(nxt_w[k])} \\cdot {g(nxt_d[k])})" for k in range(len(nxt_d))
+                record = Delta(
+                    rule="hidden",
+                    next_name=_layer_names(l + 1, layers)[4],
+                    next_weights=tuple(map(float, weights[l + 1][:, j])),
+                    next_deltas=tuple(map(float, bp.delta[l + 1][0])),
+                    **common,
                 )
-                text = (
-                    f"{d_name}[{j}] = f'(s)·Σ_k w[k][{j}]·{next_d}[k] = {deriv}·Σ = "
-                    f"{g(fprime)}·[{terms}] = {g(d)}"
-                )
-                tex = (
-                    f"{_tex(f'{d_name}[{j}]')} = "
-                    f"f'(s) \\sum_k w_{{[k][{j}]}}\\,{_tex(next_d)}_{{[k]}} = "
-                    f"{g(fprime)} \\cdot [{tex_terms}] = {g(d)}"
-                )
-            trace.add("Backward pass: error signals", text, tex)
-            trace.numbers[f"{d_name}[{j}]"] = float(d)
+            trace.add(record)
     for l in range(layers):  # noqa: E741
         w_name, b_name, _, _, d_name = _layer_names(l, layers)
         prev_name = "x" if l == 0 else _layer_names(l - 1, layers)[3]
         for j in range(weights[l].shape[0]):
+            delta = float(bp.delta[l][0, j])
             for i in range(weights[l].shape[1]):
-                grad = bp.grad_w[l][j, i]
                 trace.add(
-                    "Gradients",
-                    f"∂L/∂{w_name}[{j}][{i}] = {d_name}[{j}]·{prev_name}[{i}] = "
-                    f"{g(bp.delta[l][0, j])}·{g(bp.a[l][0, i])} = {g(grad)}",
-                    f"\\partial L/\\partial {_tex(f'{w_name}[{j}][{i}]')} = "
-                    f"{g(bp.delta[l][0, j])} \\cdot {g(bp.a[l][0, i])} = {g(grad)}",
+                    Gradient(
+                        f"{w_name}[{j}][{i}]",
+                        f"{d_name}[{j}]",
+                        delta,
+                        f"{prev_name}[{i}]",
+                        float(bp.a[l][0, i]),
+                        float(bp.grad_w[l][j, i]),
+                    )
                 )
             trace.add(
-                "Gradients",
-                f"∂L/∂{b_name}[{j}] = {d_name}[{j}] = {g(bp.grad_b[l][j])}",
-                f"\\partial L/\\partial {_tex(f'{b_name}[{j}]')} = {g(bp.grad_b[l][j])}",
+                Gradient(
+                    f"{b_name}[{j}]", f"{d_name}[{j}]", delta, None, None, float(bp.grad_b[l][j])
+                )
             )
     new_w, new_b = backprop.sgd_step(weights, biases, bp.grad_w, bp.grad_b, eta)
-    section = f"Gradient descent step, η = {g(eta)}"
     for l in range(layers):  # noqa: E741
         w_name, b_name, *_ = _layer_names(l, layers)
         for j in range(weights[l].shape[0]):
             for i in range(weights[l].shape[1]):
-                _step_line(
-                    trace,
-                    section,
-                    f"{w_name}[{j}][{i}]",
-                    weights[l][j, i],
-                    eta,
-                    bp.grad_w[l][j, i],
-                    new_w[l][j, i],
+                trace.add(
+                    Step(
+                        f"{w_name}[{j}][{i}]",
+                        float(weights[l][j, i]),
+                        float(eta),
+                        float(bp.grad_w[l][j, i]),
+                        float(new_w[l][j, i]),
+                    )
                 )
-            _step_line(
-                trace, section, f"{b_name}[{j}]", biases[l][j], eta, bp.grad_b[l][j], new_b[l][j]
+            trace.add(
+                Step(
+                    f"{b_name}[{j}]",
+                    float(biases[l][j]),
+                    float(eta),
+                    float(bp.grad_b[l][j]),
+                    float(new_b[l][j]),
+                )
             )
     return trace
-
-
-def _step_line(trace: Trace, section: str, name: str, old, eta, grad, new) -> None:
-    """θ ← θ − η ∂L/∂θ with the numbers."""
-    trace.add(
-        section,
-        f"{name} ← {g(old)} - {g(eta)}·{g(grad)} = {g(new)}",
-        f"{_tex(name)} \\leftarrow {g(old)} - {g(eta)} \\cdot {g(grad)} = {g(new)}",
-    )
-    trace.numbers[f"new {name}"] = float(new)
 
 
 def training_table(

@@ -6,7 +6,7 @@ import argparse
 
 from tinygrad_mlp.commands.common import emit_json
 from tinygrad_mlp.commands.inputs import add_arguments, load_problem
-from tinygrad_mlp.crosscheck import cross_check
+from tinygrad_mlp.crosscheck import cross_check, hessian_check
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="show the finite-difference error for steps h = 1e-1 ... 1e-12",
     )
+    p.add_argument(
+        "--hessian",
+        action="store_true",
+        help="also compare every second derivative: double autodiff on both engines against "
+        "central differences of the δ formulas' gradient",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=run)
 
@@ -45,9 +51,21 @@ def run(args: argparse.Namespace) -> int:
         finite_differences=args.finite_differences,
         sweep=args.sweep,
     )
+    hessian = None
+    if args.hessian:
+        hessian = hessian_check(
+            problem.net, problem.x, problem.z, loss=problem.loss, tolerance=args.tolerance
+        )
     if args.json:
-        emit_json({"problem": problem.title, "samples": len(problem.x), **report.to_dict()})
+        data = {"problem": problem.title, "samples": len(problem.x), **report.to_dict()}
+        if hessian is not None:
+            data["hessian"] = hessian.to_dict()
+        emit_json(data)
     else:
-        print(f"Gradient check: {problem.title}, {len(problem.x)} samples, loss {problem.loss}")
+        print(f"Gradient check: {problem.title}, {len(problem.x)} samples, loss {report.loss}")
         print(report.table())
-    return 0 if report.passed else 1
+        if hessian is not None:
+            print(f"\nHessian check: {problem.title}, {len(problem.x)} samples, loss {report.loss}")
+            print(hessian.table())
+    passed = report.passed and (hessian is None or hessian.passed)
+    return 0 if passed else 1

@@ -8,7 +8,7 @@ from tinygrad_mlp import backprop
 from tinygrad_mlp.commands.common import emit_json
 from tinygrad_mlp.commands.inputs import add_arguments, load_problem
 from tinygrad_mlp.data import MinMaxScaler
-from tinygrad_mlp.explain import explain, g, training_table
+from tinygrad_mlp.explain import explain, formatter, g, training_table
 from tinygrad_mlp.seed import BIASES, DATASET, ERRATA, WEIGHTS
 
 
@@ -79,47 +79,34 @@ def run(args: argparse.Namespace) -> int:
             {
                 "problem": problem.title,
                 "numbers": trace.numbers,
+                "records": trace.to_dicts(),
                 "errata": dict(errata),
                 "training": table,
             }
         )
         return 0
+    out = formatter(args.format)
     print(f"Explain: {problem.title}, row {args.row}, η = {g(args.eta)}\n")
-    print(trace.render(args.format), end="")
+    print(out.trace(trace), end="")
     if errata:
-        heading = "Where the cheat sheet differs"
-        print(
-            f"\n## {heading}\n"
-            if args.format == "markdown"
-            else f"\n{heading}\n{'-' * len(heading)}"
-        )
+        print("\n" + "\n".join(out.heading("Where the cheat sheet differs")))
         for _, sentence in errata:
-            print(f"- {sentence}" if args.format == "markdown" else f"  ! {sentence}")
+            print(out.note(sentence))
     if table:
         heading = (
             f"The sheet's 'adjust the weights' table, finished: per-sample SGD over its "
             f"{len(everything.x)} rows, η = {g(args.eta)}"
         )
-        print(
-            f"\n## {heading}\n"
-            if args.format == "markdown"
-            else f"\n{heading}\n{'-' * len(heading)}"
-        )
-        print(_table(table, args.format))
+        print("\n" + "\n".join(out.heading(heading)))
+        print(out.table(*_table(table)))
     return 0
 
 
-def _table(rows: list[dict], fmt: str) -> str:
+def _table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """The training table's headers and cells, for a formatter to lay out."""
     headers = ["epoch", "mean loss", *[f"wo[0][{i}]" for i in range(len(rows[0]["wo"]))], "bo[0]"]
     body = [
         [str(r["epoch"]), f"{r['loss']:.9f}", *(f"{w:.6f}" for w in r["wo"]), f"{r['bo']:.6f}"]
         for r in rows
     ]
-    if fmt == "markdown":
-        lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-        lines += ["| " + " | ".join(r) + " |" for r in body]
-        return "\n".join(lines)
-    widths = [max(len(c) for c in col) for col in zip(headers, *body, strict=True)]
-    lines = ["  " + "  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True))]
-    lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in body]
-    return "\n".join(lines)
+    return headers, body
