@@ -18,7 +18,7 @@ import numpy as np
 
 from tinygrad_mlp import backprop
 from tinygrad_mlp.losses import bce, bce_with_logits, cross_entropy, mse, mse_mean
-from tinygrad_mlp.nn import MLP
+from tinygrad_mlp.nn import MLP, as_mlp
 from tinygrad_mlp.tensor import Tensor
 from tinygrad_mlp.value import Value
 
@@ -258,6 +258,7 @@ def cross_check(
         sweep: also report the finite-difference error for h = 1e-1 ... 1e-12.
     """
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    net = as_mlp(net)
     z = np.asarray(z, dtype=np.float64)
     if loss == "ce":
         z = z.reshape(-1)

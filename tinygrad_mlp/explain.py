@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tinygrad_mlp import backprop
-from tinygrad_mlp.nn import MLP
+from tinygrad_mlp.nn import MLP, as_mlp
 
 __all__ = ["Trace", "explain", "training_table"]
 
@@ -98,6 +98,7 @@ def explain(
         eta: the learning rate η of the step shown at the end.
         loss: "mse" (the sheet's ½-sum) or another of backprop.LOSSES.
     """
+    net = as_mlp(net)
     weights = [layer.weight.data.copy() for layer in net.layers]
     biases = [layer.bias.data.copy() for layer in net.layers]
     acts = net.activations
@@ -255,6 +256,7 @@ def training_table(
     set after that epoch, and the output layer's weights and bias — the sheet's
     unfinished "adjust the weights" table, finished.
     """
+    net = as_mlp(net)
     weights = [layer.weight.data.copy() for layer in net.layers]
     biases = [layer.bias.data.copy() for layer in net.layers]
     acts = net.activations
