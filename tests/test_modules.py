@@ -313,3 +313,20 @@ def test_state_of_a_torch_sequential_loads_into_ours():
     ours.load_state_dict({k: v.numpy() for k, v in twin.state_dict().items()})
     x = np.random.default_rng(0).normal(size=(4, 3))
     np.testing.assert_allclose(ours(x).data, twin(torch.tensor(x)).detach().numpy(), atol=1e-15)
+
+
+def test_the_build_a_network_page_runs(tmp_path, monkeypatch, capsys):
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "build-a-network.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(), re.S)
+    refusal = blocks.pop()  # the last block shows an error
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile("\n".join(blocks), str(page), "exec"), namespace)  # noqa: S102 -- our own docs
+    out = capsys.readouterr().out
+    assert "'paths.0.weight'" in out and ": PASS" in out and "yo[0] = sigmoid(" in out
+    assert namespace["loss"].item() < 0.05  # XOR learnt on the tensor engine
+    with pytest.raises(TypeError, match="TwoPaths is not MLP-shaped"):
+        exec(refusal, namespace)  # noqa: S102
