@@ -24,7 +24,7 @@ import numpy as np
 from tinygrad_mlp import backprop
 from tinygrad_mlp.losses import bce, bce_with_logits, cross_entropy, mse, mse_mean
 from tinygrad_mlp.names import loss_name
-from tinygrad_mlp.nn import MLP
+from tinygrad_mlp.nn import MLP, as_mlp
 from tinygrad_mlp.tensor import Tensor
 from tinygrad_mlp.value import Value
 
@@ -447,6 +447,7 @@ def cross_check(
     """
     loss = loss_name(loss)
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    net = as_mlp(net)
     z = np.asarray(z, dtype=np.float64)
     if loss == "cross_entropy":
         z = z.reshape(-1)

@@ -28,7 +28,7 @@ import numpy as np
 
 from tinygrad_mlp import backprop
 from tinygrad_mlp.names import activation_name, loss_name
-from tinygrad_mlp.nn import MLP
+from tinygrad_mlp.nn import MLP, as_mlp
 
 __all__ = [
     "Activation",
@@ -456,6 +456,7 @@ def explain(
         A :class:`Trace`: its ``records`` in order, ``numbers`` by name, ``render(fmt)``.
     """
     loss = loss_name(loss)
+    net = as_mlp(net)
     weights = [layer.weight.data.copy() for layer in net.layers]
     biases = [layer.bias.data.copy() for layer in net.layers]
     acts = [activation_name(name) for name in net.activations]
@@ -584,6 +585,7 @@ def training_table(
     unfinished "adjust the weights" table, finished.
     """
     loss = loss_name(loss)
+    net = as_mlp(net)
     weights = [layer.weight.data.copy() for layer in net.layers]
     biases = [layer.bias.data.copy() for layer in net.layers]
     acts = net.activations

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_mlp.data import MinMaxScaler, checked_file
-from tinygrad_mlp.nn import ACTIVATIONS, MLP
+from tinygrad_mlp.nn import ACTIVATIONS, MLP, as_mlp
 
 __all__ = [
     "SavedModel",
@@ -65,6 +65,7 @@ class SavedModel:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.net = as_mlp(self.net)
         if not self.input_names:
             self.input_names = [f"i{k}" for k in range(self.net.nin)]
         if not self.target_names:
@@ -312,6 +313,7 @@ def _ragged_check(path, name, value) -> np.ndarray:
 
 def write_seed_weights(path: str | Path, net: MLP) -> None:
     """Write ``net`` in the seed system's weights layout (atomically)."""
+    net = as_mlp(net)
     record = {
         "hiddenWeights": [layer.weight.data.tolist() for layer in net.layers[:-1]],
         "hiddenBias": [layer.bias.data.tolist() for layer in net.layers[:-1]],

@@ -361,33 +361,32 @@ class Module:
 
     def label_parameters(self, prefix: str = "") -> None:
         """Label every parameter with its dotted path under ``prefix`` (leaves, drawings)."""
-        for own, p in self._own_parameters():
-            self._label_own(own, p, f"{prefix}.{own}" if prefix else own)
-        for name, child in self.named_children():
-            child.label_parameters(f"{prefix}.{name}" if prefix else name)
+        for name, item in self._entries():
+            path = f"{prefix}.{name}" if prefix else name
+            if isinstance(item, Module):
+                item.label_parameters(path)
+            else:
+                self._label_own(name, item, path)
 
     # -- walking --------------------------------------------------------------------
 
-    def _own_parameters(self) -> Iterator[tuple[str, Tensor]]:
-        """(name, tensor) of this module's own parameters: attributes, then in containers."""
+    def _entries(self) -> Iterator[tuple[str, Module | Tensor]]:
+        """(name, item) in torch's order: own parameters, then sub-modules and the
+        parameters held in lists, tuples and dicts, in attribute order."""
         registered = self.__dict__.get("_parameter_names", ())
         for name, value in self.__dict__.items():
             if name in registered and isinstance(value, Tensor):
                 yield name, value
         for name, value in self.__dict__.items():
-            if name in self._not_children or not isinstance(value, (list, tuple, dict)):
+            if name in self._not_children or name in registered:
                 continue
-            for path, item in _container_items(name, value):
-                if isinstance(item, Tensor):
-                    yield path, item
+            if isinstance(value, (Module, list, tuple, dict)):
+                yield from _container_items(name, value)
 
     def _named_children(self) -> Iterator[tuple[str, Module]]:
-        for name, value in self.__dict__.items():
-            if name in self._not_children or not isinstance(value, (Module, list, tuple, dict)):
-                continue
-            for path, item in _container_items(name, value):
-                if isinstance(item, Module):
-                    yield path, item
+        for name, item in self._entries():
+            if isinstance(item, Module):
+                yield name, item
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """Immediate sub-modules with their names (those in containers as ``name.i``)."""
@@ -423,13 +422,24 @@ class Module:
 
     def _named_parameters(self, remove_duplicate: bool) -> Iterator[tuple[str, Tensor]]:
         seen: set[int] = set()
-        for prefix, module in self.named_modules():
-            for name, p in module._own_parameters():
-                if remove_duplicate:
-                    if id(p) in seen:
-                        continue
-                    seen.add(id(p))
-                yield (f"{prefix}.{name}" if prefix else name), p
+        active: set[int] = set()
+
+        def visit(module: Module, prefix: str) -> Iterator[tuple[str, Tensor]]:
+            # NOTE: recursion over the module tree (a few levels), not over a graph.
+            if id(module) in active or (remove_duplicate and id(module) in seen):
+                return
+            seen.add(id(module))
+            active.add(id(module))
+            for name, item in module._entries():
+                path = f"{prefix}.{name}" if prefix else name
+                if isinstance(item, Module):
+                    yield from visit(item, path)
+                elif not (remove_duplicate and id(item) in seen):
+                    seen.add(id(item))
+                    yield path, item
+            active.discard(id(module))
+
+        return visit(self, "")
 
     def named_parameters(self) -> Iterator[tuple[str, Tensor]]:
         """(dotted name, tensor) for every parameter, each tensor once, as torch orders them.
@@ -860,7 +870,7 @@ class Sequential(Module):
         self.items = list(modules)
         self.label_parameters("")
 
-    def _named_children(self) -> Iterator[tuple[str, Module]]:
+    def _entries(self) -> Iterator[tuple[str, Module | Tensor]]:
         for k, m in enumerate(self.items):
             yield str(k), m
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +44,87 @@ class Optimizer:
 
     def step(self) -> None:
         raise NotImplementedError
+
+    # -- state, as torch.optim: {"state": {k: {...}}, "param_groups": [{..., "params"}]} --
+
+    def _group(self) -> dict[str, Any]:
+        """This optimizer's hyper-parameters, as torch names them."""
+        return {"lr": self.lr}
+
+    def _set_group(self, group: dict[str, Any]) -> None:
+        self.lr = float(group["lr"])
+
+    def _state(self, k: int) -> dict[str, Any]:
+        """Parameter k's running state (empty before its first step)."""
+        return {}
+
+    def _set_state(self, k: int, entry: dict[str, Any]) -> None:
+        pass
+
+    def state_dict(self) -> dict[str, Any]:
+        """Hyper-parameters and running state (copies), in torch.optim's layout.
+
+        ``{"state": {k: {...}}, "param_groups": [{hyper-parameters, "params": [0, 1, ...]}]}``,
+        k indexing the parameter list; ``load_state_dict`` takes it back, or torch's own
+        (tensors converted with ``numpy.asarray``), to resume or continue elsewhere.
+
+        >>> from tinygrad_mlp.nn import Linear
+        >>> opt = Adam(Linear(2, 1, seed=0).parameters(), lr=0.01)
+        >>> opt.state_dict()["param_groups"][0]["params"]
+        [0, 1]
+        """
+        state = {}
+        for k in range(len(self.parameters)):
+            entry = self._state(k)
+            if entry:
+                state[k] = entry
+        group = {**self._group(), "params": list(range(len(self.parameters)))}
+        return {"state": state, "param_groups": [group]}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyper-parameters and running state from :meth:`state_dict`.
+
+        Everything is checked before anything is changed: one parameter group with as
+        many parameters as this optimizer's, each state array of its parameter's shape
+        (cast to its dtype).
+        """
+        try:
+            groups, states = state_dict["param_groups"], state_dict["state"]
+        except (KeyError, TypeError):
+            raise ValueError("an optimizer state has 'state' and 'param_groups' entries") from None
+        if len(groups) != 1:
+            raise ValueError(f"optimizer state has {len(groups)} parameter groups; expected 1")
+        group = dict(groups[0])
+        ids = list(group.get("params", []))
+        if len(ids) != len(self.parameters):
+            raise ValueError(
+                f"optimizer state holds {len(ids)} parameters; this optimizer has "
+                f"{len(self.parameters)}"
+            )
+        position = {pid: k for k, pid in enumerate(ids)}
+        entries: dict[int, dict[str, Any]] = {}
+        for pid, entry in states.items():
+            if pid not in position:
+                raise ValueError(f"optimizer state has an entry for unknown parameter {pid!r}")
+            k = position[pid]
+            p = self.parameters[k]
+            checked = {}
+            for key, value in entry.items():
+                array = np.asarray(value, dtype=np.float64)
+                if key != "step" and array.shape != p.data.shape:
+                    raise ValueError(
+                        f"optimizer state {key!r} of parameter {k} has shape {array.shape}, "
+                        f"the parameter {p.data.shape}"
+                    )
+                checked[key] = array.astype(p.data.dtype) if key != "step" else array
+            entries[k] = checked
+        self._check_group(group)
+        self._set_group(group)
+        for k in range(len(self.parameters)):
+            self._set_state(k, entries.get(k, {}))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Refuse settings this optimizer does not implement (torch's extras)."""
 
     @staticmethod
     def _gradient(p: Tensor, weight_decay: float) -> np.ndarray | None:
@@ -83,6 +165,33 @@ class SGD(Optimizer):
         self.momentum, self.weight_decay, self.nesterov = momentum, weight_decay, nesterov
         self.velocity: list[np.ndarray | None] = [None] * len(self.parameters)
 
+    def _group(self) -> dict[str, Any]:
+        return {
+            "lr": self.lr,
+            "momentum": self.momentum,
+            "dampening": 0.0,
+            "weight_decay": self.weight_decay,
+            "nesterov": self.nesterov,
+        }
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        if group.get("dampening", 0) or group.get("maximize", False):
+            raise ValueError("this SGD has no dampening or maximize; the state uses them")
+
+    def _set_group(self, group: dict[str, Any]) -> None:
+        self.lr = float(group["lr"])
+        self.momentum = float(group.get("momentum", 0.0))
+        self.weight_decay = float(group.get("weight_decay", 0.0))
+        self.nesterov = bool(group.get("nesterov", False))
+
+    def _state(self, k: int) -> dict[str, Any]:
+        v = self.velocity[k]
+        return {} if v is None else {"momentum_buffer": v.copy()}
+
+    def _set_state(self, k: int, entry: dict[str, Any]) -> None:
+        v = entry.get("momentum_buffer")
+        self.velocity[k] = None if v is None else np.array(v)
+
     def step(self) -> None:
         for k, p in enumerate(self.parameters):
             g = self._gradient(p, self.weight_decay)
@@ -122,6 +231,44 @@ class Adam(Optimizer):
         self.m = [np.zeros_like(p.data) for p in self.parameters]
         self.v = [np.zeros_like(p.data) for p in self.parameters]
         self.steps = [0] * len(self.parameters)
+
+    def _group(self) -> dict[str, Any]:
+        return {
+            "lr": self.lr,
+            "betas": self.betas,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "amsgrad": False,
+        }
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        if group.get("amsgrad", False) or group.get("maximize", False):
+            raise ValueError("this Adam has no amsgrad or maximize; the state uses them")
+
+    def _set_group(self, group: dict[str, Any]) -> None:
+        self.lr = float(group["lr"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        self.betas = (beta1, beta2)
+        self.eps = float(group["eps"])
+        self.weight_decay = float(group.get("weight_decay", 0.0))
+
+    def _state(self, k: int) -> dict[str, Any]:
+        if not self.steps[k]:
+            return {}
+        return {
+            "step": float(self.steps[k]),
+            "exp_avg": self.m[k].copy(),
+            "exp_avg_sq": self.v[k].copy(),
+        }
+
+    def _set_state(self, k: int, entry: dict[str, Any]) -> None:
+        p = self.parameters[k]
+        if not entry:
+            self.steps[k] = 0
+            self.m[k], self.v[k] = np.zeros_like(p.data), np.zeros_like(p.data)
+            return
+        self.steps[k] = int(entry["step"])
+        self.m[k], self.v[k] = np.array(entry["exp_avg"]), np.array(entry["exp_avg_sq"])
 
     def step(self) -> None:
         beta1, beta2 = self.betas

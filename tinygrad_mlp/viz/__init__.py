@@ -31,7 +31,7 @@ import graphviz
 import numpy as np
 
 from tinygrad_mlp.autograd import walk
-from tinygrad_mlp.nn import MLP
+from tinygrad_mlp.nn import MLP, as_mlp
 
 __all__ = ["GraphvizMissing", "draw_graph", "draw_network", "neuron_of", "save"]
 
@@ -408,6 +408,7 @@ def draw_network(
         max_per_layer: a layer with more nodes shows the first ones, "…", the last.
         input_names: names of the inputs (default x[0], x[1], ...).
     """
+    net = as_mlp(net)
     if weights not in ("value", "colour", "none"):
         raise ValueError(f"weights must be 'value', 'colour' or 'none', got {weights!r}")
     if show not in (None, "grad"):
