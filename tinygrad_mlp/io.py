@@ -27,6 +27,8 @@ __all__ = [
     "atomic_write_text",
     "check_writable",
     "load_model",
+    "model_from_dict",
+    "model_to_dict",
     "model_from_seed_files",
     "read_seed_minmax",
     "read_seed_weights",
@@ -136,10 +138,10 @@ def _scaler_to_dict(scaler: MinMaxScaler | None) -> dict | None:
     }
 
 
-def save_model(path: str | Path, model: SavedModel) -> None:
-    """Write ``model`` as one JSON file (atomically)."""
+def model_to_dict(model: SavedModel) -> dict[str, Any]:
+    """The model as plain JSON-able data: the content of a model file."""
     net = model.net
-    record = {
+    return {
         "format": FORMAT,
         "version": VERSION,
         "sizes": net.sizes,
@@ -154,6 +156,11 @@ def save_model(path: str | Path, model: SavedModel) -> None:
         "output_scaler": _scaler_to_dict(model.output_scaler),
         "settings": model.settings,
     }
+
+
+def save_model(path: str | Path, model: SavedModel) -> None:
+    """Write ``model`` as one JSON file (atomically)."""
+    record = model_to_dict(model)
     atomic_write_text(path, json.dumps(record, indent=1, allow_nan=False) + "\n")
 
 
@@ -199,7 +206,12 @@ def _scaler_from_dict(path, name, record, columns) -> MinMaxScaler | None:
 
 def load_model(path: str | Path) -> SavedModel:
     """Read a model file written by :func:`save_model`, checking every field."""
-    record = _read_json(path)
+    return model_from_dict(_read_json(path), path)
+
+
+def model_from_dict(record: Any, path: str | Path = "the model") -> SavedModel:
+    """The model that :func:`model_to_dict` described, checking every field (``path``
+    names the source in messages)."""
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise ValueError(f"{path}: not a tinygrad-mlp model file (no 'format': '{FORMAT}')")
     if record.get("version") != VERSION:

@@ -242,7 +242,7 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
             raise ValueError("--loss ce takes exactly one target column of class labels")
         classes = _classes(data.targets[:, 0])
         if len(classes) < 2:
-            raise ValueError(f"{data.path}: column {data.target_names[0]!r} holds a single class")
+            raise ValueError(f"{data.path}: column {data.target_names[0]!r} holds one class only")
         nout = len(classes)
     else:
         nout = data.targets.shape[1]
@@ -282,6 +282,12 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
         if name != "sigmoid":
             layer.weight.data *= 1.0 / np.sqrt(layer.nin)
             layer.bias.data *= 1.0 / np.sqrt(layer.nin)
+    if config.loss == "mse" and final in ("linear", "relu"):
+        # NOTE: start the output at the targets' mean, so the first epochs fit the
+        # shape of the data rather than walk the output's offset there (with Adam,
+        # that walk overshoots and early stopping mistakes it for overfitting).
+        z = output_scaler.transform(data.targets) if output_scaler is not None else data.targets
+        net.layers[-1].bias.data[...] = np.asarray(z, dtype=np.float64).mean(axis=0)
     settings = asdict(config)
     settings["output_activation"] = config.output_activation or (
         "sigmoid" if config.loss == "bce" else "softmax" if config.loss == "ce" else "linear"

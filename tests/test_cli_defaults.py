@@ -1,0 +1,184 @@
+"""Defaults for a person with a CSV file: Adam on minibatches, a validation split, early
+stopping that keeps the best epoch, learning-rate schedules and gradient clipping as torch."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from tinygrad_mlp.cli import main
+from tinygrad_mlp.data import load_csv
+from tinygrad_mlp.io import load_model
+from tinygrad_mlp.optim import (
+    SGD,
+    Adam,
+    CosineAnnealingLR,
+    ExponentialLR,
+    StepLR,
+    clip_grad_norm_,
+)
+from tinygrad_mlp.tensor import Tensor
+from tinygrad_mlp.training import (
+    TrainConfig,
+    fit,
+    network_inputs,
+    new_model,
+    split_rows,
+    targets_for_training,
+)
+
+
+def write_csv(path, header, rows):
+    path.write_text(",".join(header) + "\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n")
+    return path
+
+
+@pytest.fixture
+def noisy_csv(tmp_path):
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (120, 3))
+    y = x[:, 0] - 2 * x[:, 1] * x[:, 2] + 0.3 * rng.normal(size=120)
+    return write_csv(tmp_path / "noisy.csv", ["a", "b", "c", "y"], np.c_[x, y].tolist())
+
+
+def test_defaults_are_adam_minibatches_validation_and_early_stopping():
+    config = TrainConfig()
+    assert config.optimizer == "adam" and config.lr == 1e-3 and config.batch_size == 200
+    assert config.val_split == 0.1 and config.patience == 10
+    assert config.loss == "mse" and config.final_activation == "linear"
+
+
+def test_early_stopping_keeps_the_best_epochs_weights(noisy_csv):
+    data = load_csv(noisy_csv)
+    config = TrainConfig(hidden=[32], lr=0.05, batch_size=8, epochs=300, patience=5, seed=2)
+    model = new_model(data, config)
+    history = fit(model, data, config)
+    assert history.stopped_early and len(history.loss) < 300
+    best = int(np.argmin(history.val_loss)) + 1
+    assert history.best_epoch == best < len(history.loss)
+    # the saved weights are the best epoch's: their validation loss is the minimum
+    _, val = split_rows(len(data), config)
+    x = network_inputs(model, data.inputs)[val]
+    z = targets_for_training(model, data)[val]
+    span = model.output_scaler.max_ - model.output_scaler.min_
+    out = model.net(x).data
+    val_loss = 0.5 * np.mean(((out - z) * span) ** 2)
+    assert val_loss == pytest.approx(min(history.val_loss), rel=1e-10)
+
+
+def test_validation_rows_are_held_out_of_training(noisy_csv, tmp_path, capsys):
+    capsys.readouterr()
+    argv = ["train", "--data", str(noisy_csv), "--model", str(tmp_path / "m.json"), "--json"]
+    assert main([*argv, "--epochs", "3"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["train_rows"] == 108 and summary["val_rows"] == 12
+    assert len(summary["val_loss_history"]) == 3
+    train, val = split_rows(120, TrainConfig())
+    assert len(set(train) & set(val)) == 0 and len(train) + len(val) == 120
+
+
+def test_patience_zero_runs_every_epoch(noisy_csv, tmp_path, capsys):
+    capsys.readouterr()
+    argv = ["train", "--data", str(noisy_csv), "--model", str(tmp_path / "m.json"), "--json"]
+    assert main([*argv, "--epochs", "7", "--patience", "0", "--lr", "1"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["epochs"] == 7 and summary["best_epoch"] == 7
+
+
+def test_scheduler_flag_changes_the_learning_rate_as_stepLR(noisy_csv):
+    data = load_csv(noisy_csv)
+    base = dict(hidden=[4], optimizer="sgd", lr=0.1, epochs=4, patience=0, val_split=0.0)
+    plain = fit(new_model(data, TrainConfig(**base)), data, TrainConfig(**base))
+    config = TrainConfig(**base, scheduler="step", step_size=1, gamma=0.0001)
+    stepped = fit(new_model(data, config), data, config)
+    assert stepped.loss[0] == plain.loss[0]
+    # after epoch 1 the rate is 1e-5: the loss barely moves, unlike the plain run
+    assert abs(stepped.loss[3] - stepped.loss[1]) < 1e-3 * abs(plain.loss[3] - plain.loss[1])
+
+
+# ---------------------------------------------------------------- torch parity
+
+
+def torch_sequence(make, epochs):
+    torch = pytest.importorskip("torch")
+    p = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    opt = torch.optim.SGD([p], lr=0.3)
+    sched = make(torch.optim.lr_scheduler, opt)
+    lrs = []
+    for _ in range(epochs):
+        opt.step()
+        sched.step()
+        lrs.append(sched.get_last_lr()[0])
+    return lrs
+
+
+def our_sequence(make, epochs):
+    opt = SGD([Tensor([0.0], requires_grad=True)], lr=0.3)
+    sched = make(opt)
+    lrs = []
+    for _ in range(epochs):
+        opt.step()
+        sched.step()
+        lrs.append(sched.get_last_lr()[0])
+        assert opt.lr == lrs[-1]
+    return lrs
+
+
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        (lambda o: StepLR(o, step_size=3, gamma=0.5), lambda m, o: m.StepLR(o, 3, gamma=0.5)),
+        (lambda o: ExponentialLR(o, gamma=0.9), lambda m, o: m.ExponentialLR(o, gamma=0.9)),
+        (
+            lambda o: CosineAnnealingLR(o, T_max=10, eta_min=0.01),
+            lambda m, o: m.CosineAnnealingLR(o, T_max=10, eta_min=0.01),
+        ),
+    ],
+    ids=["StepLR", "ExponentialLR", "CosineAnnealingLR"],
+)
+def test_schedulers_match_torch(ours, theirs):
+    expected = torch_sequence(theirs, 25)  # past T_max, where the cosine turns back up
+    np.testing.assert_allclose(our_sequence(ours, 25), expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, math.inf, 3.0])
+@pytest.mark.parametrize("max_norm", [0.5, 100.0])
+def test_clip_grad_norm_matches_torch(norm_type, max_norm):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    grads = [rng.normal(size=(3, 4)), rng.normal(size=4)]
+    ours = [Tensor(np.zeros_like(g), requires_grad=True) for g in grads]
+    theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for p, q, g in zip(ours, theirs, grads, strict=True):
+        p.grad = g.copy()
+        q.grad = torch.tensor(g)
+    total = clip_grad_norm_(ours, max_norm, norm_type=norm_type)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
+    assert total.item() == pytest.approx(expected.item(), rel=1e-12)
+    for p, q in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_clip_grad_norm_refuses_a_nonfinite_norm_when_asked():
+    p = Tensor([0.0], requires_grad=True)
+    p.grad = np.array([np.inf])
+    with pytest.raises(RuntimeError, match="total norm"):
+        clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+
+
+def test_clip_grad_flag_bounds_every_step(noisy_csv, tmp_path, capsys):
+    capsys.readouterr()
+    argv = ["train", "--data", str(noisy_csv), "--model", str(tmp_path / "m.json"), "--json"]
+    assert main([*argv, "--epochs", "2", "--clip-grad", "0.01"]) == 0
+    assert load_model(tmp_path / "m.json").settings["clip_grad"] == 0.01
+    assert main([*argv, "--clip-grad", "-1"]) == 2
+
+
+def test_adam_is_the_optimizer_the_defaults_build(noisy_csv):
+    from tinygrad_mlp.training import _optimizer
+
+    model = new_model(load_csv(noisy_csv), TrainConfig())
+    assert isinstance(_optimizer(model.net, TrainConfig()), Adam)
