@@ -147,6 +147,8 @@ def spawn(processes: int, *args: object) -> None:
     """Start ``processes`` local workers on the loopback interface and wait for them."""
     os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
     os.environ.setdefault("MASTER_PORT", str(free_port()))
+    if sys.platform.startswith("linux"):
+        os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")  # NOTE: all traffic on loopback
     torch.multiprocessing.spawn(ddp_train, args=(processes, *args), nprocs=processes, join=True)
 
 

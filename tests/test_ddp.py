@@ -58,6 +58,8 @@ def _ddp(before_pt: Path, data: Path, after_pt: Path) -> None:
             "MASTER_PORT": port,
             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
         }
+        if sys.platform.startswith("linux"):
+            env["GLOO_SOCKET_IFNAME"] = "lo"  # NOTE: gloo's own traffic stays on loopback too
         argv = [sys.executable, str(EXAMPLE), "ddp", "--model", str(before_pt), "--data",
                 str(data), "--steps", str(STEPS), "--lr", str(LR), "-o", str(after_pt)]  # fmt: skip
         procs.append(
