@@ -162,11 +162,12 @@ def walk(args: argparse.Namespace) -> int:
     after, after_pt = workdir / "after.json", workdir / "after.pt"
     make_table(data)
 
-    def run(*argv: str) -> None:
-        print(f"$ tinygrad-mlp {' '.join(argv)}")
+    def run(*argv: str) -> int:
+        print(f"$ tinygrad-mlp {' '.join(argv)}", flush=True)
         status = cli(list(argv))
-        if status not in (0, 1):  # check exits 1 when a gradient disagrees: worth seeing
+        if status not in (0, 1):  # check exits 1 when a gradient disagrees: shown, then reported
             raise SystemExit(status)
+        return status
 
     print(f"1. train here ({workdir})")
     run("train", "--data", str(data), "--model", str(before), "--hidden", "6",
@@ -175,17 +176,18 @@ def walk(args: argparse.Namespace) -> int:
     print("2. export to a torch file")
     run("export", "--model", str(before), "--format", "torch", "-o", str(before_pt))
     print(f"3. continue in PyTorch: DistributedDataParallel, {args.processes} processes (gloo)")
+    sys.stdout.flush()  # NOTE: before the workers print
     spawn(args.processes, str(before_pt), str(data), args.steps, args.lr, str(after_pt))
     print("4. import the result")
     run("import", "--format", "torch", str(after_pt), "--model", str(after))
     if args.no_inspect:
         return 0
     print("5. look inside: check, explain, graph")
-    run("check", "--model", str(after), "--data", str(data))
+    disagree = run("check", "--model", str(after), "--data", str(data))
     run("explain", "--model", str(after), "--data", str(data), "--row", "1")
     picture = workdir / ("after.svg" if shutil.which("dot") else "after.dot")
     run("graph", "--model", str(after), "--data", str(data), "--network", "-o", str(picture))
-    return 0
+    return disagree
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
