@@ -235,6 +235,41 @@ def test_a_foreign_matmul_add_graph_loads(tmp_path):
     np.testing.assert_allclose(net(x).data, run(path, x), rtol=1e-12)
 
 
+def test_a_sequential_exported_by_torch_loads_exactly(tmp_path):
+    torch = pytest.importorskip("torch")
+    from tinygrad_mlp.torch_bridge import from_torch
+
+    torch.manual_seed(0)
+    seq = torch.nn.Sequential(
+        torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2), torch.nn.Sigmoid()
+    ).double()
+    path = tmp_path / "torch.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter announces its retirement
+        torch.onnx.export(
+            seq, (torch.zeros(1, 3, dtype=torch.float64),), str(path), dynamo=False,
+            input_names=["x"], dynamic_axes={"x": {0: "n"}},
+        )  # fmt: skip
+    net, expected = load(path), from_torch(seq)
+    assert net.activations == ["tanh", "sigmoid"]
+    for p, q in zip(net.parameters(), expected.parameters(), strict=True):
+        assert np.array_equal(p.data, q.data)
+
+
+def test_external_data_is_refused(tmp_path):
+    path = tmp_path / "ext.onnx"
+    proto = onnx.load_from_string(_bytes_of(MLP(2, [3, 1], seed=0), tmp_path))
+    onnx.save_model(proto, str(path), save_as_external_data=True, size_threshold=0)
+    with pytest.raises(ValueError) as error:
+        load(path)
+    assert "external data" in _one_sentence(error)
+
+
+def _bytes_of(net, tmp_path):
+    export(net, tmp_path / "plain.onnx")
+    return (tmp_path / "plain.onnx").read_bytes()
+
+
 def test_a_graph_that_is_not_an_mlp_names_its_node(tmp_path):
     make = onnx.helper.make_node
     nodes = [
@@ -296,3 +331,29 @@ def test_bad_opset_and_missing_file_are_one_sentence(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert "no such file" in err and err.count("\n") == 1
+
+
+def test_cli_without_the_onnx_extra_says_what_to_install(tmp_path, capsys, monkeypatch):
+    from tinygrad_mlp import onnx as onnx_file
+
+    def missing():
+        raise ImportError("this needs the onnx package: pip install 'tinygrad-mlp[onnx]'")
+
+    monkeypatch.setattr(onnx_file, "require_onnx", missing)
+    out = tmp_path / "m.onnx"
+    save_model(tmp_path / "m.json", _trained("mse")[0])
+    assert main(["export", "--model", str(tmp_path / "m.json"), "--format", "onnx",
+                 "-o", str(out)]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "tinygrad-mlp[onnx]" in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_cli_import_of_a_truncated_file_is_one_line(tmp_path, capsys):
+    path = tmp_path / "t.onnx"
+    export(MLP(2, [3, 1], seed=0), path)
+    path.write_bytes(path.read_bytes()[:40])
+    assert main(["import", str(path), "--model", str(tmp_path / "m.json")]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and err.count("\n") == 1
+    assert not (tmp_path / "m.json").exists()

@@ -243,9 +243,12 @@ _MLP_SHAPE = (
 def _read(path: str | Path, onnx: Any) -> Any:
     path = checked_file(path, MAX_ONNX_BYTES)
     try:
-        proto = onnx.load(str(path))
+        # NOTE: no external data: a file naming other files must not make us read them.
+        proto = onnx.load(str(path), load_external_data=False)
     except Exception:  # NOTE: protobuf raises its own DecodeError and others; one sentence here
         raise ValueError(f"{path}: not a readable ONNX file (truncated or not ONNX)") from None
+    if any(t.data_location == onnx.TensorProto.EXTERNAL for t in proto.graph.initializer):
+        raise ValueError(f"{path}: its weights are stored in other files (external data)")
     try:
         onnx.checker.check_model(proto)
     except Exception as error:  # NOTE: onnx.checker.ValidationError and protobuf errors
@@ -483,9 +486,9 @@ def _tail(reader: _Reader, fields: dict[str, Any]) -> int:
     scaler = fields.get("output_scaler")
     if loss == "mse" and scaler is not None:
         low, high = scaler.feature_range
-        tail = _Reader(reader.path, steps[-4:], reader.onnx)
         if len(steps) < 4:
             raise ValueError(f"{reader.path}: the graph is too short for its output scaler")
+        tail = _Reader(reader.path, steps[-4:], reader.onnx)
         tail.take("Sub", [np.float64(low)])
         tail.take("Div", [np.float64(high - low)])
         tail.take("Mul", [scaler.max_ - scaler.min_])

@@ -264,7 +264,7 @@ def load_torch(path: str | Path) -> SavedModel:
     path = checked_file(path, MAX_TORCH_BYTES)
     try:
         record = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # noqa: BLE001 -- torch raises many kinds; the sentence says what matters
+    except Exception:  # NOTE: torch raises many kinds; the sentence says what matters
         raise ValueError(
             f"{path}: torch.load(weights_only=True) cannot read it (not a torch file, "
             "truncated, or holding objects other than tensors and plain data)"
