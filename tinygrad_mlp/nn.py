@@ -166,6 +166,7 @@ class Neuron(Module):
         a = _activate(s, self.activation)
         if a is not s:
             a.label = f"{out_name}[{self.index}]"
+        a.module = self  # drawings group this neuron's nodes by it
         return a
 
     def __repr__(self) -> str:
@@ -238,10 +239,12 @@ class Layer(Module):
         if isinstance(x, (list, tuple)):
             return [n(x) for n in self.neurons]
         if not isinstance(x, Tensor):
-            x = Tensor(x, dtype=self.weight.dtype)
+            x = Tensor(x, dtype=self.weight.dtype, label="x")
         if x.shape[-1] != self.nin:
             raise ValueError(f"layer takes {self.nin} inputs per sample, got shape {x.shape}")
-        return _activate(linear(x, self.weight, self.bias), self.activation)
+        out = _activate(linear(x, self.weight, self.bias), self.activation)
+        out.module = self  # drawings group this layer's nodes by it
+        return out
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
