@@ -5,9 +5,10 @@ text that reaches Graphviz goes through an escaper for the kind of label it
 lands in:
 
 - :func:`plain` (one line) and :func:`lines` (several) for ordinary labels,
-  titles and tooltips (Graphviz's escString: backslashes doubled, and never read
-  as an HTML-like label even if it looks like ``<...>``);
-- :func:`html` for text inside an HTML-like label (``& < > "``).
+  titles and tooltips (Graphviz's escString: backslashes doubled, ``&`` as an
+  entity, and never read as an HTML-like label even if it looks like ``<...>``);
+- :func:`html` for text inside an HTML-like label (``& < > "`` as entities,
+  backslashes doubled).
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ def plain(text: str) -> graphviz.quoting.NoHtml:
     >>> str(plain("<b>\\\\N</b>"))
     '<b>\\\\\\\\N</b>'
     """
-    return graphviz.nohtml(str(text).replace("\\", "\\\\"))
+    # NOTE: Graphviz decodes entities (&amp;) in ordinary labels too, so & is escaped.
+    return graphviz.nohtml(str(text).replace("\\", "\\\\").replace("&", "&amp;"))
 
 
 def lines(*texts: str) -> graphviz.quoting.NoHtml:
@@ -105,7 +107,9 @@ def lines(*texts: str) -> graphviz.quoting.NoHtml:
 
 def html(text: str) -> str:
     """Untrusted text inside an HTML-like label."""
-    return _html.escape(str(text), quote=True).replace("\n", "<br/>")
+    # NOTE: Graphviz reads \\N, \\G (names) and \\\\ in HTML-like labels too: double backslashes.
+    text = str(text).replace("\\", "\\\\")
+    return _html.escape(text, quote=True).replace("\n", "<br/>")
 
 
 # --------------------------------------------------------------------------- colours
