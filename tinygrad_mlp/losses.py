@@ -34,7 +34,7 @@ def _targets_like(y: Tensor, z: Any) -> Tensor:
         if data.size != y.size:
             raise ValueError(f"targets of shape {data.shape} for predictions of shape {y.shape}")
         data = data.reshape(y.shape)
-    return Tensor(data.astype(y.dtype, copy=False))
+    return Tensor(data.astype(y.dtype, copy=False), label="z")
 
 
 def mse(y: Any, z: Any) -> Any:
@@ -60,10 +60,12 @@ def mse(y: Any, z: Any) -> Any:
     if len(y) != len(z):
         raise ValueError(f"{len(z)} targets for {len(y)} outputs")
     total = None
-    for yi, zi in zip(y, z, strict=True):
-        term = (yi - zi) ** 2
+    for k, (yi, zi) in enumerate(zip(y, z, strict=True)):
+        # NOTE: y − z is y + (−z); a number's −z is a named leaf so drawings show it.
+        minus_z = -zi if isinstance(zi, Value) else Value(-zi, label=f"-z[{k}]")
+        term = (yi + minus_z) ** 2
         total = term if total is None else total + term
-    return total * 0.5
+    return total * Value(0.5, label="½")
 
 
 def mse_mean(y: Tensor, z: Any) -> Tensor:

@@ -676,9 +676,11 @@ class Neuron(Module):
         """Weighted sum then activation, on the scalar engine, one node per + and *."""
         s = self.weighted_sum(x)
         if self.activation == "linear":
+            s.module = self  # drawings group this neuron's nodes by it
             return s
         a = getattr(s, self.activation)()
         a.label = f"{self.layer.node_names[0]}[{self.index}]"
+        a.module = self  # drawings group this neuron's nodes by it
         return a
 
     def __repr__(self) -> str:
@@ -788,7 +790,7 @@ class Linear(Module):
 
     def _tensor(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
-            x = Tensor(x, dtype=self.weight.dtype)
+            x = Tensor(x, dtype=self.weight.dtype, label="x")
         if x.ndim == 0 or x.shape[-1] != self.nin:
             raise ValueError(
                 f"{type(self).__name__} takes {self.nin} inputs per sample, got shape {x.shape}"
@@ -971,7 +973,9 @@ class Layer(Linear):
         """A vector of numbers or Values → a vector of Values; (n, nin) → Tensor (n, nout)."""
         if _is_scalar_input(x):
             return self._scalar(x)
-        return _activate(self._tensor(x), self.activation)
+        out = _activate(self._tensor(x), self.activation)
+        out.module = self  # drawings group this layer's nodes by it
+        return out
 
     def extra_repr(self) -> str:
         return f"{self.nin}, {self.nout}, activation={self.activation!r}"

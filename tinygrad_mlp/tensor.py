@@ -452,7 +452,8 @@ class Tensor:
     [[1.0, -1.0], [1.0, -1.0]]
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_prev", "_fn", "__weakref__")
+    # NOTE: `module` as on Value: set only by the nn module that made this node its output.
+    __slots__ = ("data", "grad", "requires_grad", "label", "_prev", "_fn", "module", "__weakref__")
     # NOTE: `==` stays identity (nodes are dict keys in the backward sweep).
     __array_priority__ = 100.0  # ndarray <op> Tensor defers to Tensor's reflected op
 

@@ -201,7 +201,9 @@ class Value:
     (6.0, 5.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_fn", "__weakref__")
+    # NOTE: `module` (the nn module whose output this node is, for drawings) is
+    # left unset unless a module tags the node; read it with getattr(node, "module", None).
+    __slots__ = ("data", "grad", "label", "_prev", "_fn", "module", "__weakref__")
     requires_grad = True
 
     def __init__(self, data: float, label: str = "", _prev: tuple = (), _fn=None) -> None:
