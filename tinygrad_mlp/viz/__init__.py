@@ -546,3 +546,6 @@ def save(graph: graphviz.Digraph, path: str | Path) -> Path:
         ) from None
     atomic_write_bytes(path, data)
     return path
+
+
+from tinygrad_mlp.viz.playback import playback as playback  # noqa: E402 -- uses the helpers above
