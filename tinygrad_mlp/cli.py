@@ -23,6 +23,7 @@ from tinygrad_mlp.commands import (
     explain,
     graph,
     info,
+    playback,
     predict,
     seedfiles,
     train,
@@ -31,7 +32,7 @@ from tinygrad_mlp.commands import (
 __all__ = ["CLIError", "build_parser", "main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = [demo, train, evaluate, predict, info, seedfiles, check, explain, graph]
+COMMANDS = [demo, train, evaluate, predict, info, seedfiles, check, explain, graph, playback]
 
 
 class CLIError(Exception):

@@ -278,6 +278,8 @@ class Playback:
         self.title = title
         self.start_grads = start_grads
         self._sizes: dict[int, tuple[float, float]] | None = None
+        #: A line under the title of the page (column and class names, say).
+        self.description = ""
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -686,6 +688,7 @@ def playback_network(
     *,
     input_names: Sequence[str] | None = None,
     target_names: Sequence[str] | None = None,
+    output_names: Sequence[str] | None = None,
     max_nodes: int = 150,
     title: str = "",
 ) -> Playback:
@@ -697,7 +700,8 @@ def playback_network(
         z: targets, (n, outputs) (or (n,) labels for ``loss="ce"``).
         engine: "scalar" (one node per + and ×) or "tensor" (one node per layer op).
         loss: one of :data:`tinygrad_mlp.backprop.LOSSES`.
-        input_names, target_names: column names, shown under x[i] (and z).
+        input_names, target_names: column names, shown under x[i] (and z) and on the page.
+        output_names: names of the output nodes (class names), shown under yo[k].
 
     >>> from tinygrad_mlp.seed import seed_network
     >>> pb = playback_network(seed_network(), [[1.0, 1.0]], [[1.0]])
@@ -747,10 +751,25 @@ def playback_network(
     pb = playback(
         build, net=net, x=x, z=z, loss=loss, max_nodes=max_nodes, title=title, notes=notes
     )
+    outputs = list(output_names) if output_names is not None else []
+    a_name, s_name = net.layers[-1].node_names
+    for node in pb.order:
+        name = pb.names[id(node)]
+        if name == "z" and targets:
+            pb.notes[id(node)] = ", ".join(f"“{t}”" for t in targets)
+        for k, out in enumerate(outputs):
+            if name in (f"{a_name}[{k}]", f"{s_name}[{k}]") and node is not None:
+                pb.notes[id(node)] = f"“{out}”"
+        if outputs and name in (a_name, s_name) and _is_tensor(node):
+            pb.notes[id(node)] = ", ".join(f"“{o}”" for o in outputs)
+    parts = []
+    if names:
+        parts.append("inputs " + ", ".join(f"x[{i}] = “{n}”" for i, n in enumerate(names)))
     if targets:
-        for node in pb.order:
-            if pb.names[id(node)] in ("z", *(f"z[{k}]" for k in range(len(targets)))):
-                pb.notes[id(node)] = ", ".join(f"“{t}”" for t in targets)
+        parts.append("targets " + ", ".join(f"“{t}”" for t in targets))
+    if outputs:
+        parts.append("output nodes " + ", ".join(f"“{o}”" for o in outputs))
+    pb.description = "; ".join(parts)
     return pb
 
 
@@ -1299,7 +1318,7 @@ def _page(pb: Playback, svgs: list[str]) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">\n'
         '<link rel="icon" href="data:,">\n'
         f"<title>{esc(title)}</title>\n<style>{_STYLE}</style></head>\n<body>\n"
-        f'<h1>{esc(title)}</h1>\n<p id="sub">{esc(summary)}</p>\n'
+        f'<h1>{esc(title)}</h1>\n<p id="sub">{esc(pb.description)}<br>{esc(summary)}</p>\n'
         '<div id="controls"><button id="back" title="step back (←)">◀ back</button>'
         '<button id="play" title="play / pause (space)">▶ play</button>'
         '<button id="next" title="step forward (→)">next ▶</button>'
