@@ -316,8 +316,9 @@ class Playback:
 
     def _unit_lines(self, unit: int, known: set[int], grads: dict[int, Any]) -> list[str]:
         members = [n for n in self.order if self.units[id(n)] == unit]
-        if len(members) == 1:
-            node = members[0]
+        interior = [n for n in members if n._fn is not None]
+        if len(members) == 1 or (len(interior) == 1 and not self.owners.get(unit)):
+            node = interior[0] if interior else members[0]
             lines = [self.name(node)]
             if id(node) in self.notes:
                 lines.append(self.notes[id(node)])
@@ -326,11 +327,16 @@ class Playback:
             lines.append("data " + (_show(node.data) if id(node) in known else "—"))
             lines.append("grad " + _show(grads.get(id(node))))
             return lines
-        # a collapsed neuron or layer: its named values (the s and a of a neuron)
+        # a collapsed neuron or layer: its count, then its named values (a neuron's s and a)
         lines = [self.unit_titles[unit], f"{len(members)} values"]
-        for node in members:
-            if node.label and _PRE_ACTIVATION.match(node.label):
-                lines.append(f"δ {_show(grads.get(id(node)))}")
+        named = [n for n in members if n._fn is not None and n.label]
+        if len(named) <= 2:
+            for node in named:
+                value = _show(node.data) if id(node) in known else "—"
+                lines.append(f"{node.label} = {value}")
+            for node in named:
+                if _PRE_ACTIVATION.match(node.label):
+                    lines.append(f"δ {_show(grads.get(id(node)))}")
         return lines
 
     def _sizes_for(self) -> dict[int, tuple[float, float]]:
@@ -378,7 +384,7 @@ class Playback:
         }
         groups: dict[tuple, list[str]] = {}
         edges: dict[str, list[tuple[str, str, bool]]] = {}
-        for tail, head, hot in self._edge_list(at_work):
+        for tail, head, hot in self._edge_list(frame, at_work):
             edges.setdefault(head if head.endswith("op") else tail, []).append((tail, head, hot))
         for unit in sorted(set(self.units.values())):
             members = [n for n in self.order if self.units[id(n)] == unit]
@@ -468,7 +474,7 @@ class Playback:
             attrs["class"] = "touched"
         return attrs
 
-    def _edge_list(self, at_work: set[int]) -> list[tuple[str, str, bool]]:
+    def _edge_list(self, frame: Frame, at_work: set[int]) -> list[tuple[str, str, bool]]:
         """(tail, head, hot): parents into op circles into values, or box to box if collapsed."""
         edges = []
         if not self.collapsed:
@@ -480,13 +486,14 @@ class Playback:
                 edges.append((f"u{unit}op", f"u{unit}", hot))
                 edges.extend((f"u{self.units[id(p)]}", f"u{unit}op", hot) for p in node._prev)
             return edges
+        used = {(self.units[id(p)], self.units[id(n)]) for n in frame.nodes for p in n._prev}
         seen = set()
         for node in self.order:
             for parent in node._prev:
                 pair = (self.units[id(parent)], self.units[id(node)])
                 if pair[0] != pair[1] and pair not in seen:
                     seen.add(pair)
-                    edges.append((f"u{pair[0]}", f"u{pair[1]}", pair[1] in at_work))
+                    edges.append((f"u{pair[0]}", f"u{pair[1]}", pair in used))
         return edges
 
     def svg(self, i: int) -> str:
@@ -658,7 +665,7 @@ def playback(
     owners_by_node = _owners(order)
     units, titles, unit_owner = _units(order, owners_by_node, names, max_nodes)
     notes_by_id = {id(k): str(v) for k, v in (notes or {}).items()}
-    builder = _Captions(order, names, witness, start_grads)
+    builder = _Captions(order, names, witness, start_grads, units, titles)
     frames = [builder.start(forward)]
     for group in _runs(forward, units):
         frames.append(builder.forward(group))
@@ -885,12 +892,20 @@ def _units(
     units: dict[int, int] = {}
     titles: list[str] = []
     index: dict[Any, int] = {}
+    first_use: dict[int, Any] = {}
+    for node in order:
+        for parent in node._prev:
+            first_use.setdefault(id(parent), node)
     for node in order:
         if id(node) in owners:
             key = ("neuron", group(owners[id(node)]))
             label = title(owners[id(node)])
-        elif node._fn is None:  # inputs and constants outside the neurons
-            key, label = ("inputs",), "inputs and constants"
+        elif node._fn is None and node.label:  # the inputs
+            key, label = ("inputs",), "inputs"
+        elif node._fn is None and id(node) in first_use:  # a constant: with its first use
+            user = first_use[id(node)]
+            key = ("neuron", group(owners[id(user)])) if id(user) in owners else ("node", id(user))
+            label = title(owners[id(user)]) if id(user) in owners else names[id(user)]
         else:
             key, label = ("node", id(node)), names[id(node)]
         if key not in index:
@@ -918,8 +933,10 @@ def _runs(nodes: list, units: dict[int, int], sweep: list | None = None) -> list
 class _Captions:
     """Builds each frame's caption and state changes from the recorded events."""
 
-    def __init__(self, order, names, witness, start_grads) -> None:
+    def __init__(self, order, names, witness, start_grads, units, unit_titles) -> None:
         self.order = order
+        self.units = units
+        self.unit_titles = unit_titles
         self.names = names
         self.witness = witness
         self.running: dict[int, Any] = dict(start_grads)
@@ -968,9 +985,12 @@ class _Captions:
             if len(nodes) > 1 and not node.label:
                 continue
             lines.append(self._forward_line(node))
+        if not lines:  # a run of unnamed steps: their results
+            shown = "; ".join(f"{self._name(n)} = {_show(n.data)}" for n in nodes[:4])
+            lines.append(shown + (f"; … ({len(nodes) - 4} more)" if len(nodes) > 4 else ""))
         head = f"Forward {self.done_forward}/{self.forward_count}"
         if len(nodes) > 1:
-            head += f" ({len(nodes)} values of {self._name(nodes[-1])}'s neuron)"
+            head += f" ({len(nodes)} steps inside {self.unit_titles[self.units[id(nodes[-1])]]})"
         return Frame(
             "forward",
             nodes=tuple(nodes),
@@ -1014,10 +1034,15 @@ class _Captions:
                 if not quiet:
                     lines.append(self._parent_line(node, k, parent, g, grad_out, total))
         self.checked.extend(deltas)
+        quiet = [s for s in steps if not s[0].label] if len(steps) > 1 else []
+        if quiet:
+            shown = "; ".join(f"{_d(self._name(n))} = {_show(g)}" for n, g, _ in quiet[:4])
+            more = f"; … ({len(quiet) - 4} more)" if len(quiet) > 4 else ""
+            lines.append(f"inside the sums: {shown}{more}")
         node = steps[-1][0]
         head = f"Backward {self.done_backward}/{self.forward_count}"
         if len(steps) > 1:
-            head += f" ({len(steps)} values of {self._name(node)}'s neuron)"
+            head += f" ({len(steps)} steps inside {self.unit_titles[self.units[id(node)]]})"
         return Frame(
             "backward",
             nodes=tuple(s[0] for s in steps),
