@@ -13,8 +13,18 @@ if ! command -v dot >/dev/null 2>&1; then
     fi
 fi
 
+# The playback page's browser tests run Debian's Chromium, driven by Playwright (the browser
+# extra); Playwright's own browser download is never used.
+if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "note: /usr/bin/chromium is missing; install it (e.g. 'sudo apt-get install chromium')" >&2
+    fi
+fi
+
 # NOTE: the reference extra pins torch==2.13.0; any other torch would download gigabytes.
-python -m pip install --quiet --disable-pip-version-check -e ".[dev,reference]"
+python -m pip install --quiet --disable-pip-version-check -e ".[dev,reference,playback,browser]"
 
 python -m ruff check .
 python -m pytest -n 2 "$@"

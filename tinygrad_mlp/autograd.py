@@ -20,6 +20,7 @@ backpropagates at the default recursion limit.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "enable_grad",
+    "recording",
     "toposort",
     "unbroadcast",
     "walk",
@@ -89,6 +91,50 @@ def no_grad() -> contextlib.AbstractContextManager[None]:
 def enable_grad() -> contextlib.AbstractContextManager[None]:
     """Context manager: graph building back on, even inside :func:`no_grad`."""
     return grad_enabled(True)
+
+
+# --------------------------------------------------------------------------- recording
+
+
+class _Recording(threading.local):
+    recorder: Any = None
+
+
+#: The recorder of this thread (see :func:`recording`); None almost always.
+_RECORDING = _Recording()
+
+
+@contextlib.contextmanager
+def recording(recorder: Any) -> Iterator[Any]:
+    """Report what the engines do to ``recorder``, in the order they do it, in this thread.
+
+    While active, every interior node built with grad enabled is passed to
+    ``recorder.on_forward(node)`` right after its creation, and the backward
+    driver calls ``recorder.on_backward(node, grad_out, parent_grads)`` for each
+    interior node it processes, in its own sweep order: ``grad_out`` is the
+    node's total gradient of the sweep, ``parent_grads`` one contribution per
+    parent after unbroadcasting (None where a parent gets none). The previous
+    recorder is restored on exit, as :func:`no_grad` restores its switch.
+
+    >>> from tinygrad_mlp import Value
+    >>> class Names:
+    ...     def __init__(self): self.seen = []
+    ...     def on_forward(self, node): self.seen.append(("forward", node.data))
+    ...     def on_backward(self, node, grad_out, parent_grads):
+    ...         self.seen.append(("backward", parent_grads))
+    >>> rec = Names()
+    >>> with recording(rec):
+    ...     y = Value(2.0) * Value(3.0)
+    ...     y.backward()
+    >>> rec.seen
+    [('forward', 6.0), ('backward', (3.0, 2.0))]
+    """
+    previous = _RECORDING.recorder
+    _RECORDING.recorder = recorder
+    try:
+        yield recorder
+    finally:
+        _RECORDING.recorder = previous
 
 
 # --------------------------------------------------------------------------- order
@@ -183,8 +229,12 @@ def backward(root: Any, grad_root: Any) -> None:
         root.grad = grad_root if root.grad is None else root.grad + grad_root
         return
     if not hasattr(root.data, "shape"):
-        _backward_scalars(order, grad_root)
+        if _RECORDING.recorder is not None:
+            _backward_scalars_recorded(order, grad_root, _RECORDING.recorder)
+        else:
+            _backward_scalars(order, grad_root)
         return
+    recorder = _RECORDING.recorder
     grads = {root: grad_root}
     pop = grads.pop
     for node in reversed(order):
@@ -201,6 +251,14 @@ def backward(root: Any, grad_root: Any) -> None:
             in_grads = node._fn.backward(grad, node.data, prev[0].data)
         else:
             in_grads = node._fn.backward(grad, node.data, *[p.data for p in prev])
+        if recorder is not None:
+            in_grads = tuple(
+                None
+                if g is None or not p.requires_grad
+                else (unbroadcast(g, p.data.shape) if g.shape != p.data.shape else g)
+                for p, g in zip(prev, in_grads, strict=True)
+            )
+            recorder.on_backward(node, grad, in_grads)
         for parent, g in zip(prev, in_grads, strict=True):
             if g is None or not parent.requires_grad:
                 continue
@@ -245,3 +303,17 @@ def _backward_scalars(order: list, grad_root: float) -> None:
             in_grads = node._fn.backward(grad, node.data, *[p.data for p in prev])
             for parent, g in zip(prev, in_grads, strict=True):
                 parent.grad += g
+
+
+def _backward_scalars_recorded(order: list, grad_root: float, recorder: Any) -> None:
+    """:func:`_backward_scalars`, reporting each node to ``recorder`` (see :func:`recording`)."""
+    for node in order:
+        node.grad = 0.0
+    order[-1].grad = grad_root
+    for node in reversed(order):
+        grad = node.grad
+        prev = node._prev
+        in_grads = tuple(node._fn.backward(grad, node.data, *[p.data for p in prev]))
+        recorder.on_backward(node, grad, in_grads)
+        for parent, g in zip(prev, in_grads, strict=True):
+            parent.grad += g

@@ -29,6 +29,7 @@ from tinygrad_mlp.commands import (
     graph,
     import_model,
     info,
+    playback,
     predict,
     seedfiles,
     train,
@@ -37,7 +38,7 @@ from tinygrad_mlp.commands import (
 __all__ = ["build_parser", "main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = [demo, train, evaluate, predict, info, seedfiles, check, explain, graph]
+COMMANDS = [demo, train, evaluate, predict, info, seedfiles, check, explain, graph, playback]
 COMMANDS += [export, import_model]
 
 

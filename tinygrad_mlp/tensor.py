@@ -555,6 +555,9 @@ class Tensor:
         if autograd._GRAD_ENABLED and True in needs:
             fn.needs = needs
             out.requires_grad, out._prev, out._fn = True, parents, fn
+            recorder = autograd._RECORDING.recorder
+            if recorder is not None:
+                recorder.on_forward(out)
         else:
             out.requires_grad, out._prev, out._fn = False, (), None
         return out

@@ -187,6 +187,15 @@ class Relu(Op):
 # --------------------------------------------------------------------------- Value
 
 
+def _node(data: float, prev: tuple, fn) -> Value:
+    """A new interior node, reported to the recorder if one is active (see autograd.recording)."""
+    out = Value(data, "", prev, fn)
+    recorder = autograd._RECORDING.recorder
+    if recorder is not None:
+        recorder.on_forward(out)
+    return out
+
+
 class Value:
     """A scalar that remembers how it was computed.
 
@@ -227,7 +236,7 @@ class Value:
     def _unary(self, fn) -> Value:
         out = fn.forward(self.data)
         if autograd._GRAD_ENABLED:
-            return Value(out, "", (self,), fn)
+            return _node(out, (self,), fn)
         return Value(out)
 
     def __add__(self, other) -> Value:
@@ -235,7 +244,7 @@ class Value:
             other = Value(other)
         out = self.data + other.data
         if autograd._GRAD_ENABLED:
-            return Value(out, "", (self, other), Add)
+            return _node(out, (self, other), Add)
         return Value(out)
 
     def __mul__(self, other) -> Value:
@@ -243,14 +252,14 @@ class Value:
             other = Value(other)
         out = self.data * other.data
         if autograd._GRAD_ENABLED:
-            return Value(out, "", (self, other), Mul)
+            return _node(out, (self, other), Mul)
         return Value(out)
 
     def __pow__(self, other) -> Value:
         if isinstance(other, Value):
             out = Pow.forward(self.data, other.data)
             if autograd._GRAD_ENABLED:
-                return Value(out, "", (self, other), Pow)
+                return _node(out, (self, other), Pow)
             return Value(out)
         if not isinstance(other, (int, float)):
             raise TypeError(f"Value ** {type(other).__name__} is not supported")

@@ -27,6 +27,7 @@ from __future__ import annotations
 from tinygrad_mlp.viz._text import format_number
 from tinygrad_mlp.viz.graph import draw_graph, modules_of
 from tinygrad_mlp.viz.network import draw_network
+from tinygrad_mlp.viz.playback import playback
 from tinygrad_mlp.viz.render import (
     IMAGE_FORMATS,
     GraphvizMissing,
@@ -44,6 +45,7 @@ __all__ = [
     "draw_network",
     "format_number",
     "modules_of",
+    "playback",
     "render",
     "save",
     "write_picture",

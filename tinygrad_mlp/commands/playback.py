@@ -1,0 +1,108 @@
+"""``tinygrad-mlp playback``: watch one forward and backward pass, node by node, in a browser."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tinygrad_mlp.commands.inputs import add_arguments, load_problem
+from tinygrad_mlp.io import load_model
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "playback",
+        help="step through the forward and backward pass in a browser page (the seed example "
+        "by default)",
+        description="Record one forward and backward pass and write a self-contained HTML page "
+        "that plays it back: each value as it is computed, then each gradient as the backward "
+        "sweep passes it on, with the rule and its numbers, and at every neuron the error "
+        "signal δ of the hand-derived formulas beside autodiff's. Optionally also numbered "
+        "frames (--frames) and an animated GIF (--gif).",
+    )
+    add_arguments(p, rows=False)
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("playback.html"),
+        help="the HTML page to write (default playback.html)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=["scalar", "tensor"],
+        default="scalar",
+        help="scalar: one node per multiply and add (default); tensor: one node per layer op",
+    )
+    p.add_argument("--gif", type=Path, help="also write an animated GIF (needs Pillow)")
+    p.add_argument("--frames", type=Path, help="also write numbered frames into this folder")
+    p.add_argument(
+        "--frame-format",
+        choices=["svg", "png"],
+        default="svg",
+        help="format of --frames (png needs Pillow; default svg)",
+    )
+    p.add_argument(
+        "--max-nodes",
+        type=int,
+        default=150,
+        help="past this many values, draw one box per neuron (default 150)",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tinygrad_mlp.viz.playback import playback_network
+
+    if args.max_nodes < 1:
+        raise ValueError(f"--max-nodes must be at least 1, got {args.max_nodes}")
+    if args.output.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"{args.output}: the page is HTML; name it .html")
+    if args.gif is not None and args.gif.suffix.lower() != ".gif":
+        raise ValueError(f"{args.gif}: --gif needs a .gif file name")
+    for path in (args.output, args.gif):
+        if path is not None and not path.parent.is_dir():
+            raise ValueError(f"{path}: the folder {path.parent} does not exist")
+    if args.frames is not None and args.frames.exists() and not args.frames.is_dir():
+        raise ValueError(f"--frames {args.frames} exists and is not a folder")
+    if (args.gif is not None or args.frame_format == "png") and not _has_pillow():
+        raise ValueError("PNG frames and GIFs need Pillow: pip install 'tinygrad-mlp[playback]'")
+    problem = load_problem(args)
+    target_names: list[str] = []
+    output_names: list[str] = []
+    if args.model is not None:
+        model = load_model(args.model)
+        target_names = list(model.target_names)
+        output_names = list(model.classes or [])
+    elif problem.is_seed:
+        target_names = ["Z0"]
+    title = f"Backprop playback: {problem.title}, row {args.row} ({args.engine} engine)"
+    pb = playback_network(
+        problem.net,
+        problem.x,
+        problem.z,
+        engine=args.engine,
+        loss=problem.loss,
+        input_names=problem.input_names,
+        target_names=target_names,
+        output_names=output_names,
+        max_nodes=args.max_nodes,
+        title=title,
+    )
+    pb.save_html(args.output)
+    print(f"wrote {args.output} ({len(pb.frames)} frames)")
+    if args.frames is not None:
+        paths = pb.save_frames(args.frames, args.frame_format)
+        print(f"wrote {len(paths)} frames to {args.frames}")
+    if args.gif is not None:
+        pb.save_gif(args.gif)
+        print(f"wrote {args.gif}")
+    return 0
+
+
+def _has_pillow() -> bool:
+    try:
+        import PIL  # noqa: F401 -- only asking whether it is installed
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,1368 @@
+"""Backprop playback: the forward and backward pass, one node at a time.
+
+A still graph shows the result of backprop; playback shows the order. The core
+reports what it does (:func:`tinygrad_mlp.autograd.recording`): every node in the
+order the forward pass created it, then every node in the order the backward
+driver swept it, with the gradient it passed to each parent. Each report
+becomes a frame: the node at work highlighted, the edges carrying its inputs
+(forward) or its gradient (backward) drawn bold, numbers appearing as they are
+computed, and a caption with the rule and its numbers::
+
+    ∂L/∂ah[0][1] = wo[0][1]·δo[0] = −1·−0.1242 = 0.1242
+
+At each neuron's pre-activation (``sh[l][j]``, ``so[j]``; a layer's ``sh[l]`` on
+the tensor engine) the caption puts the error signal δ of
+:mod:`tinygrad_mlp.backprop`, the hand-derived witness, beside the autodiff value.
+
+Output: one self-contained HTML page (SVG frames inline, play/pause, step, a
+slider, arrow keys; ``window.playback`` exposes ``frames``, ``current`` and
+``show(i)`` for scripts and tests), numbered SVG or PNG frames, and an animated
+GIF (with the ``playback`` extra, Pillow). Every name from a user's file is text
+everywhere: escaped in the page, in the SVG and in the DOT source.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import math
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import graphviz
+import numpy as np
+
+from tinygrad_mlp import autograd, backprop
+from tinygrad_mlp.nn import MLP
+
+__all__ = ["Frame", "Playback", "Recorder", "playback", "playback_network"]
+
+FONT = "Helvetica"
+#: Fill colours: the node at work, its inputs (forward) or receivers (backward), the rest.
+CURRENT_FORWARD, INPUT_FORWARD = "#ffd966", "#fff2cc"
+CURRENT_BACKWARD, INPUT_BACKWARD = "#f4a6b4", "#fde3e8"
+EDGE_FORWARD, EDGE_BACKWARD = "#b8860b", "#c0392b"
+LEAF_FILL, KNOWN_FILL, UNKNOWN_FILL = "#eef3fb", "#f7f7f7", "#ffffff"
+_PRE_ACTIVATION = re.compile(r"^s(?:h\[(\d+)\]|o)\[(\d+)\]$")
+#: A layer's (tensor engine) or a neuron's (scalar engine) weighted sum: its gradient is δ.
+_SUM_NAME = re.compile(r"^s(?:h\[\d+\]|o)(?:\[\d+\])?$")
+_IDENTIFIER = re.compile(r"^[\w.\[\]]+$")
+
+
+# --------------------------------------------------------------------------- recording
+
+
+class Recorder:
+    """What the core reports while :func:`tinygrad_mlp.autograd.recording` is active.
+
+    ``forward``: interior nodes in creation order. ``backward``: one
+    ``(node, grad_out, parent_grads)`` per node the backward driver processed,
+    in its sweep order, gradients copied at the moment they were reported.
+
+    >>> from tinygrad_mlp import Value
+    >>> from tinygrad_mlp.autograd import recording
+    >>> rec = Recorder()
+    >>> with recording(rec):
+    ...     y = (Value(2.0) * Value(3.0)).tanh()
+    ...     y.backward()
+    >>> [n._op for n in rec.forward], [n._op for n, _, _ in rec.backward]
+    (['*', 'tanh'], ['tanh', '*'])
+    """
+
+    def __init__(self) -> None:
+        self.forward: list = []
+        self.backward: list[tuple[Any, Any, tuple]] = []
+
+    def on_forward(self, node: Any) -> None:
+        self.forward.append(node)
+
+    def on_backward(self, node: Any, grad_out: Any, parent_grads: tuple) -> None:
+        self.backward.append((node, _copy(grad_out), tuple(_copy(g) for g in parent_grads)))
+
+
+def _copy(value: Any) -> Any:
+    return np.array(value) if isinstance(value, np.ndarray) else value
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _num(v: Any) -> str:
+    """A number for a caption: 4 significant digits, a true minus sign."""
+    v = float(v) + 0.0
+    if math.isnan(v) or math.isinf(v):
+        return str(v)
+    return f"{v:.4g}".replace("-", "−")
+
+
+def _full(v: Any) -> str:
+    """A number at 9 significant digits, for the δ comparison."""
+    return f"{float(v) + 0.0:.9g}".replace("-", "−")
+
+
+def _show(value: Any, full: bool = False) -> str:
+    """A float, or an array shown compactly (values if small, else shape and range)."""
+    if value is None:
+        return "—"
+    fmt = _full if full else _num
+    if not isinstance(value, np.ndarray):
+        return fmt(value)
+    if value.size == 1:
+        return fmt(value.reshape(-1)[0])
+    if value.size <= 6:
+        rows = np.atleast_2d(value)
+        inner = "; ".join(" ".join(fmt(v) for v in row) for row in rows)
+        return f"[{inner}]"
+    shape = "×".join(map(str, value.shape))
+    return f"{shape} in [{fmt(value.min())}, {fmt(value.max())}]"
+
+
+def _is_tensor(node: Any) -> bool:
+    return isinstance(node.data, np.ndarray)
+
+
+# --------------------------------------------------------------------------- rules
+
+#: How a node reads as an expression of its parents' names, by op symbol.
+FORWARD = {
+    "+": "{0} + {1}",
+    "-": "{0} − {1}",
+    "*": "{0}·{1}",
+    "/": "{0}/{1}",
+    "**": "{0}^{1}",
+    "exp": "exp({0})",
+    "log": "ln({0})",
+    "tanh": "tanh({0})",
+    "sigmoid": "σ({0})",
+    "ReLU": "relu({0})",
+    "neg": "−{0}",
+    "abs": "|{0}|",
+    "@": "{0} @ {1}",
+    "@ᵀ": "{0} @ {1}ᵀ",
+    "½Σ(y−z)²": "½Σ({0} − {1})²",
+    "sum": "Σ {0}",
+    "max": "max {0}",
+    "T": "{0}ᵀ",
+    "log_softmax": "log_softmax({0})",
+}
+
+#: ∂(node)/∂(parent k) as an expression (scalar rules: the gradient is this times
+#: the node's gradient). ``{y}`` is the node itself.
+LOCAL = {
+    "+": ("1", "1"),
+    "-": ("1", "−1"),
+    "*": ("{1}", "{0}"),
+    "/": ("1/{1}", "−{0}/{1}²"),
+    "**": ("{1}·{0}^({1} − 1)", "{y}·ln {0}"),
+    "exp": ("{y}",),
+    "log": ("1/{0}",),
+    "tanh": ("(1 − {y}²)",),
+    "sigmoid": ("{y}(1 − {y})",),
+    "ReLU": ("[{0} > 0]",),
+    "neg": ("−1",),
+    "abs": ("sign({0})",),
+}
+
+#: Tensor rules, written whole with ``{g}`` the node's gradient.
+TENSOR_RULES = {
+    "+": ("{g}", "{g}"),
+    "-": ("{g}", "−{g}"),
+    "*": ("{g} ⊙ {1}", "{g} ⊙ {0}"),
+    "/": ("{g} / {1}", "−{g} ⊙ {y} / {1}"),
+    "@ᵀ": ("{g} @ {1}", "{g}ᵀ @ {0}"),
+    "@": ("{g} @ {1}ᵀ", "{0}ᵀ @ {g}"),
+    "½Σ(y−z)²": ("{g}·({0} − {1})", "−{g}·({0} − {1})"),
+    "sigmoid": ("{g} ⊙ {y}(1 − {y})",),
+    "tanh": ("{g} ⊙ (1 − {y}²)",),
+    "ReLU": ("{g} ⊙ [{0} > 0]",),
+    "exp": ("{g} ⊙ {y}",),
+    "log": ("{g} / {0}",),
+    "neg": ("−{g}",),
+    "sum": ("{g} spread over {0}",),
+}
+
+
+_SIMPLE = re.compile(r"^(?:[\w.\[\]]+|\([^()]*\)²?|[−-]?[\d.]+(?:e[−+-]?\d+)?)$")
+
+
+#: How an op's circle reads in the drawing, where the op's own symbol is long or bare.
+OP_SHOWN = {"sigmoid": "σ", "*": "×", "**2": "( )²", "**2.0": "( )²", "ReLU": "relu"}
+
+
+def _d(name: str) -> str:
+    """∂L/∂name, the name in parentheses unless it is one symbol."""
+    return f"∂L/∂{name}" if _IDENTIFIER.match(name) else f"∂L/∂({name})"
+
+
+def _wrap(name: str) -> str:
+    """``name`` in parentheses unless it is one symbol, one number or already enclosed."""
+    return name if _SIMPLE.match(name) else f"({name})"
+
+
+def _expression(node: Any, names: list[str], symbol: str) -> str:
+    if symbol.startswith("**") and len(names) == 1:  # a constant power
+        p = symbol[2:]
+        if names[0].startswith("−"):
+            names = [f"({names[0]})"]
+        return f"{_wrap(names[0])}²" if p in ("2", "2.0") else f"{_wrap(names[0])}^{p}"
+    template = FORWARD.get(symbol)
+    if template is None:
+        return f"{symbol}({', '.join(names)})"
+    args = names if symbol == "+" else [_wrap(n) for n in names]
+    return template.format(*args)
+
+
+# --------------------------------------------------------------------------- frames
+
+
+@dataclass
+class Frame:
+    """One step of the playback.
+
+    Attributes:
+        kind: "start", "forward", "backward" or "end".
+        nodes: the nodes this frame computes (forward) or sweeps (backward), in
+            the core's order; one, unless neurons are collapsed; none for start/end.
+        caption: the rule and its numbers, plain text (lines).
+        computed: nodes whose value becomes known in this frame.
+        grads: gradients that change in this frame, ``id(node) -> running sum``.
+        deltas: ``(name, autodiff, backprop.py)`` for each error signal checked here.
+    """
+
+    kind: str
+    nodes: tuple = ()
+    caption: str = ""
+    computed: tuple = ()
+    grads: dict[int, Any] = field(default_factory=dict)
+    deltas: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+    @property
+    def node(self) -> Any:
+        """The node at work (the last one, when several are collapsed into a frame)."""
+        return self.nodes[-1] if self.nodes else None
+
+
+class Playback:
+    """Frames of one recorded forward and backward pass, and their renderings.
+
+    Made by :func:`playback` or :func:`playback_network`; see those.
+    """
+
+    def __init__(
+        self,
+        root: Any,
+        order: list,
+        frames: list[Frame],
+        names: dict[int, str],
+        notes: dict[int, str],
+        units: dict[int, int],
+        unit_titles: list[str],
+        owners: dict[int, tuple],
+        title: str,
+        start_grads: dict[int, Any],
+    ) -> None:
+        self.root = root
+        self.order = order
+        self.frames = frames
+        self.names = names
+        self.notes = notes
+        self.units = units
+        self.unit_titles = unit_titles
+        self.owners = owners
+        self.title = title
+        self.start_grads = start_grads
+        self._sizes: dict[int, tuple[float, float]] | None = None
+        #: A line under the title of the page (column and class names, say).
+        self.description = ""
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    @property
+    def collapsed(self) -> bool:
+        return len(self.unit_titles) < len(self.order)
+
+    def name(self, node: Any) -> str:
+        return self.names[id(node)]
+
+    # -- state ---------------------------------------------------------------------
+
+    def states(self):
+        """Yield ``(frame, known, grads)`` for every frame: node ids with a value, gradients."""
+        known = {id(n) for n in self.order if n._fn is None}
+        grads = dict(self.start_grads)
+        for frame in self.frames:
+            known.update(id(n) for n in frame.computed)
+            grads.update(frame.grads)
+            yield frame, known, grads
+
+    def state(self, i: int) -> tuple[set[int], dict[int, Any]]:
+        """Known values and gradients as frame ``i`` shows them."""
+        if not -len(self.frames) <= i < len(self.frames):
+            raise IndexError(f"frame {i} of a playback with {len(self.frames)} frames")
+        i %= len(self.frames)
+        for k, (_, known, grads) in enumerate(self.states()):
+            if k == i:
+                return set(known), dict(grads)
+        raise AssertionError("unreachable")
+
+    # -- drawing -------------------------------------------------------------------
+
+    def _unit_lines(self, unit: int, known: set[int], grads: dict[int, Any]) -> list[str]:
+        members = [n for n in self.order if self.units[id(n)] == unit]
+        interior = [n for n in members if n._fn is not None]
+        if len(members) == 1 or (len(interior) == 1 and not self.owners.get(unit)):
+            node = interior[0] if interior else members[0]
+            lines = [self.name(node)]
+            if id(node) in self.notes:
+                lines.append(self.notes[id(node)])
+            if _is_tensor(node):
+                lines.append("×".join(map(str, node.data.shape)) or "scalar")
+            lines.append("data " + (_show(node.data) if id(node) in known else "—"))
+            lines.append("grad " + _show(grads.get(id(node))))
+            return lines
+        # a collapsed neuron or layer: its count, then its named values (a neuron's s and a)
+        lines = [self.unit_titles[unit], f"{len(members)} values"]
+        named = [n for n in members if n._fn is not None and n.label]
+        if len(named) <= 2:
+            for node in named:
+                value = _show(node.data) if id(node) in known else "—"
+                lines.append(f"{node.label} = {value}")
+            for node in named:
+                if _PRE_ACTIVATION.match(node.label):
+                    lines.append(f"δ {_show(grads.get(id(node)))}")
+        return lines
+
+    def _sizes_for(self) -> dict[int, tuple[float, float]]:
+        """A fixed box per unit, wide enough for every frame, so the layout never moves."""
+        if self._sizes is None:
+            widest: dict[int, tuple[int, int]] = {}
+            units = sorted(set(self.units.values()))
+            for _, known, grads in self.states():
+                for unit in units:
+                    lines = self._unit_lines(unit, known, grads)
+                    w, h = widest.get(unit, (0, 0))
+                    widest[unit] = (max(w, max(len(s) for s in lines)), max(h, len(lines)))
+            self._sizes = {u: (0.3 + 0.085 * w, 0.15 + 0.19 * h) for u, (w, h) in widest.items()}
+        return self._sizes
+
+    def dot(self, i: int) -> graphviz.Digraph:
+        """Frame ``i`` as a Graphviz graph (the same layout in every frame)."""
+        known, grads = self.state(i)
+        return self._dot(self.frames[i], known, grads)
+
+    def _dot(self, frame: Frame, known: set[int], grads: dict[int, Any]) -> graphviz.Digraph:
+        sizes = self._sizes_for()
+        dot = graphviz.Digraph(
+            "playback",
+            graph_attr={
+                "rankdir": "LR",
+                "fontname": FONT,
+                "nodesep": "0.2",
+                "ranksep": "0.35",
+                "newrank": "true",
+                "ordering": "in",
+                "bgcolor": "white",
+            },
+            node_attr={"fontname": FONT, "fontsize": "11"},
+            edge_attr={"arrowsize": "0.6", "color": "#555555"},
+        )
+        backward = frame.kind == "backward"
+        colour = EDGE_BACKWARD if backward else EDGE_FORWARD
+        at_work = {self.units[id(n)] for n in frame.nodes}
+        touched = {
+            self.units[id(p)]
+            for n in frame.nodes
+            for p in n._prev
+            if self.units[id(p)] != self.units[id(n)]
+        }
+        groups: dict[tuple, list[str]] = {}
+        edges: dict[str, list[tuple[str, str, bool]]] = {}
+        for tail, head, hot in self._edge_list(frame, at_work):
+            edges.setdefault(head if head.endswith("op") else tail, []).append((tail, head, hot))
+        for unit in sorted(set(self.units.values())):
+            members = [n for n in self.order if self.units[id(n)] == unit]
+            box = self._box(unit, members, known, grads, sizes[unit], at_work, touched, backward)
+            dot.node(f"u{unit}", **box)
+            names = [f"u{unit}"]
+            if not self.collapsed and members[0]._fn is not None:
+                names.append(f"u{unit}op")
+                hot = unit in at_work
+                dot.node(
+                    f"u{unit}op",
+                    label=_dot_text(OP_SHOWN.get(members[0]._op, members[0]._op)),
+                    shape="circle",
+                    width="0.3",
+                    fontsize="10",
+                    style="filled",
+                    fillcolor=(CURRENT_BACKWARD if backward else CURRENT_FORWARD)
+                    if hot
+                    else "#eeeeee",
+                    penwidth="2" if hot else "1",
+                )
+            for name in names:
+                for tail, head, hot in edges.pop(name, []):
+                    attrs = {"color": colour, "penwidth": "2.5"} if hot else {}
+                    if hot and backward:  # NOTE: the arrow turns round: the gradient flows back
+                        attrs["dir"] = "back"
+                    dot.edge(tail, head, **attrs)
+            if unit in self.owners:
+                groups.setdefault(self.owners[unit], []).extend(names)
+        # NOTE: as in draw_graph, neuron clusters inside layer clusters, declared last,
+        # keep the neurons in index order, top down.
+        layers = sorted({group[0] for group in groups})
+        for kind, layer in layers:
+            with dot.subgraph(name=f"cluster_layer_{kind}_{layer}") as outer:
+                outer.attr(
+                    label="output layer" if kind else f"hidden layer {layer}",
+                    style="rounded",
+                    color="#999999",
+                    fontname=FONT,
+                    fontsize="11",
+                    fontcolor="#555555",
+                )
+                for group in sorted(g for g in groups if g[0] == (kind, layer)):
+                    with outer.subgraph(name=f"cluster_{groups[group][0]}") as sub:
+                        sub.attr(
+                            label=_dot_text(group[1]),
+                            style="rounded,dashed",
+                            color="#bbbbbb",
+                            fontsize="10",
+                            fontcolor="#666666",
+                        )
+                        for name in groups[group]:
+                            sub.node(name)
+        return dot
+
+    def _box(self, unit, members, known, grads, size, at_work, touched, backward) -> dict:
+        """The attributes of one value's box (or one collapsed neuron's) in one frame."""
+        is_leaf = len(members) == 1 and members[0]._fn is None
+        computed = all(id(n) in known for n in members)
+        attrs = {
+            "label": _dot_text("\n".join(self._unit_lines(unit, known, grads))),
+            "shape": "box",
+            "style": "rounded,filled",
+            "fillcolor": LEAF_FILL if is_leaf else (KNOWN_FILL if computed else UNKNOWN_FILL),
+            "width": f"{size[0]:.2f}",
+            "height": f"{size[1]:.2f}",
+            "fixedsize": "true",
+            "penwidth": "1",
+            "color": "#444444",
+            "fontcolor": "black",
+        }
+        if not computed:
+            attrs.update(color="#aaaaaa", fontcolor="#888888", style="rounded,dashed,filled")
+        if unit in at_work:
+            attrs.update(
+                fillcolor=CURRENT_BACKWARD if backward else CURRENT_FORWARD,
+                penwidth="3",
+                color=EDGE_BACKWARD if backward else EDGE_FORWARD,
+            )
+            attrs["class"] = "current"
+        elif unit in touched:
+            attrs.update(
+                fillcolor=INPUT_BACKWARD if backward else INPUT_FORWARD,
+                penwidth="2",
+                color=EDGE_BACKWARD if backward else EDGE_FORWARD,
+            )
+            attrs["class"] = "touched"
+        return attrs
+
+    def _edge_list(self, frame: Frame, at_work: set[int]) -> list[tuple[str, str, bool]]:
+        """(tail, head, hot): parents into op circles into values, or box to box if collapsed."""
+        edges = []
+        if not self.collapsed:
+            for node in self.order:
+                if node._fn is None:
+                    continue
+                unit = self.units[id(node)]
+                hot = unit in at_work
+                edges.append((f"u{unit}op", f"u{unit}", hot))
+                edges.extend((f"u{self.units[id(p)]}", f"u{unit}op", hot) for p in node._prev)
+            return edges
+        used = {(self.units[id(p)], self.units[id(n)]) for n in frame.nodes for p in n._prev}
+        seen = set()
+        for node in self.order:
+            for parent in node._prev:
+                pair = (self.units[id(parent)], self.units[id(node)])
+                if pair[0] != pair[1] and pair not in seen:
+                    seen.add(pair)
+                    edges.append((f"u{pair[0]}", f"u{pair[1]}", pair in used))
+        return edges
+
+    def svg(self, i: int) -> str:
+        """Frame ``i`` as SVG text (needs Graphviz's ``dot`` program)."""
+        return _pipe(self.dot(i), "svg").decode("utf-8")
+
+    def _rendered(self, fmt: str) -> list[bytes]:
+        _need_dot()
+        return [_pipe(self._dot(f, k, g), fmt) for f, k, g in self.states()]
+
+    # -- output --------------------------------------------------------------------
+
+    def to_html(self) -> str:
+        """One self-contained page: every frame's SVG inline, controls, no network access."""
+        svgs = [s.decode("utf-8") for s in self._rendered("svg")]
+        return _page(self, svgs)
+
+    def save_html(self, path: str | Path) -> Path:
+        """Write :meth:`to_html` to ``path`` (whole or not at all)."""
+        from tinygrad_mlp.io import atomic_write_text
+
+        text = self.to_html()
+        atomic_write_text(path, text)
+        return Path(path)
+
+    def save_frames(self, directory: str | Path, fmt: str = "svg") -> list[Path]:
+        """Numbered frames ``frame-001.svg`` (or ``.png``, with the caption under the graph)."""
+        from tinygrad_mlp.io import atomic_write_bytes
+
+        if fmt not in ("svg", "png"):
+            raise ValueError(f"frames are written as 'svg' or 'png', not {fmt!r}")
+        directory = Path(directory)
+        if directory.exists() and not directory.is_dir():
+            raise ValueError(f"{directory} exists and is not a folder")
+        images = self._rendered("svg") if fmt == "svg" else self._pngs()
+        directory.mkdir(parents=True, exist_ok=True)
+        digits = max(3, len(str(len(images))))
+        paths = []
+        for k, data in enumerate(images, start=1):
+            path = directory / f"frame-{k:0{digits}d}.{fmt}"
+            atomic_write_bytes(path, data)
+            paths.append(path)
+        return paths
+
+    def _pngs(self) -> list[bytes]:
+        """PNG frames with the caption drawn under the graph (Pillow)."""
+        import io as _io
+
+        image_module, draw_module, font = _pillow()
+        graphs = [image_module.open(_io.BytesIO(b)).convert("RGB") for b in self._rendered("png")]
+        width = max(max(g.width for g in graphs), 900)
+        wrapped = [_wrap_lines(f.caption, width, font, draw_module) for f in self.frames]
+        line_height = int(font.size * 1.35) if hasattr(font, "size") else 18
+        text_height = max(len(lines) for lines in wrapped) * line_height + 24
+        height = max(g.height for g in graphs) + text_height
+        out = []
+        for graph, lines in zip(graphs, wrapped, strict=True):
+            canvas = image_module.new("RGB", (width, height), "white")
+            canvas.paste(graph, ((width - graph.width) // 2, 0))
+            draw = draw_module.Draw(canvas)
+            y = height - text_height + 12
+            draw.line([(12, y - 8), (width - 12, y - 8)], fill="#cccccc")
+            for line in lines:
+                draw.text((16, y), line, fill="black", font=font)
+                y += line_height
+            buffer = _io.BytesIO()
+            canvas.save(buffer, format="PNG")
+            out.append(buffer.getvalue())
+        return out
+
+    def save_gif(self, path: str | Path, seconds_per_frame: float = 1.2) -> Path:
+        """An animated GIF of the PNG frames, looping (needs the ``playback`` extra: Pillow)."""
+        import io as _io
+
+        from tinygrad_mlp.io import atomic_write_bytes
+
+        image_module, _, _ = _pillow()
+        path = Path(path)
+        if path.suffix.lower() != ".gif":
+            raise ValueError(f"{path}: an animated GIF needs a .gif file name")
+        images = [image_module.open(_io.BytesIO(b)) for b in self._pngs()]
+        buffer = _io.BytesIO()
+        images[0].save(
+            buffer,
+            format="GIF",
+            save_all=True,
+            append_images=images[1:],
+            duration=int(seconds_per_frame * 1000),
+            loop=0,
+        )
+        atomic_write_bytes(path, buffer.getvalue())
+        return path
+
+
+# --------------------------------------------------------------------------- building
+
+
+def playback(
+    root: Any,
+    recorder: Recorder | None = None,
+    *,
+    net: MLP | None = None,
+    x: Any = None,
+    z: Any = None,
+    loss: str = "mse",
+    max_nodes: int = 150,
+    title: str = "",
+    notes: dict[Any, str] | None = None,
+) -> Playback:
+    """Record a forward and backward pass and turn it into frames.
+
+    Args:
+        root: a function of no arguments that builds the loss (it runs under a
+            recording), or a loss already built inside
+            ``with autograd.recording(recorder)``. ``root.backward()`` is run
+            here, recorded: leaves add to their ``.grad`` as in any backward call.
+        recorder: the :class:`Recorder` that saw ``root`` being built.
+        net, x, z, loss: the network, its inputs, targets and loss name (one of
+            :data:`tinygrad_mlp.backprop.LOSSES`); when given, each neuron's δ
+            from :mod:`tinygrad_mlp.backprop` is shown beside autodiff's.
+        max_nodes: past this many values, a scalar graph collapses to one box
+            per neuron (then per layer), as :func:`tinygrad_mlp.viz.draw_graph`.
+        title: a heading for the page.
+        notes: an extra line under a node's name (e.g. the column an input came from).
+
+    Returns:
+        A :class:`Playback`: ``.frames``, ``.to_html()``, ``.save_html(path)``,
+        ``.save_frames(folder, "svg"|"png")``, ``.save_gif(path)``.
+
+    >>> from tinygrad_mlp import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> pb = playback(lambda: a * b + a)
+    >>> [f.kind for f in pb.frames]
+    ['start', 'forward', 'forward', 'backward', 'backward', 'end']
+    >>> print(pb.frames[4].caption.splitlines()[-1])
+    ∂L/∂b = a·∂L/∂(a·b) = 2·1 = 2
+    """
+    if callable(root) and not hasattr(root, "_prev"):
+        recorder = Recorder()
+        with autograd.recording(recorder):
+            root = root()
+    if not hasattr(root, "_prev") or not hasattr(root, "data"):
+        raise TypeError(
+            f"playback needs a Value or Tensor (or a function making one), not {root!r}"
+        )
+    if recorder is None or root._fn is None or not any(n is root for n in recorder.forward):
+        raise ValueError(
+            "the forward pass of this node was not recorded: pass a function that builds it, "
+            "or build it inside `with tinygrad_mlp.autograd.recording(recorder)` and pass recorder"
+        )
+    if max_nodes < 1:
+        raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
+    if x is not None and net is None:
+        raise ValueError("x and z go with net (the δ witness needs the network's weights)")
+    in_graph = {id(n) for n in autograd.walk(root)}
+    forward = [n for n in recorder.forward if id(n) in in_graph]
+    order = autograd.walk(root)
+    start_grads = {
+        id(n): _copy(n.grad)
+        for n in order
+        if n._fn is None and n.grad is not None and np.any(np.asarray(n.grad) != 0)
+    }
+    done = len(recorder.backward)
+    with autograd.recording(recorder):
+        root.backward()
+    sweep = recorder.backward[done:]
+    names = _names(order, forward, net)
+    witness = _witness(order, net, x, z, loss)
+    owners_by_node = _owners(order)
+    units, titles, unit_owner = _units(order, owners_by_node, names, max_nodes)
+    notes_by_id = {id(k): str(v) for k, v in (notes or {}).items()}
+    builder = _Captions(order, names, witness, start_grads, units, titles)
+    frames = [builder.start(forward)]
+    for group in _runs(forward, units):
+        frames.append(builder.forward(group))
+    for group in _runs([step[0] for step in sweep], units, sweep):
+        frames.append(builder.backward(group))
+    frames.append(builder.end())
+    return Playback(
+        root,
+        order,
+        frames,
+        names,
+        notes_by_id,
+        units,
+        titles,
+        unit_owner,
+        title,
+        start_grads,
+    )
+
+
+def playback_network(
+    net: MLP,
+    x: Any,
+    z: Any,
+    engine: str = "scalar",
+    loss: str = "mse",
+    *,
+    input_names: Sequence[str] | None = None,
+    target_names: Sequence[str] | None = None,
+    output_names: Sequence[str] | None = None,
+    max_nodes: int = 150,
+    title: str = "",
+) -> Playback:
+    """Play back one pass of ``net``: the scalar engine on one sample, or the tensor engine.
+
+    Args:
+        net: the network; its parameters' gradients are reset, then hold this pass's.
+        x: inputs, (n, inputs) or one sample; the scalar engine takes one sample.
+        z: targets, (n, outputs) (or (n,) labels for ``loss="ce"``).
+        engine: "scalar" (one node per + and ×) or "tensor" (one node per layer op).
+        loss: one of :data:`tinygrad_mlp.backprop.LOSSES`.
+        input_names, target_names: column names, shown under x[i] (and z) and on the page.
+        output_names: names of the output nodes (class names), shown under yo[k].
+
+    >>> from tinygrad_mlp.seed import seed_network
+    >>> pb = playback_network(seed_network(), [[1.0, 1.0]], [[1.0]])
+    >>> len(pb.frames), pb.frames[-1].kind
+    (52, 'end')
+    """
+    from tinygrad_mlp.crosscheck import scalar_loss, tensor_loss
+    from tinygrad_mlp.tensor import Tensor
+    from tinygrad_mlp.value import Value
+
+    if engine not in ("scalar", "tensor"):
+        raise ValueError(f"engine must be 'scalar' or 'tensor', got {engine!r}")
+    if loss not in backprop.LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(backprop.LOSSES)}")
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    z = np.asarray(z, dtype=np.float64)
+    z = z.reshape(-1) if loss == "ce" else z.reshape(len(x), -1)
+    if x.shape[1] != net.nin:
+        raise ValueError(f"inputs of shape {x.shape} for a network with {net.nin} inputs")
+    if engine == "scalar" and len(x) != 1:
+        raise ValueError(f"the scalar engine plays back one sample, got {len(x)} rows")
+    names = list(input_names) if input_names is not None else []
+    targets = list(target_names) if target_names is not None else []
+    notes: dict[Any, str] = {}
+    net.zero_grad()
+    if engine == "scalar":
+        inputs = [Value(float(v), f"x[{i}]") for i, v in enumerate(x[0])]
+        for i, node in enumerate(inputs):
+            if i < len(names):
+                notes[node] = f"“{names[i]}”"
+
+        def build():
+            out = scalar_loss(net(inputs), z[0], loss, 1)
+            out.label = "L"
+            return out
+
+    else:
+        batch = Tensor(x, label="x")
+        if names:
+            notes[batch] = "columns " + ", ".join(f"“{n}”" for n in names)
+
+        def build():
+            out = tensor_loss(net(batch), z, loss)
+            out.label = "L"
+            return out
+
+    pb = playback(
+        build, net=net, x=x, z=z, loss=loss, max_nodes=max_nodes, title=title, notes=notes
+    )
+    outputs = list(output_names) if output_names is not None else []
+    a_name, s_name = net.layers[-1].node_names
+    for node in pb.order:
+        name = pb.names[id(node)]
+        if name == "z" and targets:
+            pb.notes[id(node)] = ", ".join(f"“{t}”" for t in targets)
+        for k, out in enumerate(outputs):
+            if name in (f"{a_name}[{k}]", f"{s_name}[{k}]") and node is not None:
+                pb.notes[id(node)] = f"“{out}”"
+        if outputs and name in (a_name, s_name) and _is_tensor(node):
+            pb.notes[id(node)] = ", ".join(f"“{o}”" for o in outputs)
+    parts = []
+    if names:
+        parts.append("inputs " + ", ".join(f"x[{i}] = “{n}”" for i, n in enumerate(names)))
+    if targets:
+        parts.append("targets " + ", ".join(f"“{t}”" for t in targets))
+    if outputs:
+        parts.append("output nodes " + ", ".join(f"“{o}”" for o in outputs))
+    pb.description = "; ".join(parts)
+    return pb
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def _names(order: list, forward: list, net: MLP | None) -> dict[int, str]:
+    """A readable name for every node: its label, a role, or an expression of its parents.
+
+    A long expression becomes ``v<k>``, k the forward step that computes the node.
+    """
+    step = {id(n): k for k, n in enumerate(forward, start=1)}
+    roles: dict[int, str] = {}
+    if net is not None:
+        biases = {id(layer.bias): l for l, layer in enumerate(net.layers)}  # noqa: E741
+        for node in order:
+            if node._fn is None or not _is_tensor(node):
+                continue
+            if node._op == "+" and len(node._prev) == 2 and id(node._prev[1]) in biases:
+                a_name, s_name = net.layers[biases[id(node._prev[1])]].node_names
+                roles[id(node)] = s_name
+                consumers = [c for c in order if c._fn is not None and node in c._prev]
+                if len(consumers) == 1 and len(consumers[0]._prev) == 1 and a_name != "a":
+                    roles[id(consumers[0])] = a_name
+            if node._op == "½Σ(y−z)²" and not node._prev[1].label:
+                roles[id(node._prev[1])] = "z"
+    names: dict[int, str] = {}
+    for node in order:
+        if node.label:
+            names[id(node)] = node.label
+        elif id(node) in roles:
+            names[id(node)] = roles[id(node)]
+        elif node._fn is None:
+            names[id(node)] = _show(node.data) if not _is_tensor(node) else "const"
+        else:
+            expr = _expression(node, [names[id(p)] for p in node._prev], node._op)
+            names[id(node)] = expr if len(expr) <= 20 else f"v{step.get(id(node), '?')}"
+    return names
+
+
+def _witness(order: list, net: MLP | None, x: Any, z: Any, loss: str) -> dict[int, Any]:
+    """id(pre-activation node) -> δ of :mod:`tinygrad_mlp.backprop` for it."""
+    if net is None or x is None or z is None:
+        return {}
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    weights = [layer.weight.data.copy() for layer in net.layers]
+    biases = [layer.bias.data.copy() for layer in net.layers]
+    bp = backprop.gradients(weights, biases, net.activations, x, z, loss)
+    last = len(net.layers) - 1
+    out: dict[int, Any] = {}
+    bias_layer = {id(layer.bias): l for l, layer in enumerate(net.layers)}  # noqa: E741
+    for node in order:
+        if node._fn is None:
+            continue
+        if _is_tensor(node):
+            if node._op == "+" and len(node._prev) == 2 and id(node._prev[1]) in bias_layer:
+                out[id(node)] = bp.delta[bias_layer[id(node._prev[1])]]
+        elif node.label and (m := _PRE_ACTIVATION.match(node.label)):
+            layer = int(m.group(1)) if m.group(1) is not None else last
+            if layer <= last and len(x) == 1:
+                out[id(node)] = float(bp.delta[layer][0, int(m.group(2))])
+    return out
+
+
+#: Neuron membership from a cheat-sheet label: wh[l][j][i], bh[l][j], sh[l][j], ah[l][j] →
+#: ("h", l, j); wo[j][i], bo[j], so[j], yo[j] → ("o", 0, j).
+_HIDDEN = re.compile(r"^([wbsa])h\[(\d+)\]\[(\d+)\]")
+_OUTPUT = re.compile(r"^([wbsy])o\[(\d+)\]")
+
+
+def neuron_of(label: str) -> tuple[str, int, int] | None:
+    """The neuron a cheat-sheet label belongs to, e.g. "wh[0][2][1]" → ("h", 0, 2)."""
+    if m := _HIDDEN.match(label):
+        return ("h", int(m.group(2)), int(m.group(3)))
+    if m := _OUTPUT.match(label):
+        return ("o", 0, int(m.group(2)))
+    return None
+
+
+def _owners(order: list) -> dict[int, tuple]:
+    """Node id -> (layer order, neuron title) for the nodes of a scalar MLP graph."""
+    owner: dict[int, tuple] = {}
+    for node in order:
+        if _is_tensor(node):
+            continue
+        key = neuron_of(node.label) if node.label else None
+        if key is None and node._fn is not None:
+            keys = [
+                owner[id(p)]
+                for p in node._prev
+                if id(p) in owner and not (p.label and p.label[:1] in "ay")
+            ]
+            if keys and all(k == keys[0] for k in keys):
+                key = keys[0]
+        if key is not None:
+            owner[id(node)] = key
+    return owner
+
+
+def _neuron_title(key: tuple) -> str:
+    kind, layer, j = key
+    return f"neuron yo[{j}]" if kind == "o" else f"neuron ah[{layer}][{j}]"
+
+
+def _layer_title(key: tuple) -> str:
+    return "output layer" if key[0] == "o" else f"hidden layer {key[1]}"
+
+
+def _units(
+    order: list, owners: dict[int, tuple], names: dict[int, str], max_nodes: int
+) -> tuple[dict[int, int], list[str], dict[int, tuple]]:
+    """Map each node to a drawn box: itself, or its neuron (or layer) past ``max_nodes``."""
+    sort_key = {"h": 0, "o": 1}
+    if len(order) <= max_nodes or not owners:
+        units = {id(n): k for k, n in enumerate(order)}
+        cluster = {
+            k: ((sort_key[owners[id(n)][0]], owners[id(n)][1]), _neuron_title(owners[id(n)]))
+            for k, n in enumerate(order)
+            if id(n) in owners
+        }
+        return units, [names[id(n)] for n in order], cluster
+    neurons = sorted({owners[i] for i in owners}, key=lambda k: (sort_key[k[0]], k[1], k[2]))
+    by_layer = len(neurons) > max_nodes
+    group = (lambda k: (k[0], k[1], 0)) if by_layer else (lambda k: k)
+    title = _layer_title if by_layer else _neuron_title
+    units: dict[int, int] = {}
+    titles: list[str] = []
+    index: dict[Any, int] = {}
+    first_use: dict[int, Any] = {}
+    for node in order:
+        for parent in node._prev:
+            first_use.setdefault(id(parent), node)
+    for node in order:
+        if id(node) in owners:
+            key = ("neuron", group(owners[id(node)]))
+            label = title(owners[id(node)])
+        elif node._fn is None and node.label:  # the inputs
+            key, label = ("inputs",), "inputs"
+        elif node._fn is None and id(node) in first_use:  # a constant: with its first use
+            user = first_use[id(node)]
+            key = ("neuron", group(owners[id(user)])) if id(user) in owners else ("node", id(user))
+            label = title(owners[id(user)]) if id(user) in owners else names[id(user)]
+        else:
+            key, label = ("node", id(node)), names[id(node)]
+        if key not in index:
+            index[key] = len(titles)
+            titles.append(label)
+        units[id(node)] = index[key]
+    return units, titles, {}
+
+
+def _runs(nodes: list, units: dict[int, int], sweep: list | None = None) -> list[list]:
+    """Consecutive events on the same drawn box, merged (one event each when uncollapsed)."""
+    runs: list[list] = []
+    last = None
+    for k, node in enumerate(nodes):
+        item = sweep[k] if sweep is not None else node
+        unit = units[id(node)]
+        if runs and unit == last:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+        last = unit
+    return runs
+
+
+class _Captions:
+    """Builds each frame's caption and state changes from the recorded events."""
+
+    def __init__(self, order, names, witness, start_grads, units, unit_titles) -> None:
+        self.order = order
+        self.units = units
+        self.unit_titles = unit_titles
+        self.names = names
+        self.witness = witness
+        self.running: dict[int, Any] = dict(start_grads)
+        self.received: dict[int, list] = {}
+        self.consumers: dict[int, list] = {}
+        for node in order:
+            for parent in node._prev:
+                self.consumers.setdefault(id(parent), []).append(node)
+        self.gnames: dict[int, str] = {}
+        for node in reversed(order):  # consumers come after their parents in `order`
+            self.gnames[id(node)] = self._gname(node)
+        self.forward_count = sum(1 for n in order if n._fn is not None)
+        self.done_forward = 0
+        self.done_backward = 0
+        self.checked: list[tuple[str, Any, Any]] = []
+
+    def _name(self, node) -> str:
+        return self.names[id(node)]
+
+    def _gname(self, node) -> str:
+        """δ for a pre-activation and the terms of its sum (an add passes its gradient on)."""
+        name = self._name(node)
+        if id(node) in self.witness or (node.label and _PRE_ACTIVATION.match(node.label)):
+            return "δ" + name[1:] if _SUM_NAME.match(name) else f"δ({name})"
+        users = self.consumers.get(id(node), [])
+        if len(users) == 1 and users[0]._op == "+" and not _is_tensor(node):
+            inherited = self.gnames.get(id(users[0]), "")
+            if inherited.startswith("δ"):
+                return inherited
+        return _d(name)
+
+    def start(self, forward: list) -> Frame:
+        leaves = sum(1 for n in self.order if n._fn is None)
+        text = (
+            f"Start: the {leaves} inputs, parameters and constants are known.\n"
+            f"Forward pass: {self.forward_count} values to compute, each from values "
+            "already known, in the order the engine computed them.\n"
+            "Then the backward pass sends ∂L/∂ back from the loss, node by node."
+        )
+        return Frame("start", caption=text)
+
+    def forward(self, nodes: list) -> Frame:
+        lines = []
+        for node in nodes:
+            self.done_forward += 1
+            if len(nodes) > 1 and not node.label:
+                continue
+            lines.append(self._forward_line(node))
+        if not lines:  # a run of unnamed steps: their results
+            shown = "; ".join(f"{self._name(n)} = {_show(n.data)}" for n in nodes[:4])
+            lines.append(shown + (f"; … ({len(nodes) - 4} more)" if len(nodes) > 4 else ""))
+        head = f"Forward {self.done_forward}/{self.forward_count}"
+        if len(nodes) > 1:
+            head += f" ({len(nodes)} steps inside {self.unit_titles[self.units[id(nodes[-1])]]})"
+        return Frame(
+            "forward",
+            nodes=tuple(nodes),
+            caption="\n".join([head + ":", *lines]),
+            computed=tuple(nodes),
+        )
+
+    def _forward_line(self, node) -> str:
+        parents = [self._name(p) for p in node._prev]
+        expr = _expression(node, parents, node._op)
+        name = self._name(node)
+        line = f"{name} = {expr}" if expr != name else expr
+        if not _is_tensor(node):
+            numbers = _expression(node, [_show(p.data) for p in node._prev], node._op)
+            return f"{line} = {numbers} = {_show(node.data)}"
+        return f"{line} = {_show(node.data)}"
+
+    def backward(self, steps: list) -> Frame:
+        lines: list[str] = []
+        grads: dict[int, Any] = {}
+        deltas: list[tuple[str, Any, Any]] = []
+        for node, grad_out, parent_grads in steps:
+            self.done_backward += 1
+            grads[id(node)] = grad_out
+            self.running[id(node)] = grad_out
+            quiet = len(steps) > 1 and not node.label
+            if not quiet:
+                lines.extend(self._total_lines(node, grad_out))
+            if id(node) in self.witness:
+                check = self._delta_line(node, grad_out)
+                lines.append(check)
+                deltas.append((self._name(node), grad_out, self.witness[id(node)]))
+            for k, (parent, g) in enumerate(zip(node._prev, parent_grads, strict=True)):
+                if g is None:
+                    continue
+                before = self.running.get(id(parent))
+                total = g if before is None else before + g
+                self.running[id(parent)] = total
+                grads[id(parent)] = total
+                self.received.setdefault(id(parent), []).append(g)
+                if not quiet:
+                    lines.append(self._parent_line(node, k, parent, g, grad_out, total))
+        self.checked.extend(deltas)
+        quiet = [s for s in steps if not s[0].label] if len(steps) > 1 else []
+        if quiet:
+            shown = "; ".join(f"{_d(self._name(n))} = {_show(g)}" for n, g, _ in quiet[:4])
+            more = f"; … ({len(quiet) - 4} more)" if len(quiet) > 4 else ""
+            lines.append(f"inside the sums: {shown}{more}")
+        node = steps[-1][0]
+        head = f"Backward {self.done_backward}/{self.forward_count}"
+        if len(steps) > 1:
+            head += f" ({len(steps)} steps inside {self.unit_titles[self.units[id(node)]]})"
+        return Frame(
+            "backward",
+            nodes=tuple(s[0] for s in steps),
+            caption="\n".join([head + ":", *lines]),
+            grads=grads,
+            deltas=deltas,
+        )
+
+    def _total_lines(self, node, grad_out) -> list[str]:
+        gname = self.gnames[id(node)]
+        plain = f"{_d(self._name(node))}"
+        lead = gname if gname == plain else f"{gname} = {plain}"
+        if not self.consumers.get(id(node)):
+            return [f"{lead} = {_show(grad_out)} (the loss itself: the sweep starts from 1)"]
+        parts = self.received.get(id(node), [])
+        if len(parts) > 1:
+            terms = " + ".join(_show(g) for g in parts)
+            return [f"{lead} = {terms} = {_show(grad_out)} (the sum over its {len(parts)} uses)"]
+        return [f"{lead} = {_show(grad_out)}"]
+
+    def _delta_line(self, node, grad_out) -> str:
+        expected = self.witness[id(node)]
+        gname = self.gnames[id(node)]
+        same = np.allclose(grad_out, expected, rtol=1e-9, atol=1e-12)
+        mark = "✓ the same" if same else "✗ DIFFERENT"
+        return (
+            f"backprop.py (the δ formula): {gname} = {_show(expected, full=True)}; "
+            f"autodiff: {_show(grad_out, full=True)} {mark}"
+        )
+
+    def _parent_line(self, node, k, parent, g, grad_out, total) -> str:
+        pname = self._name(parent)
+        names = [self._name(p) for p in node._prev]
+        gname = self.gnames[id(node)]
+        uses = len(self.consumers.get(id(parent), []))
+        sign = "+=" if uses > 1 else "="
+        so_far = f" (so far {_show(total)})" if uses > 1 and total is not g else ""
+        target = self.gnames.get(id(parent), "")
+        left = target if target.startswith("δ") and parent._fn is not None else _d(pname)
+        symbol = node._op
+        if _is_tensor(node):
+            rules = TENSOR_RULES.get(symbol)
+            rule = (
+                rules[k].format(*[_wrap(n) for n in names], g=gname, y=_wrap(self._name(node)))
+                if rules and k < len(rules)
+                else f"the {symbol} rule applied to {gname}"
+            )
+            summed = (
+                " (summed over the batch)"
+                if np.shape(g) != np.shape(grad_out) and symbol in ("+", "-", "*")
+                else ""
+            )
+            return f"{left} {sign} {rule}{summed} = {_show(g)}{so_far}"
+        if symbol == "+":
+            return f"{_d(pname)} {sign} {gname} = {_show(g)}{so_far}"
+        local = _local_expression(k, names, self._name(node), symbol)
+        local_value = _local_value(node, k)
+        return (
+            f"{left} {sign} {local}·{gname} = {_show(local_value)}·{_show(grad_out)} "
+            f"= {_show(g)}{so_far}"
+        )
+
+    def end(self) -> Frame:
+        lines = ["Done: every value has its gradient ∂L/∂(value)."]
+        if self.checked:
+            worst = max(
+                float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for _, a, b in self.checked
+            )
+            lines.append(
+                f"{len(self.checked)} error signals δ from autodiff and from backprop.py's "
+                f"formulas; largest difference {worst:.3g}."
+            )
+        params = [n for n in self.order if n._fn is None and id(n) in self.running]
+        shown = ", ".join(f"{_d(self._name(n))} = {_show(self.running[id(n)])}" for n in params[:8])
+        if shown:
+            more = f", … ({len(params) - 8} more)" if len(params) > 8 else ""
+            lines.append(shown + more)
+        return Frame("end", caption="\n".join(lines))
+
+
+def _local_expression(k: int, names: list[str], name: str, symbol: str) -> str:
+    """∂(node)/∂(parent k) as an expression of the names (``name`` is the node's own)."""
+    if symbol.startswith("**") and len(names) == 1:
+        p = symbol[2:]
+        return f"{p}·{_wrap(names[0])}" if p in ("2", "2.0") else f"{p}·{_wrap(names[0])}^({p} − 1)"
+    rules = LOCAL.get(symbol)
+    if rules is None or k >= len(rules):
+        return f"∂{symbol}/∂{_wrap(names[k])}"
+    return rules[k].format(*[_wrap(n) for n in names], y=_wrap(name))
+
+
+def _local_value(node, k: int) -> float:
+    grads = node._fn.backward(1.0, node.data, *[p.data for p in node._prev])
+    return float(grads[k])
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _dot_text(text: str) -> Any:
+    """Text for a DOT label, shown as written: backslashes kept, never an HTML-like label."""
+    return graphviz.nohtml(text.replace("\\", "\\\\").replace("\n", "\\n"))
+
+
+def _need_dot() -> None:
+    if shutil.which("dot") is None:
+        from tinygrad_mlp.viz import GraphvizMissing
+
+        raise GraphvizMissing(
+            "playback pictures need Graphviz's dot program; install it (Debian: apt-get install "
+            "graphviz)"
+        )
+
+
+def _pipe(graph: graphviz.Digraph, fmt: str) -> bytes:
+    _need_dot()
+    return graph.pipe(format=fmt)
+
+
+def _pillow():
+    try:
+        from PIL import Image, ImageDraw, ImageFont
+    except ImportError:
+        raise ImportError(
+            "PNG frames and GIFs need Pillow: pip install 'tinygrad-mlp[playback]'"
+        ) from None
+    font = None
+    if shutil.which("fc-match"):
+        try:
+            found = subprocess.run(
+                ["fc-match", "-f", "%{file}", "DejaVu Sans"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            ).stdout.strip()
+            if found:
+                font = ImageFont.truetype(found, 15)
+        except (OSError, subprocess.SubprocessError):
+            font = None
+    if font is None:
+        font = ImageFont.load_default(size=15)
+    return Image, ImageDraw, font
+
+
+def _wrap_lines(text: str, width: int, font, draw_module) -> list[str]:
+    """Caption lines broken at spaces to fit ``width`` pixels."""
+    from PIL import Image
+
+    measure = draw_module.Draw(Image.new("RGB", (1, 1)))
+    out = []
+    for line in text.splitlines():
+        words = line.split(" ")
+        current = ""
+        for word in words:
+            trial = f"{current} {word}" if current else word
+            if current and measure.textlength(trial, font=font) > width - 32:
+                out.append(current)
+                current = "    " + word
+            else:
+                current = trial
+        out.append(current)
+    return out
+
+
+_SVG_HEAD = re.compile(r"^.*?(?=<svg)", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def _inline_svg(svg: str, k: int) -> str:
+    """An SVG document made fit to sit inside HTML: no prolog or comments, ids unique per frame."""
+    svg = _COMMENT.sub("", _SVG_HEAD.sub("", svg, count=1))
+    return re.sub(r'\bid="', f'id="f{k}-', svg)
+
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.2em; color: #222; }
+h1 { font-size: 1.3em; margin: 0 0 .2em; }
+#sub { color: #555; margin: 0 0 .8em; }
+#controls { display: flex; gap: .5em; align-items: center; flex-wrap: wrap; }
+#controls button { font-size: 1em; padding: .25em .8em; }
+#slider { flex: 1; min-width: 12em; }
+#counter { font-variant-numeric: tabular-nums; min-width: 11em; }
+#caption { background: #fafafa; border: 1px solid #ddd; border-radius: 6px;
+  padding: .6em .8em; margin: .6em 0; font-size: 1.02em; line-height: 1.45;
+  white-space: pre-wrap; min-height: 4.5em; }
+#frames { overflow: auto; max-height: 72vh; border: 1px solid #eee; }
+#frames.fit svg { max-width: 100%; height: auto; }
+.legend { color: #555; font-size: .9em; }
+.legend .swatch { display: inline-block; width: .9em; height: .9em; border: 1px solid #888;
+  vertical-align: middle; margin: 0 .3em 0 .2em; }
+.legend label { margin-left: 1.2em; }
+"""
+
+_SCRIPT = """
+(function () {
+  "use strict";
+  var frames = Array.prototype.slice.call(document.querySelectorAll("#frames > .frame"));
+  var caption = document.getElementById("caption");
+  var slider = document.getElementById("slider");
+  var counter = document.getElementById("counter");
+  var playButton = document.getElementById("play");
+  var current = 0, timer = null;
+  function show(i) {
+    i = Math.max(0, Math.min(frames.length - 1, Math.floor(Number(i)) || 0));
+    frames[current].hidden = true;
+    current = i;
+    frames[i].hidden = false;
+    caption.textContent = frames[i].querySelector(".text").textContent;
+    var at = frames[i].querySelector("g.current");
+    if (at && at.scrollIntoView) { at.scrollIntoView({block: "nearest", inline: "center"}); }
+    slider.value = String(i);
+    counter.textContent = "frame " + (i + 1) + " / " + frames.length + " \\u00b7 " +
+      frames[i].getAttribute("data-kind");
+    return i;
+  }
+  function pause() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    playButton.textContent = "\\u25b6 play";
+  }
+  function play() {
+    if (timer !== null) { return; }
+    if (current >= frames.length - 1) { show(0); }
+    playButton.textContent = "\\u275a\\u275a pause";
+    timer = setInterval(function () {
+      if (current >= frames.length - 1) { pause(); } else { show(current + 1); }
+    }, 1100);
+  }
+  function step(by) { pause(); show(current + by); }
+  function toggle() { if (timer === null) { play(); } else { pause(); } }
+  document.getElementById("back").addEventListener("click", function () { step(-1); });
+  document.getElementById("next").addEventListener("click", function () { step(1); });
+  var fit = document.getElementById("fit");
+  fit.addEventListener("change", function () {
+    document.getElementById("frames").classList.toggle("fit", fit.checked);
+  });
+  playButton.addEventListener("click", toggle);
+  slider.addEventListener("input", function () { pause(); show(slider.value); });
+  document.addEventListener("keydown", function (event) {
+    if (event.target === slider) { return; }
+    var moves = { ArrowRight: 1, ArrowLeft: -1 };
+    if (event.key in moves) { step(moves[event.key]); event.preventDefault(); }
+    else if (event.key === "Home") { pause(); show(0); event.preventDefault(); }
+    else if (event.key === "End") { pause(); show(frames.length - 1); event.preventDefault(); }
+    else if (event.key === " ") { toggle(); event.preventDefault(); }
+  });
+  window.playback = {
+    frames: frames.length,
+    get current() { return current; },
+    show: show, play: play, pause: pause
+  };
+  show(0);
+})();
+"""
+
+
+def _page(pb: Playback, svgs: list[str]) -> str:
+    esc = html.escape
+    title = pb.title or "Backprop playback"
+    kinds = [f.kind for f in pb.frames]
+    summary = (
+        f"{kinds.count('forward')} forward steps, then {kinds.count('backward')} backward "
+        f"steps. Keys: ← → step, space play/pause, Home/End."
+    )
+    body = []
+    for k, (frame, svg) in enumerate(zip(pb.frames, svgs, strict=True)):
+        node = pb.name(frame.node) if frame.node is not None else ""
+        body.append(
+            f'<div class="frame" data-kind="{esc(frame.kind)}" data-node="{esc(node)}"'
+            f"{'' if k == 0 else ' hidden'}>"
+            f'<pre class="text" hidden>{esc(frame.caption)}</pre>{_inline_svg(svg, k)}</div>'
+        )
+    script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode()
+    # NOTE: a content security policy as a second wall: even markup that slipped
+    # through escaping could not run a script (only the page's own, by its hash)
+    # nor load anything from a network.
+    csp = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        f"script-src 'sha256-{script_hash}'"
+    )
+    legend = "".join(
+        f'<span class="swatch" style="background:{colour}"></span>{esc(text)} '
+        for colour, text in (
+            (CURRENT_FORWARD, "being computed"),
+            (INPUT_FORWARD, "its inputs"),
+            (CURRENT_BACKWARD, "passing its gradient back"),
+            (INPUT_BACKWARD, "receiving a gradient"),
+            (LEAF_FILL, "input or parameter"),
+        )
+    )
+    legend = (
+        f'<p class="legend">{legend}<label><input type="checkbox" id="fit"> fit the picture '
+        "to the window</label></p>"
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">\n'
+        '<link rel="icon" href="data:,">\n'
+        f"<title>{esc(title)}</title>\n<style>{_STYLE}</style></head>\n<body>\n"
+        f'<h1>{esc(title)}</h1>\n<p id="sub">{esc(pb.description)}<br>{esc(summary)}</p>\n'
+        '<div id="controls"><button id="back" title="step back (←)">◀ back</button>'
+        '<button id="play" title="play / pause (space)">▶ play</button>'
+        '<button id="next" title="step forward (→)">next ▶</button>'
+        f'<input id="slider" type="range" min="0" max="{len(pb.frames) - 1}" value="0" '
+        'aria-label="frame"><span id="counter"></span></div>\n'
+        f'<pre id="caption" aria-live="polite"></pre>\n{legend}\n'
+        f'<div id="frames">\n{chr(10).join(body)}\n</div>\n'
+        f"<script>{_SCRIPT}</script>\n</body></html>\n"
+    )
