@@ -317,7 +317,7 @@ class Value:
                 user()
                 continue
             fn = node._fn
-            if fn is Handwritten:  # a user's node whose _backward was never set: a no-op
+            if fn is Handwritten or fn is None:  # a user's node without _backward; a leaf
                 continue
             a, b = node._a, node._b
             if b is None:
