@@ -77,6 +77,34 @@ def test_package_import_forms_of_micrograd_work():
     assert nn_module.MLP is MLP and issubclass(Layer, Module) and issubclass(Neuron, Module)
 
 
+def test_trace_graph_neuron_draws_the_same_graph_as_micrograd():
+    # trace_graph.ipynb's second cell: a seeded 2D neuron, backward, draw
+    from micrograd.engine import Value as MicroValue
+
+    from tinygrad_mlp.micrograd import draw_dot, trace
+
+    random.seed(1337)
+    n = nn.Neuron(2)
+    y = n([Value(1.0), Value(-2.0)])
+    y.backward()
+    random.seed(1337)
+    m = micrograd_nn.Neuron(2)
+    ym = m([MicroValue(1.0), MicroValue(-2.0)])
+    ym.backward()
+    ours, theirs = trace(y), trace(ym)
+    assert len(ours[0]) == len(theirs[0]) and len(ours[1]) == len(theirs[1])
+
+    def records(nodes):
+        return sorted((v.data, v.grad, v._op) for v in nodes)
+
+    assert records(ours[0]) == records(theirs[0])
+    dot = draw_dot(y)
+    assert sum("record" in line for line in dot.body) == len(theirs[0])
+    assert sum("->" in line for line in dot.body) == len(theirs[1]) + sum(
+        1 for v in theirs[0] if v._op
+    )
+
+
 # --------------------------------------------------------------------------- demo.ipynb
 
 

@@ -162,6 +162,8 @@ class Value:
         _children: the values this one was computed from (read back as the set ``_prev``).
         _op: the op's name, for drawings.
         label: a name for drawings (the lecture's addition).
+        _fn: the op class, passed by the ops below (``None`` for a leaf; a node built
+            with ``_children`` and no ``_fn`` is a user's own op, see ``Handwritten``).
 
     >>> a = Value(-4.0)
     >>> b = Value(2.0)
@@ -171,7 +173,12 @@ class Value:
     (Value(data=0.0, grad=1), 2.0, 8.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_fn", "_a", "_b", "_user_backward")
+    # NOTE: __dict__ and __weakref__ as any plain class has them (micrograd's code may set
+    # attributes of its own); the dict is only made when an attribute needs it.
+    __slots__ = (
+        "data", "grad", "label", "_op", "_fn", "_a", "_b", "_user_backward",
+        "__dict__", "__weakref__",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -310,7 +317,7 @@ class Value:
                 user()
                 continue
             fn = node._fn
-            if fn is Handwritten:  # a user's node whose _backward was never set: a no-op
+            if fn is Handwritten or fn is None:  # a user's node without _backward; a leaf
                 continue
             a, b = node._a, node._b
             if b is None:
