@@ -56,7 +56,16 @@ def test_two_process_ddp_equals_full_batch_training_here(tmp_path):
     reference = load_model(tmp_path / "before.json")
     rows = load_data_for(reference, str(tmp_path / "data.csv"))
     assert len(rows) % PROCESSES == 0
-    fit(reference, rows, TrainConfig(epochs=STEPS, lr=LR, batch_size=len(rows), shuffle=False))
+    plain_sgd = TrainConfig(
+        epochs=STEPS,
+        lr=LR,
+        batch_size=len(rows),
+        shuffle=False,
+        optimizer="sgd",
+        val_split=0.0,
+        patience=0,
+    )
+    fit(reference, rows, plain_sgd)
     continued = load_model(tmp_path / "after.json")
     start = load_model(tmp_path / "before.json")
     moved = 0.0

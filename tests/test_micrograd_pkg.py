@@ -429,9 +429,9 @@ def test_project_draw_graph_accepts_these_values():
     o.backward()
     dot = draw_graph(o, edge_derivatives=True)
     source = dot.source
-    assert source.count("shape=record") == 10
-    assert "{ o | data 0.7071 | grad 1.0000 }" in source
-    assert "∂=0.5000" in source  # tanh's local derivative 1 - o**2
+    assert source.count("shape=plain") == 10  # one box per value
+    assert "<b>o</b></td><td>data 0.7071</td><td>grad 1</td>" in source
+    assert '[label="∂=0.5"]' in source  # tanh's local derivative 1 - o**2
     # a hand-written op has no rule to read a derivative from; it is drawn without one
     a = Value(2.0)
     c = Value(4.0, (a,), "dbl")

@@ -195,10 +195,10 @@ class ParameterValue(Value):
     shape there is refused with one sentence.
     """
 
-    __slots__ = ("module", "name", "index", "_grad_node")
+    __slots__ = ("owner", "name", "index", "_grad_node")
 
     def __init__(self, module: Module, name: str, index: tuple[int, ...]) -> None:
-        self.module = module
+        self.owner = module
         self.name = name
         self.index = index
         self._prev = ()
@@ -208,11 +208,11 @@ class ParameterValue(Value):
     @property
     def tensor(self) -> Tensor:
         """The module's current parameter tensor this value is an element of."""
-        return getattr(self.module, self.name)
+        return getattr(self.owner, self.name)
 
     @property  # type: ignore[override]
     def label(self) -> str:
-        base = self.module.labels.get(self.name, self.name)
+        base = self.owner.labels.get(self.name, self.name)
         return base + "".join(f"[{k}]" for k in self.index)
 
     @label.setter
@@ -221,15 +221,15 @@ class ParameterValue(Value):
 
     @property  # type: ignore[override]
     def data(self) -> float:
-        return getattr(self.module, self.name).data.item(self.index)
+        return getattr(self.owner, self.name).data.item(self.index)
 
     @data.setter
     def data(self, value: float) -> None:
-        getattr(self.module, self.name).data[self.index] = value
+        getattr(self.owner, self.name).data[self.index] = value
 
     @property  # type: ignore[override]
     def grad(self) -> Any:
-        t = getattr(self.module, self.name)
+        t = getattr(self.owner, self.name)
         g = t.grad
         if g is None:
             return 0.0
@@ -245,7 +245,7 @@ class ParameterValue(Value):
 
     @grad.setter
     def grad(self, value: Any) -> None:
-        t = getattr(self.module, self.name)
+        t = getattr(self.owner, self.name)
         g = t.grad
         if type(g) is not np.ndarray or g.shape != t.data.shape or not g.flags.writeable:
             g = _writable_grad(t, self.label)
@@ -271,7 +271,7 @@ class ParameterValue(Value):
 
     def zero_grad(self) -> None:
         """Zero this element's gradient only (nothing to do while the tensor has none)."""
-        t = getattr(self.module, self.name)
+        t = getattr(self.owner, self.name)
         self._grad_node = None
         if t.grad is not None:
             _writable_grad(t, self.label)[self.index] = 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tinygrad_mlp.commands.common import add_json_flag, emit_json
 from tinygrad_mlp.io import load_model
 
 
@@ -21,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--format", required=True, choices=["onnx", "torch"], help="file format")
     p.add_argument("-o", "--output", required=True, type=Path, help="file to write")
     p.add_argument("--opset", type=int, help="ONNX opset (default 17)")
+    add_json_flag(p, "the written file, its format and size")
     p.set_defaults(run=run)
 
 
@@ -40,8 +42,13 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "onnx":
         opset = onnx_file.DEFAULT_OPSET if args.opset is None else args.opset
         onnx_file.export(model, args.output, opset=opset)
-        print(f"wrote {args.output} (ONNX opset {opset}; input 'input', {model.net.nin} columns)")
+        note = f"ONNX opset {opset}; input 'input', {model.net.nin} columns"
     else:
         torch_bridge.save_torch(model, args.output)
-        print(f"wrote {args.output} (torch; read it with torch.load(path, weights_only=True))")
+        note = "torch; read it with torch.load(path, weights_only=True)"
+    if args.json:
+        size = args.output.stat().st_size
+        emit_json({"path": str(args.output), "format": args.format, "bytes": size})
+    else:
+        print(f"wrote {args.output} ({note})")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tinygrad_mlp.commands.common import add_json_flag, emit_json
 from tinygrad_mlp.io import save_model
 
 #: File endings that name a format when --format is left out.
@@ -27,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="file format (default: from the ending, .onnx or .pt/.pth)",
     )
     p.add_argument("--model", required=True, help="model JSON to write")
+    add_json_flag(p, "the written model file and its network")
     p.set_defaults(run=run)
 
 
@@ -47,5 +49,14 @@ def run(args: argparse.Namespace) -> int:
         model = torch_bridge.load_torch(args.path)
     save_model(args.model, model)
     sizes = "-".join(map(str, model.net.sizes))
+    if args.json:
+        emit_json(
+            {
+                "path": str(args.model),
+                "sizes": model.net.sizes,
+                "activations": model.net.activations,
+            }
+        )
+        return 0
     print(f"wrote {args.model} ({sizes} network, {', '.join(model.net.activations)})")
     return 0

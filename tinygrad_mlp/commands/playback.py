@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tinygrad_mlp.commands.common import add_json_flag, emit_json
 from tinygrad_mlp.commands.inputs import add_arguments, load_problem
 from tinygrad_mlp.io import load_model
 
@@ -48,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=150,
         help="past this many values, draw one box per neuron (default 150)",
     )
+    add_json_flag(p, "the written files and their sizes")
     p.set_defaults(run=run)
 
 
@@ -90,12 +92,20 @@ def run(args: argparse.Namespace) -> int:
         title=title,
     )
     pb.save_html(args.output)
-    print(f"wrote {args.output} ({len(pb.frames)} frames)")
+    written = [Path(args.output)]
     if args.frames is not None:
-        paths = pb.save_frames(args.frames, args.frame_format)
-        print(f"wrote {len(paths)} frames to {args.frames}")
+        written += [Path(path) for path in pb.save_frames(args.frames, args.frame_format)]
     if args.gif is not None:
         pb.save_gif(args.gif)
+        written.append(Path(args.gif))
+    if args.json:
+        files = [{"path": str(path), "bytes": path.stat().st_size} for path in written]
+        emit_json({"frames": len(pb.frames), "files": files})
+        return 0
+    print(f"wrote {args.output} ({len(pb.frames)} frames)")
+    if args.frames is not None:
+        print(f"wrote {len(written) - 1 - (args.gif is not None)} frames to {args.frames}")
+    if args.gif is not None:
         print(f"wrote {args.gif}")
     return 0
 
