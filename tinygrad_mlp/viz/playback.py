@@ -542,9 +542,10 @@ class Playback:
         """PNG frames with the caption drawn under the graph (Pillow)."""
         import io as _io
 
-        image_module, draw_module, font = _pillow()
-        graphs = [image_module.open(_io.BytesIO(b)).convert("RGB") for b in self._rendered("png")]
+        graphs = [_image_open(b) for b in self._rendered("png")]
         width = max(max(g.width for g in graphs), 900)
+        # NOTE: the caption grows with the picture, so a wide graph keeps a readable caption.
+        image_module, draw_module, font = _pillow(size=max(16, width // 100))
         wrapped = [_wrap_lines(f.caption, width, font, draw_module) for f in self.frames]
         line_height = int(font.size * 1.35) if hasattr(font, "size") else 18
         text_height = max(len(lines) for lines in wrapped) * line_height + 24
@@ -1162,7 +1163,14 @@ def _pipe(graph: graphviz.Digraph, fmt: str) -> bytes:
     return graph.pipe(format=fmt)
 
 
-def _pillow():
+def _image_open(data: bytes):
+    import io as _io
+
+    image_module, _, _ = _pillow()
+    return image_module.open(_io.BytesIO(data)).convert("RGB")
+
+
+def _pillow(size: int = 16):
     try:
         from PIL import Image, ImageDraw, ImageFont
     except ImportError:
@@ -1180,11 +1188,11 @@ def _pillow():
                 check=False,
             ).stdout.strip()
             if found:
-                font = ImageFont.truetype(found, 15)
+                font = ImageFont.truetype(found, size)
         except (OSError, subprocess.SubprocessError):
             font = None
     if font is None:
-        font = ImageFont.load_default(size=15)
+        font = ImageFont.load_default(size=size)
     return Image, ImageDraw, font
 
 
