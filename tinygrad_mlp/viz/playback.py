@@ -150,6 +150,8 @@ FORWARD = {
     "max": "max {0}",
     "T": "{0}ᵀ",
     "log_softmax": "log_softmax({0})",
+    "[]": "{0}[picked]",
+    "clip": "clip({0})",
 }
 
 #: ∂(node)/∂(parent k) as an expression (scalar rules: the gradient is this times
@@ -185,6 +187,10 @@ TENSOR_RULES = {
     "log": ("{g} / {0}",),
     "neg": ("−{g}",),
     "sum": ("{g} spread over {0}",),
+    "[]": ("{g} put back where it was picked, 0 elsewhere",),
+    "log_softmax": ("{g} − softmax({0})·Σ{g}",),
+    "abs": ("{g} ⊙ sign({0})",),
+    "clip": ("{g} where {0} was not clipped, else 0",),
 }
 
 
@@ -800,7 +806,8 @@ def _names(order: list, forward: list, net: MLP | None) -> dict[int, str]:
                 a_name, s_name = net.layers[biases[id(node._prev[1])]].node_names
                 roles[id(node)] = s_name
                 consumers = [c for c in order if c._fn is not None and node in c._prev]
-                if len(consumers) == 1 and len(consumers[0]._prev) == 1 and a_name != "a":
+                activation = consumers[0]._op in ("sigmoid", "tanh", "ReLU") if consumers else False
+                if len(consumers) == 1 and activation and a_name != "a":
                     roles[id(consumers[0])] = a_name
             if node._op == "½Σ(y−z)²" and not node._prev[1].label:
                 roles[id(node._prev[1])] = "z"
@@ -811,7 +818,8 @@ def _names(order: list, forward: list, net: MLP | None) -> dict[int, str]:
         elif id(node) in roles:
             names[id(node)] = roles[id(node)]
         elif node._fn is None:
-            names[id(node)] = _show(node.data) if not _is_tensor(node) else "const"
+            small = not _is_tensor(node) or node.data.size == 1
+            names[id(node)] = _show(node.data) if small else "const"
         else:
             expr = _expression(node, [names[id(p)] for p in node._prev], node._op)
             names[id(node)] = expr if len(expr) <= 20 else f"v{step.get(id(node), '?')}"
