@@ -16,6 +16,7 @@ import pytest
 from tinygrad_mlp import Tensor, Value, autograd, backprop
 from tinygrad_mlp.autograd import recording
 from tinygrad_mlp.cli import main
+from tinygrad_mlp.crosscheck import scalar_loss
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.seed import BIASES, WEIGHTS, seed_network
 from tinygrad_mlp.viz import playback
@@ -267,6 +268,29 @@ def test_collapsed_playback_merges_each_neurons_steps_in_recorded_order():
         j = int(re.findall(r"\[(\d+)\]$", name)[0])
         assert witness == pytest.approx(bp.delta[layer][0, j], rel=1e-12, abs=1e-15)
         assert autodiff == pytest.approx(witness, rel=1e-9, abs=1e-14)
+
+
+def test_a_wide_layer_collapses_to_layers_and_frames_are_joined_in_order():
+    net = MLP(6, [40, 2], seed=3)
+    rng = np.random.default_rng(3)
+    x, z = rng.uniform(-1, 1, (1, 6)), rng.uniform(0, 1, (1, 2))
+    rec = Recorder()
+    with recording(rec):
+        inputs = [Value(float(v), f"x[{i}]") for i, v in enumerate(x[0])]
+        loss = scalar_loss(net(inputs), z[0], "mse", 1)
+    created = list(rec.forward)
+    pb = playback(loss, rec, max_nodes=30, max_frames=12)
+    assert {"hidden layer 0", "output layer"} <= set(pb.unit_titles)
+    assert len(pb.unit_titles) < 30
+    forward = [f for f in pb.frames if f.kind == "forward"]
+    backward = [f for f in pb.frames if f.kind == "backward"]
+    assert len(forward) <= 6 and len(backward) <= 6
+    # joined, never reordered: the frames concatenate to the recorded sequences
+    assert [n for f in forward for n in f.nodes] == created
+    assert [n for f in backward for n in f.nodes] == [n for n, _, _ in rec.backward]
+    known, grads = pb.state(-1)
+    for node in pb.order:
+        np.testing.assert_allclose(grads[id(node)], node.grad, rtol=0, atol=0)
 
 
 def test_playback_refuses_a_graph_it_did_not_see_being_built():

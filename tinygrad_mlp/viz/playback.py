@@ -284,6 +284,9 @@ class Playback:
         self.title = title
         self.start_grads = start_grads
         self._sizes: dict[int, tuple[float, float]] | None = None
+        self._members: dict[int, list] = {}
+        for node in order:
+            self._members.setdefault(units[id(node)], []).append(node)
         #: A line under the title of the page (column and class names, say).
         self.description = ""
 
@@ -321,7 +324,7 @@ class Playback:
     # -- drawing -------------------------------------------------------------------
 
     def _unit_lines(self, unit: int, known: set[int], grads: dict[int, Any]) -> list[str]:
-        members = [n for n in self.order if self.units[id(n)] == unit]
+        members = self._members[unit]
         interior = [n for n in members if n._fn is not None]
         if len(members) == 1 or (len(interior) == 1 and not self.owners.get(unit)):
             node = interior[0] if interior else members[0]
@@ -393,7 +396,7 @@ class Playback:
         for tail, head, hot in self._edge_list(frame, at_work):
             edges.setdefault(head if head.endswith("op") else tail, []).append((tail, head, hot))
         for unit in sorted(set(self.units.values())):
-            members = [n for n in self.order if self.units[id(n)] == unit]
+            members = self._members[unit]
             box = self._box(unit, members, known, grads, sizes[unit], at_work, touched, backward)
             dot.node(f"u{unit}", **box)
             names = [f"u{unit}"]
@@ -607,6 +610,7 @@ def playback(
     z: Any = None,
     loss: str = "mse",
     max_nodes: int = 150,
+    max_frames: int = 400,
     title: str = "",
     notes: dict[Any, str] | None = None,
 ) -> Playback:
@@ -623,6 +627,7 @@ def playback(
             from :mod:`tinygrad_mlp.backprop` is shown beside autodiff's.
         max_nodes: past this many values, a scalar graph collapses to one box
             per neuron (then per layer), as :func:`tinygrad_mlp.viz.draw_graph`.
+        max_frames: collapsed frames are joined (in order) to stay under this many.
         title: a heading for the page.
         notes: an extra line under a node's name (e.g. the column an input came from).
 
@@ -653,6 +658,8 @@ def playback(
         )
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
+    if max_frames < 4:
+        raise ValueError(f"max_frames must be at least 4, got {max_frames}")
     if x is not None and net is None:
         raise ValueError("x and z go with net (the δ witness needs the network's weights)")
     in_graph = {id(n) for n in autograd.walk(root)}
@@ -674,9 +681,9 @@ def playback(
     notes_by_id = {id(k): str(v) for k, v in (notes or {}).items()}
     builder = _Captions(order, names, witness, start_grads, units, titles)
     frames = [builder.start(forward)]
-    for group in _runs(forward, units):
+    for group in _runs(forward, units, max_frames // 2):
         frames.append(builder.forward(group))
-    for group in _runs([step[0] for step in sweep], units, sweep):
+    for group in _runs([step[0] for step in sweep], units, max_frames // 2, sweep):
         frames.append(builder.backward(group))
     frames.append(builder.end())
     return Playback(
@@ -924,19 +931,46 @@ def _units(
     return units, titles, {}
 
 
-def _runs(nodes: list, units: dict[int, int], sweep: list | None = None) -> list[list]:
-    """Consecutive events on the same drawn box, merged (one event each when uncollapsed)."""
+def _runs(
+    nodes: list, units: dict[int, int], max_frames: int, sweep: list | None = None
+) -> list[list]:
+    """The recorded events cut into frames, in order.
+
+    One event per frame while every value has its own box. When boxes stand for
+    neurons, consecutive events in one box share a frame, a run of unnamed steps
+    (a few additions of another neuron's sum) joins the frame after it, and past
+    ``max_frames`` neighbouring frames are joined in equal slices. The events are
+    never reordered: concatenated, the frames are the recorded sequence.
+    """
+    items = sweep if sweep is not None else nodes
     runs: list[list] = []
     last = None
-    for k, node in enumerate(nodes):
-        item = sweep[k] if sweep is not None else node
+    for node, item in zip(nodes, items, strict=True):
         unit = units[id(node)]
         if runs and unit == last:
             runs[-1].append(item)
         else:
             runs.append([item])
         last = unit
-    return runs
+    if len(runs) == len(nodes):  # nothing collapsed: one step per frame
+        return runs
+    joined: list[list] = []
+    pending: list = []
+    for run in runs:
+        pending.extend(run)
+        if any(_node_of(item).label for item in run):
+            joined.append(pending)
+            pending = []
+    if pending:
+        joined.append(pending)
+    if len(joined) > max_frames:
+        size = -(-len(joined) // max_frames)
+        joined = [sum(joined[k : k + size], []) for k in range(0, len(joined), size)]
+    return joined
+
+
+def _node_of(item: Any) -> Any:
+    return item[0] if isinstance(item, tuple) else item
 
 
 class _Captions:
@@ -999,13 +1033,22 @@ class _Captions:
             lines.append(shown + (f"; … ({len(nodes) - 4} more)" if len(nodes) > 4 else ""))
         head = f"Forward {self.done_forward}/{self.forward_count}"
         if len(nodes) > 1:
-            head += f" ({len(nodes)} steps inside {self.unit_titles[self.units[id(nodes[-1])]]})"
+            head += f" ({len(nodes)} steps inside {self._where(nodes)})"
         return Frame(
             "forward",
             nodes=tuple(nodes),
-            caption="\n".join([head + ":", *lines]),
+            caption="\n".join([head + ":", *_cap(lines)]),
             computed=tuple(nodes),
         )
+
+    def _where(self, nodes: list) -> str:
+        """The boxes a merged frame covers, in order: "neuron yo[0], neuron ah[0][3]"."""
+        titles: list[str] = []
+        for node in nodes:
+            title = self.unit_titles[self.units[id(node)]]
+            if title not in titles:
+                titles.append(title)
+        return ", ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else "")
 
     def _forward_line(self, node) -> str:
         parents = [self._name(p) for p in node._prev]
@@ -1051,11 +1094,11 @@ class _Captions:
         node = steps[-1][0]
         head = f"Backward {self.done_backward}/{self.forward_count}"
         if len(steps) > 1:
-            head += f" ({len(steps)} steps inside {self.unit_titles[self.units[id(node)]]})"
+            head += f" ({len(steps)} steps inside {self._where([s[0] for s in steps])})"
         return Frame(
             "backward",
             nodes=tuple(s[0] for s in steps),
-            caption="\n".join([head + ":", *lines]),
+            caption="\n".join([head + ":", *_cap(lines)]),
             grads=grads,
             deltas=deltas,
         )
@@ -1130,6 +1173,13 @@ class _Captions:
             more = f", … ({len(params) - 8} more)" if len(params) > 8 else ""
             lines.append(shown + more)
         return Frame("end", caption="\n".join(lines))
+
+
+def _cap(lines: list[str], limit: int = 14) -> list[str]:
+    """At most ``limit`` caption lines; the rest counted."""
+    if len(lines) <= limit:
+        return lines
+    return [*lines[: limit - 1], f"… and {len(lines) - limit + 1} more lines"]
 
 
 def _local_expression(k: int, names: list[str], name: str, symbol: str) -> str:
