@@ -711,6 +711,7 @@ def playback_network(
     target_names: Sequence[str] | None = None,
     output_names: Sequence[str] | None = None,
     max_nodes: int = 150,
+    max_frames: int = 400,
     title: str = "",
 ) -> Playback:
     """Play back one pass of ``net``: the scalar engine on one sample, or the tensor engine.
@@ -770,7 +771,15 @@ def playback_network(
             return out
 
     pb = playback(
-        build, net=net, x=x, z=z, loss=loss, max_nodes=max_nodes, title=title, notes=notes
+        build,
+        net=net,
+        x=x,
+        z=z,
+        loss=loss,
+        max_nodes=max_nodes,
+        max_frames=max_frames,
+        title=title,
+        notes=notes,
     )
     outputs = list(output_names) if output_names is not None else []
     a_name, s_name = net.layers[-1].node_names
@@ -1355,6 +1364,14 @@ _SCRIPT = """
     else if (event.key === "End") { pause(); show(frames.length - 1); event.preventDefault(); }
     else if (event.key === " ") { toggle(); event.preventDefault(); }
   });
+  // NOTE: a picture that nearly fits starts fitted; a wide one keeps its size and scrolls
+  // to the value at work.
+  var svg = frames[0].querySelector("svg");
+  var box = document.getElementById("frames");
+  if (svg && svg.getBoundingClientRect().width <= box.clientWidth * 1.3) {
+    fit.checked = true;
+    box.classList.add("fit");
+  }
   window.playback = {
     frames: frames.length,
     get current() { return current; },
