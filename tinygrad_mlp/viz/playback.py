@@ -662,9 +662,9 @@ def playback(
         raise ValueError(f"max_frames must be at least 4, got {max_frames}")
     if x is not None and net is None:
         raise ValueError("x and z go with net (the δ witness needs the network's weights)")
-    in_graph = {id(n) for n in autograd.walk(root)}
-    forward = [n for n in recorder.forward if id(n) in in_graph]
     order = autograd.walk(root)
+    in_graph = {id(n) for n in order}
+    forward = [n for n in recorder.forward if id(n) in in_graph]
     start_grads = {
         id(n): _copy(n.grad)
         for n in order
@@ -680,7 +680,7 @@ def playback(
     units, titles, unit_owner = _units(order, owners_by_node, names, max_nodes)
     notes_by_id = {id(k): str(v) for k, v in (notes or {}).items()}
     builder = _Captions(order, names, witness, start_grads, units, titles)
-    frames = [builder.start(forward)]
+    frames = [builder.start()]
     for group in _runs(forward, units, max_frames // 2):
         frames.append(builder.forward(group))
     for group in _runs([step[0] for step in sweep], units, max_frames // 2, sweep):
@@ -1020,7 +1020,7 @@ class _Captions:
                 return inherited
         return _d(name)
 
-    def start(self, forward: list) -> Frame:
+    def start(self) -> Frame:
         leaves = sum(1 for n in self.order if n._fn is None)
         text = (
             f"Start: the {leaves} inputs, parameters and constants are known.\n"
