@@ -1304,7 +1304,7 @@ h1 { font-size: 1.3em; margin: 0 0 .2em; }
 #caption { background: #fafafa; border: 1px solid #ddd; border-radius: 6px;
   padding: .6em .8em; margin: .6em 0; font-size: 1.02em; line-height: 1.45;
   white-space: pre-wrap; min-height: 4.5em; }
-#frames { overflow: auto; max-height: 72vh; border: 1px solid #eee; }
+#frames { overflow: auto; max-height: 62vh; border: 1px solid #eee; }
 #frames.fit svg { max-width: 100%; height: auto; }
 .legend { color: #555; font-size: .9em; }
 .legend .swatch { display: inline-block; width: .9em; height: .9em; border: 1px solid #888;
@@ -1327,12 +1327,20 @@ _SCRIPT = """
     current = i;
     frames[i].hidden = false;
     caption.textContent = frames[i].querySelector(".text").textContent;
-    var at = frames[i].querySelector("g.current");
-    if (at && at.scrollIntoView) { at.scrollIntoView({block: "nearest", inline: "center"}); }
+    centre(frames[i].querySelector("g.current"));
     slider.value = String(i);
     counter.textContent = "frame " + (i + 1) + " / " + frames.length + " \\u00b7 " +
       frames[i].getAttribute("data-kind");
     return i;
+  }
+  function centre(at) {
+    // NOTE: scrolls the picture's own box only, never the page, to bring the value at work
+    // to its middle.
+    if (!at) { return; }
+    var box = document.getElementById("frames");
+    var r = at.getBoundingClientRect(), b = box.getBoundingClientRect();
+    box.scrollLeft += (r.left + r.width / 2) - (b.left + b.width / 2);
+    box.scrollTop += (r.top + r.height / 2) - (b.top + b.height / 2);
   }
   function pause() {
     if (timer !== null) { clearInterval(timer); timer = null; }
