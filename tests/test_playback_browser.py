@@ -136,6 +136,17 @@ def test_stepping_moves_the_highlight_and_the_caption(browser, seed_page):
     assert jumped[0] == 30 and jumped[2].startswith("Backward")
     page.page.keyboard.press("End")
     assert page.state()[0] == 51 and page.js("document.getElementById('slider').value") == "51"
+    # the value at work is brought into the picture's box; the page itself stays put
+    visible = """() => {
+        const frame = document.querySelectorAll('#frames > .frame')[window.playback.current];
+        const r = frame.querySelector('g.current').getBoundingClientRect();
+        const b = document.getElementById('frames').getBoundingClientRect();
+        return r.left >= b.left && r.right <= b.right && r.top >= b.top && r.bottom <= b.bottom;
+    }"""
+    for k in (3, 27, 48, 12):
+        page.js(f"window.playback.show({k})")
+        assert page.js(visible), f"frame {k}: the highlighted value is out of view"
+    assert page.js("window.scrollY") == 0
     page.page.keyboard.press("Home")
     assert page.state()[0] == 0
     assert page.errors == [] and page.dialogs == []

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 from tinygrad_mlp import autograd
-from tinygrad_mlp.autograd import Op
+from tinygrad_mlp.autograd import _RECORDING, Op
 
 __all__ = ["Value"]
 
@@ -187,15 +187,6 @@ class Relu(Op):
 # --------------------------------------------------------------------------- Value
 
 
-def _node(data: float, prev: tuple, fn) -> Value:
-    """A new interior node, reported to the recorder if one is active (see autograd.recording)."""
-    out = Value(data, "", prev, fn)
-    recorder = autograd._RECORDING.recorder
-    if recorder is not None:
-        recorder.on_forward(out)
-    return out
-
-
 class Value:
     """A scalar that remembers how it was computed.
 
@@ -236,7 +227,10 @@ class Value:
     def _unary(self, fn) -> Value:
         out = fn.forward(self.data)
         if autograd._GRAD_ENABLED:
-            return _node(out, (self,), fn)
+            node = Value(out, "", (self,), fn)
+            if _RECORDING.recorder is not None:  # NOTE: see autograd.recording
+                _RECORDING.recorder.on_forward(node)
+            return node
         return Value(out)
 
     def __add__(self, other) -> Value:
@@ -244,7 +238,10 @@ class Value:
             other = Value(other)
         out = self.data + other.data
         if autograd._GRAD_ENABLED:
-            return _node(out, (self, other), Add)
+            node = Value(out, "", (self, other), Add)
+            if _RECORDING.recorder is not None:  # NOTE: see autograd.recording
+                _RECORDING.recorder.on_forward(node)
+            return node
         return Value(out)
 
     def __mul__(self, other) -> Value:
@@ -252,14 +249,20 @@ class Value:
             other = Value(other)
         out = self.data * other.data
         if autograd._GRAD_ENABLED:
-            return _node(out, (self, other), Mul)
+            node = Value(out, "", (self, other), Mul)
+            if _RECORDING.recorder is not None:  # NOTE: see autograd.recording
+                _RECORDING.recorder.on_forward(node)
+            return node
         return Value(out)
 
     def __pow__(self, other) -> Value:
         if isinstance(other, Value):
             out = Pow.forward(self.data, other.data)
             if autograd._GRAD_ENABLED:
-                return _node(out, (self, other), Pow)
+                node = Value(out, "", (self, other), Pow)
+                if _RECORDING.recorder is not None:  # NOTE: see autograd.recording
+                    _RECORDING.recorder.on_forward(node)
+                return node
             return Value(out)
         if not isinstance(other, (int, float)):
             raise TypeError(f"Value ** {type(other).__name__} is not supported")

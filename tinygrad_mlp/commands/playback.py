@@ -50,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="past this many values, draw one box per neuron (default 150)",
     )
     add_json_flag(p, "the written files and their sizes")
+    p.add_argument(
+        "--max-frames",
+        type=int,
+        default=400,
+        help="join a collapsed network's frames, in order, to stay under this many (400)",
+    )
     p.set_defaults(run=run)
 
 
@@ -58,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.max_nodes < 1:
         raise ValueError(f"--max-nodes must be at least 1, got {args.max_nodes}")
+    if args.max_frames < 4:
+        raise ValueError(f"--max-frames must be at least 4, got {args.max_frames}")
     if args.output.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"{args.output}: the page is HTML; name it .html")
     if args.gif is not None and args.gif.suffix.lower() != ".gif":
@@ -89,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         target_names=target_names,
         output_names=output_names,
         max_nodes=args.max_nodes,
+        max_frames=args.max_frames,
         title=title,
     )
     pb.save_html(args.output)

@@ -150,6 +150,8 @@ FORWARD = {
     "max": "max {0}",
     "T": "{0}ᵀ",
     "log_softmax": "log_softmax({0})",
+    "[]": "{0}[picked]",
+    "clip": "clip({0})",
 }
 
 #: ∂(node)/∂(parent k) as an expression (scalar rules: the gradient is this times
@@ -185,6 +187,10 @@ TENSOR_RULES = {
     "log": ("{g} / {0}",),
     "neg": ("−{g}",),
     "sum": ("{g} spread over {0}",),
+    "[]": ("{g} put back where it was picked, 0 elsewhere",),
+    "log_softmax": ("{g} − softmax({0})·Σ{g}",),
+    "abs": ("{g} ⊙ sign({0})",),
+    "clip": ("{g} where {0} was not clipped, else 0",),
 }
 
 
@@ -278,6 +284,9 @@ class Playback:
         self.title = title
         self.start_grads = start_grads
         self._sizes: dict[int, tuple[float, float]] | None = None
+        self._members: dict[int, list] = {}
+        for node in order:
+            self._members.setdefault(units[id(node)], []).append(node)
         #: A line under the title of the page (column and class names, say).
         self.description = ""
 
@@ -315,7 +324,7 @@ class Playback:
     # -- drawing -------------------------------------------------------------------
 
     def _unit_lines(self, unit: int, known: set[int], grads: dict[int, Any]) -> list[str]:
-        members = [n for n in self.order if self.units[id(n)] == unit]
+        members = self._members[unit]
         interior = [n for n in members if n._fn is not None]
         if len(members) == 1 or (len(interior) == 1 and not self.owners.get(unit)):
             node = interior[0] if interior else members[0]
@@ -387,7 +396,7 @@ class Playback:
         for tail, head, hot in self._edge_list(frame, at_work):
             edges.setdefault(head if head.endswith("op") else tail, []).append((tail, head, hot))
         for unit in sorted(set(self.units.values())):
-            members = [n for n in self.order if self.units[id(n)] == unit]
+            members = self._members[unit]
             box = self._box(unit, members, known, grads, sizes[unit], at_work, touched, backward)
             dot.node(f"u{unit}", **box)
             names = [f"u{unit}"]
@@ -542,9 +551,10 @@ class Playback:
         """PNG frames with the caption drawn under the graph (Pillow)."""
         import io as _io
 
-        image_module, draw_module, font = _pillow()
-        graphs = [image_module.open(_io.BytesIO(b)).convert("RGB") for b in self._rendered("png")]
+        graphs = [_image_open(b) for b in self._rendered("png")]
         width = max(max(g.width for g in graphs), 900)
+        # NOTE: the caption grows with the picture, so a wide graph keeps a readable caption.
+        image_module, draw_module, font = _pillow(size=max(16, width // 100))
         wrapped = [_wrap_lines(f.caption, width, font, draw_module) for f in self.frames]
         line_height = int(font.size * 1.35) if hasattr(font, "size") else 18
         text_height = max(len(lines) for lines in wrapped) * line_height + 24
@@ -600,6 +610,7 @@ def playback(
     z: Any = None,
     loss: str = "mse",
     max_nodes: int = 150,
+    max_frames: int = 400,
     title: str = "",
     notes: dict[Any, str] | None = None,
 ) -> Playback:
@@ -616,6 +627,7 @@ def playback(
             from :mod:`tinygrad_mlp.backprop` is shown beside autodiff's.
         max_nodes: past this many values, a scalar graph collapses to one box
             per neuron (then per layer), as :func:`tinygrad_mlp.viz.draw_graph`.
+        max_frames: collapsed frames are joined (in order) to stay under this many.
         title: a heading for the page.
         notes: an extra line under a node's name (e.g. the column an input came from).
 
@@ -646,11 +658,13 @@ def playback(
         )
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
+    if max_frames < 4:
+        raise ValueError(f"max_frames must be at least 4, got {max_frames}")
     if x is not None and net is None:
         raise ValueError("x and z go with net (the δ witness needs the network's weights)")
-    in_graph = {id(n) for n in autograd.walk(root)}
-    forward = [n for n in recorder.forward if id(n) in in_graph]
     order = autograd.walk(root)
+    in_graph = {id(n) for n in order}
+    forward = [n for n in recorder.forward if id(n) in in_graph]
     start_grads = {
         id(n): _copy(n.grad)
         for n in order
@@ -666,10 +680,10 @@ def playback(
     units, titles, unit_owner = _units(order, owners_by_node, names, max_nodes)
     notes_by_id = {id(k): str(v) for k, v in (notes or {}).items()}
     builder = _Captions(order, names, witness, start_grads, units, titles)
-    frames = [builder.start(forward)]
-    for group in _runs(forward, units):
+    frames = [builder.start()]
+    for group in _runs(forward, units, max_frames // 2):
         frames.append(builder.forward(group))
-    for group in _runs([step[0] for step in sweep], units, sweep):
+    for group in _runs([step[0] for step in sweep], units, max_frames // 2, sweep):
         frames.append(builder.backward(group))
     frames.append(builder.end())
     return Playback(
@@ -697,6 +711,7 @@ def playback_network(
     target_names: Sequence[str] | None = None,
     output_names: Sequence[str] | None = None,
     max_nodes: int = 150,
+    max_frames: int = 400,
     title: str = "",
 ) -> Playback:
     """Play back one pass of ``net``: the scalar engine on one sample, or the tensor engine.
@@ -756,7 +771,15 @@ def playback_network(
             return out
 
     pb = playback(
-        build, net=net, x=x, z=z, loss=loss, max_nodes=max_nodes, title=title, notes=notes
+        build,
+        net=net,
+        x=x,
+        z=z,
+        loss=loss,
+        max_nodes=max_nodes,
+        max_frames=max_frames,
+        title=title,
+        notes=notes,
     )
     outputs = list(output_names) if output_names is not None else []
     a_name, s_name = net.layers[-1].node_names
@@ -799,7 +822,8 @@ def _names(order: list, forward: list, net: MLP | None) -> dict[int, str]:
                 a_name, s_name = net.layers[biases[id(node._prev[1])]].node_names
                 roles[id(node)] = s_name
                 consumers = [c for c in order if c._fn is not None and node in c._prev]
-                if len(consumers) == 1 and len(consumers[0]._prev) == 1 and a_name != "a":
+                activation = consumers[0]._op in ("sigmoid", "tanh", "ReLU") if consumers else False
+                if len(consumers) == 1 and activation and a_name != "a":
                     roles[id(consumers[0])] = a_name
             if node._op == "½Σ(y−z)²" and not node._prev[1].label:
                 roles[id(node._prev[1])] = "z"
@@ -810,7 +834,8 @@ def _names(order: list, forward: list, net: MLP | None) -> dict[int, str]:
         elif id(node) in roles:
             names[id(node)] = roles[id(node)]
         elif node._fn is None:
-            names[id(node)] = _show(node.data) if not _is_tensor(node) else "const"
+            small = not _is_tensor(node) or node.data.size == 1
+            names[id(node)] = _show(node.data) if small else "const"
         else:
             expr = _expression(node, [names[id(p)] for p in node._prev], node._op)
             names[id(node)] = expr if len(expr) <= 20 else f"v{step.get(id(node), '?')}"
@@ -928,19 +953,46 @@ def _units(
     return units, titles, {}
 
 
-def _runs(nodes: list, units: dict[int, int], sweep: list | None = None) -> list[list]:
-    """Consecutive events on the same drawn box, merged (one event each when uncollapsed)."""
+def _runs(
+    nodes: list, units: dict[int, int], max_frames: int, sweep: list | None = None
+) -> list[list]:
+    """The recorded events cut into frames, in order.
+
+    One event per frame while every value has its own box. When boxes stand for
+    neurons, consecutive events in one box share a frame, a run of unnamed steps
+    (a few additions of another neuron's sum) joins the frame after it, and past
+    ``max_frames`` neighbouring frames are joined in equal slices. The events are
+    never reordered: concatenated, the frames are the recorded sequence.
+    """
+    items = sweep if sweep is not None else nodes
     runs: list[list] = []
     last = None
-    for k, node in enumerate(nodes):
-        item = sweep[k] if sweep is not None else node
+    for node, item in zip(nodes, items, strict=True):
         unit = units[id(node)]
         if runs and unit == last:
             runs[-1].append(item)
         else:
             runs.append([item])
         last = unit
-    return runs
+    if len(runs) == len(nodes):  # nothing collapsed: one step per frame
+        return runs
+    joined: list[list] = []
+    pending: list = []
+    for run in runs:
+        pending.extend(run)
+        if any(_node_of(item).label for item in run):
+            joined.append(pending)
+            pending = []
+    if pending:
+        joined.append(pending)
+    if len(joined) > max_frames:
+        size = -(-len(joined) // max_frames)
+        joined = [sum(joined[k : k + size], []) for k in range(0, len(joined), size)]
+    return joined
+
+
+def _node_of(item: Any) -> Any:
+    return item[0] if isinstance(item, tuple) else item
 
 
 class _Captions:
@@ -981,7 +1033,7 @@ class _Captions:
                 return inherited
         return _d(name)
 
-    def start(self, forward: list) -> Frame:
+    def start(self) -> Frame:
         leaves = sum(1 for n in self.order if n._fn is None)
         text = (
             f"Start: the {leaves} inputs, parameters and constants are known.\n"
@@ -1003,13 +1055,22 @@ class _Captions:
             lines.append(shown + (f"; … ({len(nodes) - 4} more)" if len(nodes) > 4 else ""))
         head = f"Forward {self.done_forward}/{self.forward_count}"
         if len(nodes) > 1:
-            head += f" ({len(nodes)} steps inside {self.unit_titles[self.units[id(nodes[-1])]]})"
+            head += f" ({len(nodes)} steps inside {self._where(nodes)})"
         return Frame(
             "forward",
             nodes=tuple(nodes),
-            caption="\n".join([head + ":", *lines]),
+            caption="\n".join([head + ":", *_cap(lines)]),
             computed=tuple(nodes),
         )
+
+    def _where(self, nodes: list) -> str:
+        """The boxes a merged frame covers, in order: "neuron yo[0], neuron ah[0][3]"."""
+        titles: list[str] = []
+        for node in nodes:
+            title = self.unit_titles[self.units[id(node)]]
+            if title not in titles:
+                titles.append(title)
+        return ", ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else "")
 
     def _forward_line(self, node) -> str:
         parents = [self._name(p) for p in node._prev]
@@ -1055,11 +1116,11 @@ class _Captions:
         node = steps[-1][0]
         head = f"Backward {self.done_backward}/{self.forward_count}"
         if len(steps) > 1:
-            head += f" ({len(steps)} steps inside {self.unit_titles[self.units[id(node)]]})"
+            head += f" ({len(steps)} steps inside {self._where([s[0] for s in steps])})"
         return Frame(
             "backward",
             nodes=tuple(s[0] for s in steps),
-            caption="\n".join([head + ":", *lines]),
+            caption="\n".join([head + ":", *_cap(lines)]),
             grads=grads,
             deltas=deltas,
         )
@@ -1136,6 +1197,13 @@ class _Captions:
         return Frame("end", caption="\n".join(lines))
 
 
+def _cap(lines: list[str], limit: int = 14) -> list[str]:
+    """At most ``limit`` caption lines; the rest counted."""
+    if len(lines) <= limit:
+        return lines
+    return [*lines[: limit - 1], f"… and {len(lines) - limit + 1} more lines"]
+
+
 def _local_expression(k: int, names: list[str], name: str, symbol: str) -> str:
     """∂(node)/∂(parent k) as an expression of the names (``name`` is the node's own)."""
     if symbol.startswith("**") and len(names) == 1:
@@ -1175,7 +1243,14 @@ def _pipe(graph: graphviz.Digraph, fmt: str) -> bytes:
     return graph.pipe(format=fmt)
 
 
-def _pillow():
+def _image_open(data: bytes):
+    import io as _io
+
+    image_module, _, _ = _pillow()
+    return image_module.open(_io.BytesIO(data)).convert("RGB")
+
+
+def _pillow(size: int = 16):
     try:
         from PIL import Image, ImageDraw, ImageFont
     except ImportError:
@@ -1193,11 +1268,11 @@ def _pillow():
                 check=False,
             ).stdout.strip()
             if found:
-                font = ImageFont.truetype(found, 15)
+                font = ImageFont.truetype(found, size)
         except (OSError, subprocess.SubprocessError):
             font = None
     if font is None:
-        font = ImageFont.load_default(size=15)
+        font = ImageFont.load_default(size=size)
     return Image, ImageDraw, font
 
 
@@ -1242,7 +1317,7 @@ h1 { font-size: 1.3em; margin: 0 0 .2em; }
 #caption { background: #fafafa; border: 1px solid #ddd; border-radius: 6px;
   padding: .6em .8em; margin: .6em 0; font-size: 1.02em; line-height: 1.45;
   white-space: pre-wrap; min-height: 4.5em; }
-#frames { overflow: auto; max-height: 72vh; border: 1px solid #eee; }
+#frames { overflow: auto; max-height: 62vh; border: 1px solid #eee; }
 #frames.fit svg { max-width: 100%; height: auto; }
 .legend { color: #555; font-size: .9em; }
 .legend .swatch { display: inline-block; width: .9em; height: .9em; border: 1px solid #888;
@@ -1265,12 +1340,20 @@ _SCRIPT = """
     current = i;
     frames[i].hidden = false;
     caption.textContent = frames[i].querySelector(".text").textContent;
-    var at = frames[i].querySelector("g.current");
-    if (at && at.scrollIntoView) { at.scrollIntoView({block: "nearest", inline: "center"}); }
+    centre(frames[i].querySelector("g.current"));
     slider.value = String(i);
     counter.textContent = "frame " + (i + 1) + " / " + frames.length + " \\u00b7 " +
       frames[i].getAttribute("data-kind");
     return i;
+  }
+  function centre(at) {
+    // NOTE: scrolls the picture's own box only, never the page, to bring the value at work
+    // to its middle.
+    if (!at) { return; }
+    var box = document.getElementById("frames");
+    var r = at.getBoundingClientRect(), b = box.getBoundingClientRect();
+    box.scrollLeft += (r.left + r.width / 2) - (b.left + b.width / 2);
+    box.scrollTop += (r.top + r.height / 2) - (b.top + b.height / 2);
   }
   function pause() {
     if (timer !== null) { clearInterval(timer); timer = null; }
@@ -1302,6 +1385,14 @@ _SCRIPT = """
     else if (event.key === "End") { pause(); show(frames.length - 1); event.preventDefault(); }
     else if (event.key === " ") { toggle(); event.preventDefault(); }
   });
+  // NOTE: a picture that nearly fits starts fitted; a wide one keeps its size and scrolls
+  // to the value at work.
+  var svg = frames[0].querySelector("svg");
+  var box = document.getElementById("frames");
+  if (svg && svg.getBoundingClientRect().width <= box.clientWidth * 1.3) {
+    fit.checked = true;
+    box.classList.add("fit");
+  }
   window.playback = {
     frames: frames.length,
     get current() { return current; },
