@@ -39,6 +39,7 @@ import graphviz
 import numpy as np
 
 from tinygrad_mlp import autograd, backprop
+from tinygrad_mlp.names import loss_name
 from tinygrad_mlp.nn import MLP
 
 __all__ = ["Frame", "Playback", "Recorder", "playback", "playback_network"]
@@ -719,9 +720,9 @@ def playback_network(
     Args:
         net: the network; its parameters' gradients are reset, then hold this pass's.
         x: inputs, (n, inputs) or one sample; the scalar engine takes one sample.
-        z: targets, (n, outputs) (or (n,) labels for ``loss="ce"``).
+        z: targets, (n, outputs) (or (n,) labels for ``loss="cross_entropy"``).
         engine: "scalar" (one node per + and ×) or "tensor" (one node per layer op).
-        loss: one of :data:`tinygrad_mlp.backprop.LOSSES`.
+        loss: a loss name of :mod:`tinygrad_mlp.names` (aliases accepted).
         input_names, target_names: column names, shown under x[i] (and z) and on the page.
         output_names: names of the output nodes (class names), shown under yo[k].
 
@@ -736,11 +737,10 @@ def playback_network(
 
     if engine not in ("scalar", "tensor"):
         raise ValueError(f"engine must be 'scalar' or 'tensor', got {engine!r}")
-    if loss not in backprop.LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(backprop.LOSSES)}")
+    loss = loss_name(loss)
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
     z = np.asarray(z, dtype=np.float64)
-    z = z.reshape(-1) if loss == "ce" else z.reshape(len(x), -1)
+    z = z.reshape(-1) if loss == "cross_entropy" else z.reshape(len(x), -1)
     if x.shape[1] != net.nin:
         raise ValueError(f"inputs of shape {x.shape} for a network with {net.nin} inputs")
     if engine == "scalar" and len(x) != 1:
