@@ -136,3 +136,15 @@ def test_saturated_sigmoid_with_bce_fails_or_gives_the_true_gradient():
     else:
         assert report.failures() and "FAIL" in report.summary()
         assert all(p.road in ROAD_FUNCTIONS for p in report.problems())
+
+
+def test_a_long_table_shows_its_failing_rows_first_within_max_rows(monkeypatch):
+    index = SEED_NAMES.index("bo[0]")  # the last row
+    poison(monkeypatch, "tensor", index, math.nan)
+    report = cross_check(seed_network(), [[1.0, 1.0]], [[1.0]])
+    lines = report.table(max_rows=4).splitlines()
+    rows = [line.split()[0] for line in lines[2:] if line.startswith(("wh", "bh", "wo", "bo"))]
+    assert rows == ["wh[0][0][0]", "wh[0][0][1]", "wh[0][1][0]", "bo[0]"]
+    assert "... 9 more parameters, all passing" in report.table(max_rows=4)
+    # all 13 rows and no "more" line: 9 rows more, 1 line less
+    assert len(report.table().splitlines()) == len(lines) + 9 - 1

@@ -152,20 +152,25 @@ class GradientReport:
         off from a finite δ road by more than the tolerance is named as a difference.
         """
         found: list[Problem] = []
+        ref = self.reference
         finite = {road: np.isfinite(v) for road, v in self.roads.items()}
-        for k, name in enumerate(self.names):
-            bad_roads = [road for road, ok in finite.items() if not ok[k]]
-            for road in bad_roads:
-                found.append(Problem(name, road, _number_class(self.roads[road][k])))
-            if self.REFERENCE in bad_roads:
-                continue
-            ref = self.reference[k]
-            for road, values in self.roads.items():
-                if road == self.REFERENCE or road in bad_roads:
-                    continue
-                diff = abs(float(values[k]) - float(ref))
-                if diff > self._limit(road, ref):
-                    detail = f"{values[k]:.12g} differs from {self.LABEL} {ref:.12g}"
+        differs = {}
+        for road, values in self.roads.items():
+            if road != self.REFERENCE:
+                with np.errstate(invalid="ignore"):
+                    apart = np.abs(values - ref) > self._limit(road, ref)
+                differs[road] = apart & finite[road] & finite[self.REFERENCE]
+        flagged = np.zeros(len(self.names), dtype=bool)
+        for mask in [*(~ok for ok in finite.values()), *differs.values()]:
+            flagged |= mask
+        for k in np.flatnonzero(flagged):  # vectorized above; only the failing pairs here
+            name = self.names[k]
+            for road, ok in finite.items():
+                if not ok[k]:
+                    found.append(Problem(name, road, _number_class(self.roads[road][k])))
+            for road, apart in differs.items():
+                if apart[k]:
+                    detail = f"{self.roads[road][k]:.12g} differs from {self.LABEL} {ref[k]:.12g}"
                     found.append(Problem(name, road, "differs", detail))
         ref_loss = self.losses.get(self.REFERENCE)
         for road, value in self.losses.items():
@@ -200,8 +205,12 @@ class GradientReport:
             f"{self._tolerance_text()}: {verdict}"
         )
 
-    def table(self) -> str:
-        """An aligned text table, one parameter per row, and the summary line."""
+    def table(self, max_rows: int | None = None) -> str:
+        """An aligned text table, one row per parameter (or pair), and the summary line.
+
+        With ``max_rows``, a longer report shows its failing rows and then the first
+        rows up to that many, and says how many it left out.
+        """
         roads = list(self.roads)
         headers = [self.UNIT, *roads, "max |diff|", ""]
         diffs = self.differences()
@@ -215,8 +224,16 @@ class GradientReport:
         for name, which in differing.items():
             against = f"against {self.REFERENCE}"
             marks.setdefault(name, []).append(f"differs ({', '.join(which)} {against})")
+        shown = range(len(self.names))
+        left_out = 0
+        if max_rows is not None and len(self.names) > max_rows:
+            failing = [k for k, name in enumerate(self.names) if name in marks]
+            rest = [k for k in range(len(self.names)) if self.names[k] not in marks]
+            shown = sorted(failing + rest[: max(0, max_rows - len(failing))])
+            left_out = len(self.names) - len(shown)
         rows = []
-        for k, name in enumerate(self.names):
+        for k in shown:
+            name = self.names[k]
             worst = max((float(d[k]) for d in diffs.values()), default=0.0)
             cells = [name, *(f"{self.roads[r][k]: .12g}" for r in roads), f"{worst:.2e}"]
             mark = f"<-- {', '.join(marks[name])}" if name in marks else ""
@@ -226,6 +243,8 @@ class GradientReport:
         lines.append("  ".join("-" * w for w in widths[:-1]))
         for row in rows:
             lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if left_out:
+            lines.append(f"... {left_out} more {self.UNIT}s, all passing (--json lists every one)")
         if self.losses:
             lines.append("loss L: " + ", ".join(f"{r} {v:.12g}" for r, v in self.losses.items()))
         lines.extend(self.notes)
@@ -613,6 +632,9 @@ def delta_fd_hessian_road(
     return np.ascontiguousarray(np.array(columns, dtype=np.float64).T)
 
 
+#: The Hessian check refuses networks with more parameters (P² pairs, P + 1 sweeps a road).
+HESSIAN_PARAMETER_LIMIT = 1500
+
 #: Above this many scalar sweeps × nodes the Value road of the Hessian check is skipped.
 SCALAR_HESSIAN_LIMIT = 2_000_000
 
@@ -649,6 +671,11 @@ def hessian_check(
     z = np.asarray(z, dtype=np.float64)
     z = z.reshape(-1) if loss == "cross_entropy" else z.reshape(len(x), -1)
     flat = [n for group in parameter_names(net) for n in group]
+    if len(flat) > HESSIAN_PARAMETER_LIMIT:
+        raise ValueError(
+            f"the Hessian check compares every pair of parameters; this network has "
+            f"{len(flat)} (limit {HESSIAN_PARAMETER_LIMIT}), so use a smaller one"
+        )
     names = [f"({a}, {b})" for a in flat for b in flat]
     notes = []
     count = len(flat)

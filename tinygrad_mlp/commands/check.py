@@ -42,6 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     problem = load_problem(args)
+    hessian = None
+    if args.hessian:  # first: it refuses a network too large before any other work
+        hessian = hessian_check(
+            problem.net, problem.x, problem.z, loss=problem.loss, tolerance=args.tolerance
+        )
     report = cross_check(
         problem.net,
         problem.x,
@@ -51,11 +56,6 @@ def run(args: argparse.Namespace) -> int:
         finite_differences=args.finite_differences,
         sweep=args.sweep,
     )
-    hessian = None
-    if args.hessian:
-        hessian = hessian_check(
-            problem.net, problem.x, problem.z, loss=problem.loss, tolerance=args.tolerance
-        )
     if args.json:
         data = {"problem": problem.title, "samples": len(problem.x), **report.to_dict()}
         if hessian is not None:
@@ -66,6 +66,6 @@ def run(args: argparse.Namespace) -> int:
         print(report.table())
         if hessian is not None:
             print(f"\nHessian check: {problem.title}, {len(problem.x)} samples, loss {report.loss}")
-            print(hessian.table())
+            print(hessian.table(max_rows=200))
     passed = report.passed and (hessian is None or hessian.passed)
     return 0 if passed else 1
