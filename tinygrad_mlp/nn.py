@@ -110,6 +110,16 @@ def vector(x: Sequence[Any]) -> np.ndarray:
     return out
 
 
+def _inputs(x: Any) -> list:
+    """A layer's scalar input as a list (fast to index): a vector's elements as they are,
+    numbers of a list or tuple as labelled leaves."""
+    if isinstance(x, np.ndarray):
+        if x.ndim != 1:
+            raise TypeError(f"the scalar engine takes one sample (a 1-D vector), got {x.shape}")
+        return x.tolist()
+    return vector(x).tolist()
+
+
 def _activated_label(label: str) -> str:
     """The label of f(s) from the label of s: sh[l][j] → ah[l][j], so[j] → yo[j], s[j] → a[j]."""
     head, sep, tail = label.partition("[")
@@ -182,9 +192,10 @@ def _writable_grad(t: Tensor, label: str) -> np.ndarray:
 class ParameterValue(Value):
     """A ``Value`` leaf that is one element of a module's parameter ``Tensor``.
 
-    It resolves the tensor each time (``getattr(module, name)``), so replacing
-    ``module.weight`` is seen at once. ``.data`` reads and writes ``tensor.data[index]``;
-    ``.grad`` reads and writes ``tensor.grad[index]`` (0 while the tensor has none).
+    ``.data`` reads and writes ``tensor.data[index]``; ``.grad`` reads and writes
+    ``tensor.grad[index]`` (0 while the tensor has none). ``tensor`` is the module's
+    *current* parameter: a ``Linear`` hands its views the new tensor when
+    ``layer.weight = Tensor(...)`` replaces it, so both engines stay on the same numbers.
 
     The gradient setter takes a number or a ``Value``. A ``Value`` (a gradient that is a
     node, from ``backward(create_graph=True)``) is kept on this view and its number written
@@ -195,20 +206,19 @@ class ParameterValue(Value):
     shape there is refused with one sentence.
     """
 
-    __slots__ = ("module", "name", "index", "_grad_node")
+    __slots__ = ("module", "name", "index", "tensor", "_checked", "_grad_node")
 
     def __init__(self, module: Module, name: str, index: tuple[int, ...]) -> None:
         self.module = module
         self.name = name
         self.index = index
+        self.tensor: Tensor = getattr(module, name)
         self._prev = ()
         self._fn = None
+        # NOTE: the last gradient array found to be t's shape and writable, so the hot
+        # loop checks an identity, not a shape, on every read and write.
+        self._checked: np.ndarray | None = None
         self._grad_node: tuple[Value, np.ndarray] | None = None
-
-    @property
-    def tensor(self) -> Tensor:
-        """The module's current parameter tensor this value is an element of."""
-        return getattr(self.module, self.name)
 
     @property  # type: ignore[override]
     def label(self) -> str:
@@ -221,22 +231,29 @@ class ParameterValue(Value):
 
     @property  # type: ignore[override]
     def data(self) -> float:
-        return getattr(self.module, self.name).data.item(self.index)
+        return self.tensor.data.item(self.index)
 
     @data.setter
     def data(self, value: float) -> None:
-        getattr(self.module, self.name).data[self.index] = value
+        self.tensor.data[self.index] = value
+
+    def _check(self, t: Tensor) -> np.ndarray | float:
+        """t's gradient as numbers, remembering an array that needs no further checks."""
+        numbers = _grad_numbers(t, self.label)
+        g = t.grad
+        if numbers is g and numbers.flags.writeable:
+            self._checked = g
+        return numbers
 
     @property  # type: ignore[override]
     def grad(self) -> Any:
-        t = getattr(self.module, self.name)
-        g = t.grad
+        g = self.tensor.grad
         if g is None:
             return 0.0
-        if type(g) is not np.ndarray or g.shape != t.data.shape:
-            g = _grad_numbers(t, self.label)
-            if isinstance(g, float):
-                return g
+        if g is not self._checked:
+            numbers = self._check(self.tensor)
+            if numbers is not g:
+                return numbers if isinstance(numbers, float) else numbers.item(self.index)
         value = g.item(self.index)
         node = self._grad_node
         if node is not None and node[1] is g and node[0].data == value:
@@ -245,10 +262,9 @@ class ParameterValue(Value):
 
     @grad.setter
     def grad(self, value: Any) -> None:
-        t = getattr(self.module, self.name)
-        g = t.grad
-        if type(g) is not np.ndarray or g.shape != t.data.shape or not g.flags.writeable:
-            g = _writable_grad(t, self.label)
+        g = self.tensor.grad
+        if g is None or g is not self._checked:
+            g = self._checked = _writable_grad(self.tensor, self.label)
         if type(value) is float:
             g[self.index] = value
             if self._grad_node is not None:
@@ -271,7 +287,7 @@ class ParameterValue(Value):
 
     def zero_grad(self) -> None:
         """Zero this element's gradient only (nothing to do while the tensor has none)."""
-        t = getattr(self.module, self.name)
+        t = self.tensor
         self._grad_node = None
         if t.grad is not None:
             _writable_grad(t, self.label)[self.index] = 0.0
@@ -349,6 +365,7 @@ class Module:
             return
         if isinstance(value, Tensor) and registered and name in registered:
             self._label_own(name, value)
+            self._parameter_replaced(name, value)
         elif isinstance(value, (Module, list, tuple, dict)):
             for path, item in _container_items(name, value):
                 if isinstance(item, Module):
@@ -358,6 +375,9 @@ class Module:
 
     def _label_own(self, name: str, tensor: Tensor, path: str | None = None) -> None:
         tensor.label = name if path is None else path
+
+    def _parameter_replaced(self, name: str, tensor: Tensor) -> None:
+        """Called when parameter ``name`` is set to ``tensor`` (a Linear updates its views)."""
 
     def label_parameters(self, prefix: str = "") -> None:
         """Label every parameter with its dotted path under ``prefix`` (leaves, drawings)."""
@@ -659,8 +679,8 @@ class Neuron(Module):
         for p in self.parameters():
             p.zero_grad()
 
-    def weighted_sum(self, x: Sequence[Any]) -> Value:
-        """s = x[0]·w[0] + x[1]·w[1] + ... + b, one node per * and +, labelled."""
+    def weighted_sum(self, x: Sequence[Any], name: str | None = None) -> Value:
+        """s = x[0]·w[0] + x[1]·w[1] + ... + b, one node per * and +, labelled ``name[j]``."""
         w = self.w
         if len(x) != len(w):
             raise ValueError(f"neuron takes {len(w)} inputs, got {len(x)}")
@@ -669,16 +689,19 @@ class Neuron(Module):
             s = s + (x[i] * w[i] if isinstance(x[i], Value) else w[i] * x[i])
         if self.b is not None:
             s = s + self.b
-        s.label = f"{self.layer.node_names[1]}[{self.index}]"
+        s.label = f"{self.layer.node_names[1] if name is None else name}[{self.index}]"
         return s
 
     def forward(self, x: Sequence[Any]) -> Value:
         """Weighted sum then activation, on the scalar engine, one node per + and *."""
-        s = self.weighted_sum(x)
-        if self.activation == "linear":
+        out_name, sum_name = self.layer.node_names
+        return self._activated(self.weighted_sum(_inputs(x), sum_name), self.activation, out_name)
+
+    def _activated(self, s: Value, activation: str, out_name: str) -> Value:
+        if activation == "linear":
             return s
-        a = getattr(s, self.activation)()
-        a.label = f"{self.layer.node_names[0]}[{self.index}]"
+        a = getattr(s, activation)()
+        a.label = f"{out_name}[{self.index}]"
         return a
 
     def __repr__(self) -> str:
@@ -732,6 +755,15 @@ class Linear(Module):
             self.labels[name] = path
         tensor.label = self.labels.get(name, name)
 
+    def _parameter_replaced(self, name: str, tensor: Tensor) -> None:
+        cache = self.__dict__.get("_neurons")
+        if cache is None:
+            return
+        for neuron in cache[1]:
+            for view in neuron.parameters():
+                if view.name == name:
+                    view.tensor = tensor
+
     @classmethod
     def sharing(cls, weight: Tensor, bias: Tensor | None) -> Linear:
         """A Linear whose parameters are the given tensors (shared, not copied)."""
@@ -778,12 +810,13 @@ class Linear(Module):
         return cache[1]
 
     def _scalar(self, x: Any) -> np.ndarray:
-        x = vector(x)
+        x = _inputs(x)
         if len(x) != self.nin:
             raise ValueError(f"{type(self).__name__} takes {self.nin} inputs, got {len(x)}")
+        sum_name = self.node_names[1]
         out = np.empty(self.nout, dtype=object)
         for j, neuron in enumerate(self.neurons):
-            out[j] = neuron.weighted_sum(x)
+            out[j] = neuron.weighted_sum(x, sum_name)
         return out
 
     def _tensor(self, x: Any) -> Tensor:
@@ -959,12 +992,14 @@ class Layer(Linear):
         return layer
 
     def _scalar(self, x: Any) -> np.ndarray:
-        x = vector(x)
+        x = _inputs(x)
         if len(x) != self.nin:
             raise ValueError(f"layer takes {self.nin} inputs, got {len(x)}")
+        out_name, sum_name = self.node_names
+        activation = self.activation
         out = np.empty(self.nout, dtype=object)
         for j, neuron in enumerate(self.neurons):
-            out[j] = neuron(x)
+            out[j] = neuron._activated(neuron.weighted_sum(x, sum_name), activation, out_name)
         return out
 
     def forward(self, x: Any) -> Any:
