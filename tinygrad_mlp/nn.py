@@ -189,6 +189,9 @@ def _writable_grad(t: Tensor, label: str) -> np.ndarray:
     return g
 
 
+_UNCHECKED = object()  # never a gradient array, so a view starts by checking
+
+
 class ParameterValue(Value):
     """A ``Value`` leaf that is one element of a module's parameter ``Tensor``.
 
@@ -217,7 +220,7 @@ class ParameterValue(Value):
         self._fn = None
         # NOTE: the last gradient array found to be t's shape and writable, so the hot
         # loop checks an identity, not a shape, on every read and write.
-        self._checked: np.ndarray | None = None
+        self._checked: Any = _UNCHECKED
         self._grad_node: tuple[Value, np.ndarray] | None = None
 
     @property  # type: ignore[override]
@@ -248,6 +251,8 @@ class ParameterValue(Value):
     @property  # type: ignore[override]
     def grad(self) -> Any:
         g = self.tensor.grad
+        if g is self._checked and self._grad_node is None:  # NOTE: the hot path
+            return g.item(self.index)
         if g is None:
             return 0.0
         if g is not self._checked:
@@ -263,7 +268,7 @@ class ParameterValue(Value):
     @grad.setter
     def grad(self, value: Any) -> None:
         g = self.tensor.grad
-        if g is None or g is not self._checked:
+        if g is not self._checked:
             g = self._checked = _writable_grad(self.tensor, self.label)
         if type(value) is float:
             g[self.index] = value
