@@ -40,23 +40,9 @@ class Branchy(Module):
         a = ReLU()(self.branches[0](h))
         b = Sigmoid()(self.branches[1](h))
         joined = a * b + h  # element-wise join, then the residual
-        if isinstance(joined, Tensor):
-            joined = joined * self.scale
-        else:  # the scalar engine: one Value per element of the scale
-            joined = joined * np.array([_view(self.scale, k) for k in range(4)], dtype=object)
-        return self.head["out"](joined)
-
-
-def _view(t: Tensor, k: int):
-    from tinygrad_mlp.nn import ParameterValue
-
-    class Holder(Module):
-        pass
-
-    holder = Holder()
-    holder.labels = {"scale": "scale"}
-    object.__setattr__(holder, "scale", t)
-    return ParameterValue(holder, "scale", (k,))
+        # a parameter of one's own: the tensor on the tensor engine, its views on the scalar one
+        scale = self.scale if isinstance(joined, Tensor) else self.parameter_values("scale")
+        return self.head["out"](joined * scale)
 
 
 def _torch_branchy(net: Branchy):

@@ -225,7 +225,11 @@ class ParameterValue(Value):
 
     @property  # type: ignore[override]
     def label(self) -> str:
-        base = self.module.labels.get(self.name, self.name)
+        labels = self.module.__dict__.get("labels")
+        if labels is not None and self.name in labels:
+            base = labels[self.name]
+        else:
+            base = self.tensor.label or self.name
         return base + "".join(f"[{k}]" for k in self.index)
 
     @label.setter
@@ -340,7 +344,7 @@ class Module:
     """
 
     #: Attributes that refer to modules without being sub-modules (a neuron's layer).
-    _not_children: tuple[str, ...] = ()
+    _not_children: tuple[str, ...] = ("_values",)
     #: Set by train() / eval() on every module; a class default until then.
     training: bool = True
 
@@ -382,7 +386,44 @@ class Module:
         tensor.label = name if path is None else path
 
     def _parameter_replaced(self, name: str, tensor: Tensor) -> None:
-        """Called when parameter ``name`` is set to ``tensor`` (a Linear updates its views)."""
+        """Called when parameter ``name`` is set to ``tensor``: its views follow."""
+        views = self.__dict__.get("_values", {}).pop(name, None)
+        if views is not None and views.shape == tensor.shape:
+            for view in views.flat:
+                view.tensor = tensor
+            self._values[name] = views
+
+    def parameter_values(self, name: str) -> np.ndarray:
+        """Parameter ``name`` as an object array of ``Value`` views, for the scalar engine.
+
+        Each element reads and writes one element of the tensor (and of its gradient), so
+        a ``forward`` can use a parameter of its own on either engine; the same views come
+        back on every call while the tensor keeps its shape.
+
+        >>> class Scale(Module):
+        ...     def __init__(self):
+        ...         self.s = Tensor([2.0, 3.0], requires_grad=True)
+        ...     def forward(self, x):
+        ...         return x * (self.s if isinstance(x, Tensor) else self.parameter_values("s"))
+        >>> m = Scale()
+        >>> y = m(vector([1.0, 1.0]))
+        >>> y[1].backward(); m.s.grad.tolist()
+        [0.0, 1.0]
+        """
+        tensor = getattr(self, name)
+        if name not in self.__dict__.get("_parameter_names", ()):
+            raise ValueError(f"{name!r} is not a parameter of {type(self).__name__}")
+        cache = self.__dict__.get("_values")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_values", cache)
+        views = cache.get(name)
+        if views is None or views.shape != tensor.shape:
+            views = np.empty(tensor.shape, dtype=object)
+            for index in np.ndindex(tensor.shape):
+                views[index] = ParameterValue(self, name, index)
+            cache[name] = views
+        return views
 
     def label_parameters(self, prefix: str = "") -> None:
         """Label every parameter with its dotted path under ``prefix`` (leaves, drawings)."""
@@ -737,7 +778,7 @@ class Linear(Module):
     3
     """
 
-    _not_children = ("_neurons",)
+    _not_children = ("_neurons", "_values")
 
     def __init__(
         self,
@@ -761,6 +802,7 @@ class Linear(Module):
         tensor.label = self.labels.get(name, name)
 
     def _parameter_replaced(self, name: str, tensor: Tensor) -> None:
+        super()._parameter_replaced(name, tensor)
         cache = self.__dict__.get("_neurons")
         if cache is None:
             return
