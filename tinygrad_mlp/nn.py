@@ -641,8 +641,26 @@ class Module:
 # --------------------------------------------------------------------------- state files
 
 
+def _flat_state(state: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted key, leaf) of a nested state: dicts, and lists or tuples of dicts, are walked."""
+    items = state.items() if isinstance(state, dict) else enumerate(state)
+    for key, value in items:
+        path = f"{prefix}.{key}" if prefix else str(key)
+        nested = isinstance(value, dict) or (
+            isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value)
+        )
+        if nested:
+            yield from _flat_state(value, path)
+        elif value is not None:
+            yield path, value
+
+
 def save_state(state: dict[str, Any], path: str | Path) -> Path:
-    """Write a state (name → array) to an ``.npz`` file, atomically (no half-written file).
+    """Write a state to an ``.npz`` file, atomically (no half-written file).
+
+    A module's state (name → array) is written as it is; a nested one, such as an
+    optimizer's ``state_dict()``, with dotted keys (``state.0.exp_avg``,
+    ``param_groups.0.lr``), which the optimizer's ``load_state_dict`` reads back.
 
     >>> import tempfile, os
     >>> net = Linear(2, 1, seed=0)
@@ -654,7 +672,7 @@ def save_state(state: dict[str, Any], path: str | Path) -> Path:
     from tinygrad_mlp.io import atomic_write_bytes  # NOTE: io imports nn, so not at the top
 
     arrays = {}
-    for key, value in state.items():
+    for key, value in _flat_state(state):
         array = np.asarray(value.data if isinstance(value, Tensor) else value)
         if array.dtype == object:
             raise TypeError(f"state entry {key!r} is not an array of numbers")
