@@ -21,9 +21,10 @@ operations runs on either:
 
 Either way the gradients land in ``weight.grad`` and ``bias.grad``, so an optimizer does
 not care which engine ran. On the scalar road a weight's leaf is a *view*
-(:class:`ParameterValue`) of one element of the module's **current** tensor: it reads and
-writes ``getattr(module, "weight")`` each time, so ``layer.weight = Tensor(...)`` keeps
-both engines on the same numbers.
+(:class:`ParameterValue`) of one element of the module's **current** tensor: replacing
+``layer.weight = Tensor(...)`` hands the views the new tensor, so both engines stay on
+the same numbers. ``Module.parameter_values(name)`` gives such views of a parameter of a
+module of one's own.
 
 Leaves are labelled from the parameters' names: the cheat sheet's notation for ``MLP``
 (``x[0]``, ``wh[0][2][1]``, ``bh[0][2]``, ``sh[0][2]``, ``ah[0][2]``, ``wo[0][1]``,
@@ -63,6 +64,7 @@ __all__ = [
     "as_mlp",
     "load_state",
     "save_state",
+    "vector",
 ]
 
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
