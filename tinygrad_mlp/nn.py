@@ -135,20 +135,37 @@ def _activated_label(label: str) -> str:
     return mapped + sep + tail
 
 
+def _tag(node: Any, module: Any) -> Any:
+    """Mark ``node`` as the output of ``module`` (``node.module``), which drawings use to
+    group a neuron's or a layer's nodes; returns the node."""
+    if module is not None:
+        try:
+            node.module = module
+        except AttributeError:  # NOTE: a node class without the ``module`` slot
+            pass
+    return node
+
+
 def _activate(x: Any, name: str) -> Any:
-    """Activation ``name`` of a Tensor, a Value or a vector of Values (element by element)."""
+    """Activation ``name`` of a Tensor, a Value or a vector of Values (element by element).
+
+    An element-wise activation belongs to the module that computed its input: its output
+    is tagged with the same ``module``, and labelled from its input's sheet label.
+    """
     if name == "linear":
         return x
     if isinstance(x, np.ndarray) and x.dtype == object:
         out = np.empty(x.shape, dtype=object)
         for k, v in enumerate(x.flat):
             a = getattr(v, name)()
-            if isinstance(v, Value) and v.label:
-                a.label = _activated_label(v.label)
+            if isinstance(v, Value):
+                if v.label:
+                    a.label = _activated_label(v.label)
+                _tag(a, getattr(v, "module", None))
             out.flat[k] = a
         return out
     if isinstance(x, (Tensor, Value)):
-        return getattr(x, name)()
+        return _tag(getattr(x, name)(), getattr(x, "module", None))
     if _is_scalar_input(x):
         return _activate(vector(x), name)
     return getattr(Tensor(x), name)()
@@ -764,11 +781,12 @@ class Neuron(Module):
         return self._activated(self.weighted_sum(_inputs(x), sum_name), self.activation, out_name)
 
     def _activated(self, s: Value, activation: str, out_name: str) -> Value:
+        """f(s), labelled ``out_name[j]`` and tagged as this neuron's output."""
         if activation == "linear":
-            return s
+            return _tag(s, self)
         a = getattr(s, activation)()
         a.label = f"{out_name}[{self.index}]"
-        return a
+        return _tag(a, self)
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"
@@ -883,12 +901,12 @@ class Linear(Module):
         sum_name = self.node_names[1]
         out = np.empty(self.nout, dtype=object)
         for j, neuron in enumerate(self.neurons):
-            out[j] = neuron.weighted_sum(x, sum_name)
+            out[j] = _tag(neuron.weighted_sum(x, sum_name), neuron)
         return out
 
     def _tensor(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
-            x = Tensor(x, dtype=self.weight.dtype)
+            x = Tensor(x, dtype=self.weight.dtype, label="x")
         if x.ndim == 0 or x.shape[-1] != self.nin:
             raise ValueError(
                 f"{type(self).__name__} takes {self.nin} inputs per sample, got shape {x.shape}"
@@ -899,7 +917,7 @@ class Linear(Module):
         """A vector of numbers or Values → a vector of Values; (n, nin) → Tensor (n, nout)."""
         if _is_scalar_input(x):
             return self._scalar(x)
-        return self._tensor(x)
+        return _tag(self._tensor(x), self)
 
     def extra_repr(self) -> str:
         return f"{self.nin}, {self.nout}, bias={self.bias is not None}"
@@ -1073,7 +1091,7 @@ class Layer(Linear):
         """A vector of numbers or Values → a vector of Values; (n, nin) → Tensor (n, nout)."""
         if _is_scalar_input(x):
             return self._scalar(x)
-        return _activate(self._tensor(x), self.activation)
+        return _tag(_activate(self._tensor(x), self.activation), self)
 
     def extra_repr(self) -> str:
         return f"{self.nin}, {self.nout}, activation={self.activation!r}"
