@@ -228,10 +228,11 @@ class ParameterValue(Value):
     shape there is refused with one sentence.
     """
 
-    __slots__ = ("module", "name", "index", "tensor", "_checked", "_grad_node")
+    # NOTE: ``owner``, not ``module``: on a node, ``module`` tags a module's *output*.
+    __slots__ = ("owner", "name", "index", "tensor", "_checked", "_grad_node")
 
     def __init__(self, module: Module, name: str, index: tuple[int, ...]) -> None:
-        self.module = module
+        self.owner = module
         self.name = name
         self.index = index
         self.tensor: Tensor = getattr(module, name)
@@ -244,7 +245,7 @@ class ParameterValue(Value):
 
     @property  # type: ignore[override]
     def label(self) -> str:
-        labels = self.module.__dict__.get("labels")
+        labels = self.owner.__dict__.get("labels")
         if labels is not None and self.name in labels:
             base = labels[self.name]
         else:
