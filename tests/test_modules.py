@@ -40,23 +40,9 @@ class Branchy(Module):
         a = ReLU()(self.branches[0](h))
         b = Sigmoid()(self.branches[1](h))
         joined = a * b + h  # element-wise join, then the residual
-        if isinstance(joined, Tensor):
-            joined = joined * self.scale
-        else:  # the scalar engine: one Value per element of the scale
-            joined = joined * np.array([_view(self.scale, k) for k in range(4)], dtype=object)
-        return self.head["out"](joined)
-
-
-def _view(t: Tensor, k: int):
-    from tinygrad_mlp.nn import ParameterValue
-
-    class Holder(Module):
-        pass
-
-    holder = Holder()
-    holder.labels = {"scale": "scale"}
-    object.__setattr__(holder, "scale", t)
-    return ParameterValue(holder, "scale", (k,))
+        # a parameter of one's own: the tensor on the tensor engine, its views on the scalar one
+        scale = self.scale if isinstance(joined, Tensor) else self.parameter_values("scale")
+        return self.head["out"](joined * scale)
 
 
 def _torch_branchy(net: Branchy):
@@ -330,3 +316,30 @@ def test_the_build_a_network_page_runs(tmp_path, monkeypatch, capsys):
     assert namespace["loss"].item() < 0.05  # XOR learnt on the tensor engine
     with pytest.raises(TypeError, match="TwoPaths is not MLP-shaped"):
         exec(refusal, namespace)  # noqa: S102
+
+
+def test_entry_points_take_an_mlp_shaped_sequential_and_refuse_other_modules(tmp_path):
+    from tinygrad_mlp.explain import explain, training_table
+    from tinygrad_mlp.io import SavedModel, load_model, save_model, write_seed_weights
+    from tinygrad_mlp.viz import draw_network
+
+    seq, mlp = _same_weights(4)
+    x, z = [0.1, 0.2, 0.3], [0.5, 0.5]
+    assert draw_network(seq).source == draw_network(mlp).source
+    assert explain(seq, x, z).render() == explain(mlp, x, z).render()
+    assert training_table(seq, [x], [z], epochs=2) == training_table(mlp, [x], [z], epochs=2)
+    save_model(tmp_path / "model.json", SavedModel(net=seq))
+    loaded = load_model(tmp_path / "model.json").net
+    np.testing.assert_array_equal(loaded(np.ones((1, 3))).data, seq(np.ones((1, 3))).data)
+    write_seed_weights(tmp_path / "weights.json", seq)
+    refusals = [
+        lambda net: cross_check(net, [x], [z]),
+        lambda net: explain(net, x, z),
+        lambda net: training_table(net, [x], [z]),
+        draw_network,
+        lambda net: SavedModel(net=net),
+        lambda net: write_seed_weights(tmp_path / "w.json", net),
+    ]
+    for entry in refusals:
+        with pytest.raises(TypeError, match="Branchy is not MLP-shaped"):
+            entry(Branchy())

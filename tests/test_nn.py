@@ -130,3 +130,15 @@ def test_nested_list_is_a_clear_error_not_a_silent_batch():
     with pytest.raises(TypeError, match="pass a batch as an array of shape"):
         net([[1.0, 2.0], [3.0, 4.0]])
     assert net(np.array([[1.0, 2.0], [3.0, 4.0]])).shape == (2, 1)
+
+
+def test_scalar_output_is_a_vector_that_indexes_and_feeds_losses_as_the_list_did():
+    net = MLP(2, [3, 2], seed=0)
+    out = net([0.5, -0.5])
+    assert isinstance(out, np.ndarray) and out.dtype == object and out.shape == (2,)
+    assert all(isinstance(v, Value) for v in out) and out[1] is list(out)[1]
+    assert mse(out, [0.1, 0.2]).data == mse(list(out), [0.1, 0.2]).data
+    doubled = out + out  # element-wise, where a list would concatenate
+    assert [v.data for v in doubled] == [2 * v.data for v in out]
+    again = net(np.array([Value(0.5), Value(-0.5)], dtype=object))  # another module's output
+    assert [v.data for v in again] == [v.data for v in out]

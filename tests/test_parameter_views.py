@@ -136,3 +136,22 @@ def test_assigning_a_non_tensor_to_a_parameter_is_refused():
         layer.weight = computed
     layer.bias = None  # allowed, as torch
     assert [name for name, _ in layer.named_parameters()] == ["weight"]
+
+
+def test_parameter_values_of_a_module_of_ones_own_follow_the_current_tensor():
+    from tinygrad_mlp.nn import Module
+
+    class Gain(Module):
+        def __init__(self):
+            self.g = Tensor([1.0, 2.0], requires_grad=True)
+            self.note = Tensor([0.0])
+
+    m = Gain()
+    views = m.parameter_values("g")
+    assert m.parameter_values("g") is views and views[1].label == "g[1]"
+    m.g = Tensor([5.0, 6.0], requires_grad=True)
+    assert views[1].data == 6.0 and m.parameter_values("g") is views
+    (views[0] * 2.0).backward()
+    assert m.g.grad.tolist() == [2.0, 0.0]
+    with pytest.raises(ValueError, match="'note' is not a parameter of Gain"):
+        m.parameter_values("note")

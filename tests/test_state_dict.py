@@ -201,3 +201,27 @@ def test_optimizer_state_of_another_shape_is_refused_before_anything_changes():
     amsgrad["param_groups"][0]["amsgrad"] = True
     with pytest.raises(ValueError, match="no amsgrad"):
         Adam(net.parameters()).load_state_dict(amsgrad)
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_optimizer_state_resumes_exactly_from_an_npz_file(tmp_path, kind):
+    def make(ps):
+        if kind == "sgd":
+            return SGD(ps, lr=0.05, momentum=0.9, nesterov=True)
+        return Adam(ps, lr=0.01, betas=(0.8, 0.99))
+
+    straight = _net(6)
+    _train(straight, make(straight.parameters()), 7)
+    first = _net(6)
+    opt = make(first.parameters())
+    _train(first, opt, 3)
+    save_state(first.state_dict(), tmp_path / "model.npz")
+    save_state(opt.state_dict(), tmp_path / "optimizer.npz")
+    resumed = _net(1)
+    resumed.load_state_dict(load_state(tmp_path / "model.npz"))
+    opt2 = make(resumed.parameters())
+    opt2.lr = 123.0  # the file's hyper-parameters win
+    opt2.load_state_dict(load_state(tmp_path / "optimizer.npz"))
+    _train(resumed, opt2, 4)
+    for p, q in zip(straight.parameters(), resumed.parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, q.data)

@@ -21,9 +21,10 @@ operations runs on either:
 
 Either way the gradients land in ``weight.grad`` and ``bias.grad``, so an optimizer does
 not care which engine ran. On the scalar road a weight's leaf is a *view*
-(:class:`ParameterValue`) of one element of the module's **current** tensor: it reads and
-writes ``getattr(module, "weight")`` each time, so ``layer.weight = Tensor(...)`` keeps
-both engines on the same numbers.
+(:class:`ParameterValue`) of one element of the module's **current** tensor: replacing
+``layer.weight = Tensor(...)`` hands the views the new tensor, so both engines stay on
+the same numbers. ``Module.parameter_values(name)`` gives such views of a parameter of a
+module of one's own.
 
 Leaves are labelled from the parameters' names: the cheat sheet's notation for ``MLP``
 (``x[0]``, ``wh[0][2][1]``, ``bh[0][2]``, ``sh[0][2]``, ``ah[0][2]``, ``wo[0][1]``,
@@ -63,6 +64,7 @@ __all__ = [
     "as_mlp",
     "load_state",
     "save_state",
+    "vector",
 ]
 
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -110,6 +112,16 @@ def vector(x: Sequence[Any]) -> np.ndarray:
     return out
 
 
+def _inputs(x: Any) -> list:
+    """A layer's scalar input as a list (fast to index): a vector's elements as they are,
+    numbers of a list or tuple as labelled leaves."""
+    if isinstance(x, np.ndarray):
+        if x.ndim != 1:
+            raise TypeError(f"the scalar engine takes one sample (a 1-D vector), got {x.shape}")
+        return x.tolist()
+    return vector(x).tolist()
+
+
 def _activated_label(label: str) -> str:
     """The label of f(s) from the label of s: sh[l][j] → ah[l][j], so[j] → yo[j], s[j] → a[j]."""
     head, sep, tail = label.partition("[")
@@ -123,20 +135,37 @@ def _activated_label(label: str) -> str:
     return mapped + sep + tail
 
 
+def _tag(node: Any, module: Any) -> Any:
+    """Mark ``node`` as the output of ``module`` (``node.module``), which drawings use to
+    group a neuron's or a layer's nodes; returns the node."""
+    if module is not None:
+        try:
+            node.module = module
+        except AttributeError:  # NOTE: a node class without the ``module`` slot
+            pass
+    return node
+
+
 def _activate(x: Any, name: str) -> Any:
-    """Activation ``name`` of a Tensor, a Value or a vector of Values (element by element)."""
+    """Activation ``name`` of a Tensor, a Value or a vector of Values (element by element).
+
+    An element-wise activation belongs to the module that computed its input: its output
+    is tagged with the same ``module``, and labelled from its input's sheet label.
+    """
     if name == "linear":
         return x
     if isinstance(x, np.ndarray) and x.dtype == object:
         out = np.empty(x.shape, dtype=object)
         for k, v in enumerate(x.flat):
             a = getattr(v, name)()
-            if isinstance(v, Value) and v.label:
-                a.label = _activated_label(v.label)
+            if isinstance(v, Value):
+                if v.label:
+                    a.label = _activated_label(v.label)
+                _tag(a, getattr(v, "module", None))
             out.flat[k] = a
         return out
     if isinstance(x, (Tensor, Value)):
-        return getattr(x, name)()
+        return _tag(getattr(x, name)(), getattr(x, "module", None))
     if _is_scalar_input(x):
         return _activate(vector(x), name)
     return getattr(Tensor(x), name)()
@@ -179,12 +208,16 @@ def _writable_grad(t: Tensor, label: str) -> np.ndarray:
     return g
 
 
+_UNCHECKED = object()  # never a gradient array, so a view starts by checking
+
+
 class ParameterValue(Value):
     """A ``Value`` leaf that is one element of a module's parameter ``Tensor``.
 
-    It resolves the tensor each time (``getattr(module, name)``), so replacing
-    ``module.weight`` is seen at once. ``.data`` reads and writes ``tensor.data[index]``;
-    ``.grad`` reads and writes ``tensor.grad[index]`` (0 while the tensor has none).
+    ``.data`` reads and writes ``tensor.data[index]``; ``.grad`` reads and writes
+    ``tensor.grad[index]`` (0 while the tensor has none). ``tensor`` is the module's
+    *current* parameter: a ``Linear`` hands its views the new tensor when
+    ``layer.weight = Tensor(...)`` replaces it, so both engines stay on the same numbers.
 
     The gradient setter takes a number or a ``Value``. A ``Value`` (a gradient that is a
     node, from ``backward(create_graph=True)``) is kept on this view and its number written
@@ -195,24 +228,28 @@ class ParameterValue(Value):
     shape there is refused with one sentence.
     """
 
-    __slots__ = ("owner", "name", "index", "_grad_node")
+    # NOTE: ``owner``, not ``module``: on a node, ``module`` tags a module's *output*.
+    __slots__ = ("owner", "name", "index", "tensor", "_checked", "_grad_node")
 
     def __init__(self, module: Module, name: str, index: tuple[int, ...]) -> None:
         self.owner = module
         self.name = name
         self.index = index
+        self.tensor: Tensor = getattr(module, name)
         self._prev = ()
         self._fn = None
+        # NOTE: the last gradient array found to be t's shape and writable, so the hot
+        # loop checks an identity, not a shape, on every read and write.
+        self._checked: Any = _UNCHECKED
         self._grad_node: tuple[Value, np.ndarray] | None = None
-
-    @property
-    def tensor(self) -> Tensor:
-        """The module's current parameter tensor this value is an element of."""
-        return getattr(self.owner, self.name)
 
     @property  # type: ignore[override]
     def label(self) -> str:
-        base = self.owner.labels.get(self.name, self.name)
+        labels = self.owner.__dict__.get("labels")
+        if labels is not None and self.name in labels:
+            base = labels[self.name]
+        else:
+            base = self.tensor.label or self.name
         return base + "".join(f"[{k}]" for k in self.index)
 
     @label.setter
@@ -221,22 +258,31 @@ class ParameterValue(Value):
 
     @property  # type: ignore[override]
     def data(self) -> float:
-        return getattr(self.owner, self.name).data.item(self.index)
+        return self.tensor.data.item(self.index)
 
     @data.setter
     def data(self, value: float) -> None:
-        getattr(self.owner, self.name).data[self.index] = value
+        self.tensor.data[self.index] = value
+
+    def _check(self, t: Tensor) -> np.ndarray | float:
+        """t's gradient as numbers, remembering an array that needs no further checks."""
+        numbers = _grad_numbers(t, self.label)
+        g = t.grad
+        if numbers is g and numbers.flags.writeable:
+            self._checked = g
+        return numbers
 
     @property  # type: ignore[override]
     def grad(self) -> Any:
-        t = getattr(self.owner, self.name)
-        g = t.grad
+        g = self.tensor.grad
+        if g is self._checked and self._grad_node is None:  # NOTE: the hot path
+            return g.item(self.index)
         if g is None:
             return 0.0
-        if type(g) is not np.ndarray or g.shape != t.data.shape:
-            g = _grad_numbers(t, self.label)
-            if isinstance(g, float):
-                return g
+        if g is not self._checked:
+            numbers = self._check(self.tensor)
+            if numbers is not g:
+                return numbers if isinstance(numbers, float) else numbers.item(self.index)
         value = g.item(self.index)
         node = self._grad_node
         if node is not None and node[1] is g and node[0].data == value:
@@ -245,10 +291,9 @@ class ParameterValue(Value):
 
     @grad.setter
     def grad(self, value: Any) -> None:
-        t = getattr(self.owner, self.name)
-        g = t.grad
-        if type(g) is not np.ndarray or g.shape != t.data.shape or not g.flags.writeable:
-            g = _writable_grad(t, self.label)
+        g = self.tensor.grad
+        if g is not self._checked:
+            g = self._checked = _writable_grad(self.tensor, self.label)
         if type(value) is float:
             g[self.index] = value
             if self._grad_node is not None:
@@ -271,7 +316,7 @@ class ParameterValue(Value):
 
     def zero_grad(self) -> None:
         """Zero this element's gradient only (nothing to do while the tensor has none)."""
-        t = getattr(self.owner, self.name)
+        t = self.tensor
         self._grad_node = None
         if t.grad is not None:
             _writable_grad(t, self.label)[self.index] = 0.0
@@ -319,7 +364,7 @@ class Module:
     """
 
     #: Attributes that refer to modules without being sub-modules (a neuron's layer).
-    _not_children: tuple[str, ...] = ()
+    _not_children: tuple[str, ...] = ("_values",)
     #: Set by train() / eval() on every module; a class default until then.
     training: bool = True
 
@@ -349,6 +394,7 @@ class Module:
             return
         if isinstance(value, Tensor) and registered and name in registered:
             self._label_own(name, value)
+            self._parameter_replaced(name, value)
         elif isinstance(value, (Module, list, tuple, dict)):
             for path, item in _container_items(name, value):
                 if isinstance(item, Module):
@@ -358,6 +404,46 @@ class Module:
 
     def _label_own(self, name: str, tensor: Tensor, path: str | None = None) -> None:
         tensor.label = name if path is None else path
+
+    def _parameter_replaced(self, name: str, tensor: Tensor) -> None:
+        """Called when parameter ``name`` is set to ``tensor``: its views follow."""
+        views = self.__dict__.get("_values", {}).pop(name, None)
+        if views is not None and views.shape == tensor.shape:
+            for view in views.flat:
+                view.tensor = tensor
+            self._values[name] = views
+
+    def parameter_values(self, name: str) -> np.ndarray:
+        """Parameter ``name`` as an object array of ``Value`` views, for the scalar engine.
+
+        Each element reads and writes one element of the tensor (and of its gradient), so
+        a ``forward`` can use a parameter of its own on either engine; the same views come
+        back on every call while the tensor keeps its shape.
+
+        >>> class Scale(Module):
+        ...     def __init__(self):
+        ...         self.s = Tensor([2.0, 3.0], requires_grad=True)
+        ...     def forward(self, x):
+        ...         return x * (self.s if isinstance(x, Tensor) else self.parameter_values("s"))
+        >>> m = Scale()
+        >>> y = m(vector([1.0, 1.0]))
+        >>> y[1].backward(); m.s.grad.tolist()
+        [0.0, 1.0]
+        """
+        tensor = getattr(self, name)
+        if name not in self.__dict__.get("_parameter_names", ()):
+            raise ValueError(f"{name!r} is not a parameter of {type(self).__name__}")
+        cache = self.__dict__.get("_values")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_values", cache)
+        views = cache.get(name)
+        if views is None or views.shape != tensor.shape:
+            views = np.empty(tensor.shape, dtype=object)
+            for index in np.ndindex(tensor.shape):
+                views[index] = ParameterValue(self, name, index)
+            cache[name] = views
+        return views
 
     def label_parameters(self, prefix: str = "") -> None:
         """Label every parameter with its dotted path under ``prefix`` (leaves, drawings)."""
@@ -575,8 +661,26 @@ class Module:
 # --------------------------------------------------------------------------- state files
 
 
+def _flat_state(state: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted key, leaf) of a nested state: dicts, and lists or tuples of dicts, are walked."""
+    items = state.items() if isinstance(state, dict) else enumerate(state)
+    for key, value in items:
+        path = f"{prefix}.{key}" if prefix else str(key)
+        nested = isinstance(value, dict) or (
+            isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value)
+        )
+        if nested:
+            yield from _flat_state(value, path)
+        elif value is not None:
+            yield path, value
+
+
 def save_state(state: dict[str, Any], path: str | Path) -> Path:
-    """Write a state (name → array) to an ``.npz`` file, atomically (no half-written file).
+    """Write a state to an ``.npz`` file, atomically (no half-written file).
+
+    A module's state (name → array) is written as it is; a nested one, such as an
+    optimizer's ``state_dict()``, with dotted keys (``state.0.exp_avg``,
+    ``param_groups.0.lr``), which the optimizer's ``load_state_dict`` reads back.
 
     >>> import tempfile, os
     >>> net = Linear(2, 1, seed=0)
@@ -588,7 +692,7 @@ def save_state(state: dict[str, Any], path: str | Path) -> Path:
     from tinygrad_mlp.io import atomic_write_bytes  # NOTE: io imports nn, so not at the top
 
     arrays = {}
-    for key, value in state.items():
+    for key, value in _flat_state(state):
         array = np.asarray(value.data if isinstance(value, Tensor) else value)
         if array.dtype == object:
             raise TypeError(f"state entry {key!r} is not an array of numbers")
@@ -659,8 +763,8 @@ class Neuron(Module):
         for p in self.parameters():
             p.zero_grad()
 
-    def weighted_sum(self, x: Sequence[Any]) -> Value:
-        """s = x[0]·w[0] + x[1]·w[1] + ... + b, one node per * and +, labelled."""
+    def weighted_sum(self, x: Sequence[Any], name: str | None = None) -> Value:
+        """s = x[0]·w[0] + x[1]·w[1] + ... + b, one node per * and +, labelled ``name[j]``."""
         w = self.w
         if len(x) != len(w):
             raise ValueError(f"neuron takes {len(w)} inputs, got {len(x)}")
@@ -669,19 +773,21 @@ class Neuron(Module):
             s = s + (x[i] * w[i] if isinstance(x[i], Value) else w[i] * x[i])
         if self.b is not None:
             s = s + self.b
-        s.label = f"{self.layer.node_names[1]}[{self.index}]"
+        s.label = f"{self.layer.node_names[1] if name is None else name}[{self.index}]"
         return s
 
     def forward(self, x: Sequence[Any]) -> Value:
         """Weighted sum then activation, on the scalar engine, one node per + and *."""
-        s = self.weighted_sum(x)
-        if self.activation == "linear":
-            s.module = self  # drawings group this neuron's nodes by it
-            return s
-        a = getattr(s, self.activation)()
-        a.label = f"{self.layer.node_names[0]}[{self.index}]"
-        a.module = self  # drawings group this neuron's nodes by it
-        return a
+        out_name, sum_name = self.layer.node_names
+        return self._activated(self.weighted_sum(_inputs(x), sum_name), self.activation, out_name)
+
+    def _activated(self, s: Value, activation: str, out_name: str) -> Value:
+        """f(s), labelled ``out_name[j]`` and tagged as this neuron's output."""
+        if activation == "linear":
+            return _tag(s, self)
+        a = getattr(s, activation)()
+        a.label = f"{out_name}[{self.index}]"
+        return _tag(a, self)
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"
@@ -711,7 +817,7 @@ class Linear(Module):
     3
     """
 
-    _not_children = ("_neurons",)
+    _not_children = ("_neurons", "_values")
 
     def __init__(
         self,
@@ -733,6 +839,16 @@ class Linear(Module):
         if path is not None:
             self.labels[name] = path
         tensor.label = self.labels.get(name, name)
+
+    def _parameter_replaced(self, name: str, tensor: Tensor) -> None:
+        super()._parameter_replaced(name, tensor)
+        cache = self.__dict__.get("_neurons")
+        if cache is None:
+            return
+        for neuron in cache[1]:
+            for view in neuron.parameters():
+                if view.name == name:
+                    view.tensor = tensor
 
     @classmethod
     def sharing(cls, weight: Tensor, bias: Tensor | None) -> Linear:
@@ -780,12 +896,13 @@ class Linear(Module):
         return cache[1]
 
     def _scalar(self, x: Any) -> np.ndarray:
-        x = vector(x)
+        x = _inputs(x)
         if len(x) != self.nin:
             raise ValueError(f"{type(self).__name__} takes {self.nin} inputs, got {len(x)}")
+        sum_name = self.node_names[1]
         out = np.empty(self.nout, dtype=object)
         for j, neuron in enumerate(self.neurons):
-            out[j] = neuron.weighted_sum(x)
+            out[j] = _tag(neuron.weighted_sum(x, sum_name), neuron)
         return out
 
     def _tensor(self, x: Any) -> Tensor:
@@ -801,7 +918,7 @@ class Linear(Module):
         """A vector of numbers or Values → a vector of Values; (n, nin) → Tensor (n, nout)."""
         if _is_scalar_input(x):
             return self._scalar(x)
-        return self._tensor(x)
+        return _tag(self._tensor(x), self)
 
     def extra_repr(self) -> str:
         return f"{self.nin}, {self.nout}, bias={self.bias is not None}"
@@ -961,21 +1078,21 @@ class Layer(Linear):
         return layer
 
     def _scalar(self, x: Any) -> np.ndarray:
-        x = vector(x)
+        x = _inputs(x)
         if len(x) != self.nin:
             raise ValueError(f"layer takes {self.nin} inputs, got {len(x)}")
+        out_name, sum_name = self.node_names
+        activation = self.activation
         out = np.empty(self.nout, dtype=object)
         for j, neuron in enumerate(self.neurons):
-            out[j] = neuron(x)
+            out[j] = neuron._activated(neuron.weighted_sum(x, sum_name), activation, out_name)
         return out
 
     def forward(self, x: Any) -> Any:
         """A vector of numbers or Values → a vector of Values; (n, nin) → Tensor (n, nout)."""
         if _is_scalar_input(x):
             return self._scalar(x)
-        out = _activate(self._tensor(x), self.activation)
-        out.module = self  # drawings group this layer's nodes by it
-        return out
+        return _tag(_activate(self._tensor(x), self.activation), self)
 
     def extra_repr(self) -> str:
         return f"{self.nin}, {self.nout}, activation={self.activation!r}"

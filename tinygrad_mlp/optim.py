@@ -26,6 +26,21 @@ __all__ = [
 ]
 
 
+def _nested_state(flat: Any) -> dict[str, Any]:
+    """{"state.0.exp_avg": a, "param_groups.0.lr": x} → torch.optim's nested layout."""
+    out: dict[Any, Any] = {}
+    for key, value in flat.items():
+        parts = str(key).split(".")
+        node = out
+        for part in parts[:-1]:
+            node = node.setdefault(int(part) if part.isdigit() else part, {})
+        node[parts[-1]] = value
+    groups = out.get("param_groups")
+    if isinstance(groups, dict):
+        out["param_groups"] = [groups[k] for k in sorted(groups)]
+    return out
+
+
 class Optimizer:
     """Holds a list of parameters; ``zero_grad()`` forgets their gradients."""
 
@@ -88,9 +103,11 @@ class Optimizer:
         many parameters as this optimizer's, each state array of its parameter's shape
         (cast to its dtype).
         """
+        if "param_groups" not in state_dict:  # as read back from an .npz: dotted keys
+            state_dict = _nested_state(state_dict)
         try:
-            groups, states = state_dict["param_groups"], state_dict["state"]
-        except (KeyError, TypeError):
+            groups, states = state_dict["param_groups"], state_dict.get("state", {})
+        except (KeyError, TypeError, AttributeError):
             raise ValueError("an optimizer state has 'state' and 'param_groups' entries") from None
         if len(groups) != 1:
             raise ValueError(f"optimizer state has {len(groups)} parameter groups; expected 1")
