@@ -262,7 +262,7 @@ def test_help_shows_every_default():
         ("--activation", "relu"),
         ("--loss", "mse"),
         ("--optimizer", "adam"),
-        ("--normalize", "zero-to-one"),
+        ("--normalize", "standard"),
         ("--batch-size", "200"),
         ("--val-split", "0.1"),
         ("--patience", "10"),

@@ -72,7 +72,7 @@ class _BaseMLP(BaseEstimator):
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
-        normalize: str = "zero-to-one",
+        normalize: str = "standard",
         lr_scheduler: str = "none",
         clip_grad: float | None = None,
     ) -> None:
