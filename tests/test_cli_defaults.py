@@ -211,3 +211,30 @@ def test_standard_scaling_is_the_default_and_survives_the_model_file(noisy_csv, 
     argv = ["export-seed", "--model", str(sig), "--weights", str(tmp_path / "w.json")]
     assert main([*argv, "--minmax", str(tmp_path / "mm.json")]) == 2
     assert "the seed system needs min-max scalers" in capsys.readouterr().err
+
+
+def test_seed_preset_goes_with_every_loss(tmp_path, capsys):
+    rows = [[a / 10, (a * 7 % 10) / 10, ["x", "y"][a % 2]] for a in range(20)]
+    data = write_csv(tmp_path / "c.csv", ["p", "q", "label"], rows)
+    bits = write_csv(
+        tmp_path / "b.csv", ["p", "q", "bit"], [[*r[:2], a % 2] for a, r in enumerate(rows)]
+    )
+    base = ["--preset", "seed", "--epochs", "2", "--quiet"]
+    ce = ["train", "--data", str(data), *base, "--loss", "ce", "--model", str(tmp_path / "c.json")]
+    assert main(ce) == 0, capsys.readouterr().err
+    bce = [
+        "train",
+        "--data",
+        str(bits),
+        *base,
+        "--loss",
+        "bce",
+        "--model",
+        str(tmp_path / "b.json"),
+    ]
+    assert main(bce) == 0, capsys.readouterr().err
+    config = tmp_path / "t.toml"
+    config.write_text('preset = "seed"\nloss = "ce"\ntarget = "label"\nepochs = 2\n')
+    argv = ["train", "--config", str(config), "--data", str(data), "--quiet"]
+    assert main([*argv, "--model", str(tmp_path / "t.json")]) == 0, capsys.readouterr().err
+    assert load_model(tmp_path / "t.json").settings["optimizer"] == "sgd"
