@@ -195,14 +195,16 @@ def config_fields() -> set[str]:
 
 
 class Diverged(ArithmeticError):
-    """The loss became NaN or infinite; ``epoch`` is where, ``history`` the good epochs."""
+    """The loss became NaN or infinite; ``epoch`` is where, ``history`` the good epochs,
+    ``kept`` the epoch whose weights the model holds (0: the starting weights)."""
 
-    def __init__(self, epoch: int, loss: float, history: History) -> None:
+    def __init__(self, epoch: int, loss: float, history: History, kept: int = 0) -> None:
+        which = f"the weights of epoch {kept}" if kept else "the starting weights"
         super().__init__(
-            f"training diverged at epoch {epoch} (loss {loss}); the weights of the last good "
-            "epoch were kept: lower the learning rate (--lr)"
+            f"training diverged at epoch {epoch} (loss {loss}); {which} were kept: lower "
+            "the learning rate (--lr)"
         )
-        self.epoch, self.loss, self.history = epoch, loss, history
+        self.epoch, self.loss, self.history, self.kept = epoch, loss, history, kept
 
 
 @dataclass
@@ -343,27 +345,19 @@ def warm_start(start: SavedModel, given: dict[str, Any], source: str) -> TrainCo
             f"{source}: its hidden layers mix activations ({', '.join(hidden_acts)}); "
             "train cannot continue such a network"
         )
+
+    def shown(key: str, value: Any) -> str:
+        if key == "hidden":
+            return "-".join(map(str, [net.sizes[0], *value, net.sizes[-1]]))
+        return str(value)
+
     for key, mine in own.items():
-        if key in given and given[key] is not None:
-            wanted = given[key]
-            if key == "output_activation" and start.loss != "mse":
-                continue
-            if wanted != mine:
-                flag = "--" + key.replace("_", "-")
-                shown = (
-                    "-".join(map(str, [net.sizes[0], *mine, net.sizes[-1]]))
-                    if key == ("hidden")
-                    else mine
-                )
-                asked = (
-                    "-".join(map(str, [net.sizes[0], *wanted, net.sizes[-1]]))
-                    if key == ("hidden")
-                    else wanted
-                )
-                raise ValueError(
-                    f"{source}: the model has {key.replace('_', ' ')} {shown}, but {flag} "
-                    f"asks for {asked}"
-                )
+        wanted = given.get(key)
+        if wanted is not None and wanted != mine:
+            raise ValueError(
+                f"{source}: the model has {key.replace('_', ' ')} {shown(key, mine)}, but "
+                f"--{key.replace('_', '-')} asks for {shown(key, wanted)}"
+            )
     settings = {k: v for k, v in start.settings.items() if k in config_fields()}
     settings.update({k: v for k, v in given.items() if k in config_fields() and v is not None})
     settings.update(own)
@@ -567,9 +561,11 @@ def fit(
         mean = total / len(x)
         finite = np.isfinite(mean) and (val is None or np.isfinite(val))
         if not finite or not all(np.all(np.isfinite(p.data)) for p in params):
-            for p, saved in zip(params, good, strict=True):
+            use_best = config.patience and history.best_epoch
+            for p, saved in zip(params, best if use_best else good, strict=True):
                 p.data[...] = saved
-            raise Diverged(epoch, mean, history)
+            history.best_epoch = history.best_epoch if use_best else len(history.loss)
+            raise Diverged(epoch, mean, history, history.best_epoch)
         for p, saved in zip(params, good, strict=True):
             saved[...] = p.data
         history.loss.append(mean)
