@@ -198,4 +198,5 @@ def test_check_command_exits_1_when_the_check_fails(monkeypatch, capsys):
 
 def test_row_outside_the_data_is_one_clear_error(capsys):
     assert main(["explain", "--row", "9"]) == 2
-    assert "--row 9 is outside the seed data set, which has rows 1 to 4" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--row 9 is outside the seed data set, which has data rows 1 to 4" in err
