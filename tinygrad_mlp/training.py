@@ -224,7 +224,11 @@ class History:
 
 
 def loss_units(loss: str) -> str:
-    """Words for the scale a reported loss is in (the same in train, test and the JSON)."""
+    """Words for the scale a reported loss is in (the same in train, test and the JSON).
+
+    >>> loss_units("mse")
+    "½ Σ (y − z)² per sample, in the data's units"
+    """
     if loss == "mse":
         return "½ Σ (y − z)² per sample, in the data's units"
     if loss == "bce":
@@ -242,7 +246,16 @@ def _classes(labels: np.ndarray) -> list[str]:
 
 def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
     """An untrained model for ``data``: scalers fitted on it, weights drawn from
-    ``config.seed`` (uniform in [-1, 1] for sigmoid layers, ±1/√fan-in otherwise)."""
+    ``config.seed`` (uniform in [-1, 1] for sigmoid layers, ±1/√fan-in otherwise).
+
+    Args:
+        data: the training table (its targets decide the classes for ``ce``).
+        config: the settings; ``config.check()`` runs first.
+
+    Returns:
+        A :class:`~tinygrad_mlp.io.SavedModel` holding the network, the scalers,
+        the column names, the classes and the settings.
+    """
     config.check()
     if data.targets is None or not data.target_names:
         raise ValueError(f"{data.path}: the training file needs at least one target column")
@@ -515,8 +528,29 @@ def fit(
     ``config.shuffle`` is off: then rows are visited in file order, as the
     seed system does. With ``patience`` > 0 training stops early and the best
     epoch's weights are kept (see :class:`TrainConfig`).
-    If the loss turns NaN or infinite the weights of the last good epoch are
-    restored and :class:`Diverged` is raised.
+    If the loss turns NaN or infinite the weights of the best (or last good)
+    epoch are restored and :class:`Diverged` is raised.
+
+    Args:
+        model: from :func:`new_model` (or a loaded model, to continue).
+        data: the table to learn, with its target columns.
+        config: the settings.
+        on_epoch: called as ``on_epoch(epoch, mean_loss)`` after every epoch.
+
+    Returns:
+        The :class:`History`: per-epoch losses (data units for mse), the
+        validation losses, the best epoch and whether training stopped early.
+
+    >>> import numpy as np
+    >>> x = np.linspace(0, 1, 40)[:, None]
+    >>> data = Dataset(x, 3 * x + 1, ["x"], ["y"])
+    >>> config = TrainConfig(hidden=[8], lr=0.01, seed=0)
+    >>> model = new_model(data, config)
+    >>> history = fit(model, data, config)
+    >>> history.loss[-1] < history.loss[0] / 10
+    True
+    >>> abs(predict(model, np.array([[0.5]]))[0, 0] - 2.5) < 0.1
+    True
     """
     config.check()
     x_all = network_inputs(model, data.inputs)
@@ -623,7 +657,15 @@ def predict_proba(model: SavedModel, inputs: np.ndarray) -> np.ndarray:
 
 
 def predict(model: SavedModel, inputs: np.ndarray) -> np.ndarray:
-    """Outputs in data units: values (mse), probabilities (bce) or labels (ce)."""
+    """Outputs in data units: values (mse), probabilities (bce) or labels (ce).
+
+    Args:
+        model: a trained model.
+        inputs: raw inputs, shape (n, the model's inputs).
+
+    Returns:
+        An array (n, outputs): floats for mse and bce, class labels (objects) for ce.
+    """
     if model.loss == "ce":
         out = _logits(model, inputs)
         return np.array(model.classes, dtype=object)[out.argmax(axis=1)][:, None]
