@@ -49,6 +49,7 @@ def test_defaults_are_adam_minibatches_validation_and_early_stopping():
     assert config.optimizer == "adam" and config.lr == 1e-3 and config.batch_size == 200
     assert config.val_split == 0.1 and config.patience == 10
     assert config.loss == "mse" and config.final_activation == "linear"
+    assert config.normalize == "standard"
 
 
 def test_early_stopping_keeps_the_best_epochs_weights(noisy_csv):
@@ -60,10 +61,10 @@ def test_early_stopping_keeps_the_best_epochs_weights(noisy_csv):
     best = int(np.argmin(history.val_loss)) + 1
     assert history.best_epoch == best < len(history.loss)
     # the saved weights are the best epoch's: their validation loss is the minimum
-    _, val = split_rows(len(data), config)
+    _, val = split_rows(len(data), config)  # regression: a plain shuffled split
     x = network_inputs(model, data.inputs)[val]
     z = targets_for_training(model, data)[val]
-    span = model.output_scaler.max_ - model.output_scaler.min_
+    span = model.output_scaler.unit
     out = model.net(x).data
     val_loss = 0.5 * np.mean(((out - z) * span) ** 2)
     assert val_loss == pytest.approx(min(history.val_loss), rel=1e-10)
@@ -78,6 +79,13 @@ def test_validation_rows_are_held_out_of_training(noisy_csv, tmp_path, capsys):
     assert len(summary["val_loss_history"]) == 3
     train, val = split_rows(120, TrainConfig())
     assert len(set(train) & set(val)) == 0 and len(train) + len(val) == 120
+
+
+def test_classes_are_split_in_proportion():
+    labels = np.array([0] * 50 + [1] * 30 + [2] * 20)
+    train, val = split_rows(100, TrainConfig(val_split=0.2), labels)
+    assert np.bincount(labels[val]).tolist() == [10, 6, 4]
+    assert sorted([*train, *val]) == list(range(100))
 
 
 def test_patience_zero_runs_every_epoch(noisy_csv, tmp_path, capsys):
@@ -182,3 +190,51 @@ def test_adam_is_the_optimizer_the_defaults_build(noisy_csv):
 
     model = new_model(load_csv(noisy_csv), TrainConfig())
     assert isinstance(_optimizer(model.net, TrainConfig()), Adam)
+
+
+def test_standard_scaling_is_the_default_and_survives_the_model_file(noisy_csv, tmp_path, capsys):
+    model_path = tmp_path / "m.json"
+    assert main(["train", "--data", str(noisy_csv), "--model", str(model_path), "--quiet"]) == 0
+    model = load_model(model_path)
+    data = load_csv(noisy_csv)
+    np.testing.assert_allclose(model.input_scaler.mean_, data.inputs.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(model.input_scaler.scale_, data.inputs.std(axis=0), rtol=1e-12)
+    scaled = model.input_scaler.transform(data.inputs)
+    np.testing.assert_allclose(scaled.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(scaled.std(axis=0), 1.0, rtol=1e-12)
+    capsys.readouterr()
+    assert main(["info", "--model", str(model_path)]) == 0
+    assert "input scaler: standard (x - mean) / sd" in capsys.readouterr().out
+    sig = tmp_path / "sig.json"
+    argv = ["train", "--data", str(noisy_csv), "--model", str(sig), "--quiet", "--epochs", "1"]
+    assert main([*argv, "--activation", "sigmoid", "--output-activation", "sigmoid"]) == 0
+    argv = ["export-seed", "--model", str(sig), "--weights", str(tmp_path / "w.json")]
+    assert main([*argv, "--minmax", str(tmp_path / "mm.json")]) == 2
+    assert "the seed system needs min-max scalers" in capsys.readouterr().err
+
+
+def test_seed_preset_goes_with_every_loss(tmp_path, capsys):
+    rows = [[a / 10, (a * 7 % 10) / 10, ["x", "y"][a % 2]] for a in range(20)]
+    data = write_csv(tmp_path / "c.csv", ["p", "q", "label"], rows)
+    bits = write_csv(
+        tmp_path / "b.csv", ["p", "q", "bit"], [[*r[:2], a % 2] for a, r in enumerate(rows)]
+    )
+    base = ["--preset", "seed", "--epochs", "2", "--quiet"]
+    ce = ["train", "--data", str(data), *base, "--loss", "ce", "--model", str(tmp_path / "c.json")]
+    assert main(ce) == 0, capsys.readouterr().err
+    bce = [
+        "train",
+        "--data",
+        str(bits),
+        *base,
+        "--loss",
+        "bce",
+        "--model",
+        str(tmp_path / "b.json"),
+    ]
+    assert main(bce) == 0, capsys.readouterr().err
+    config = tmp_path / "t.toml"
+    config.write_text('preset = "seed"\nloss = "ce"\ntarget = "label"\nepochs = 2\n')
+    argv = ["train", "--config", str(config), "--data", str(data), "--quiet"]
+    assert main([*argv, "--model", str(tmp_path / "t.json")]) == 0, capsys.readouterr().err
+    assert load_model(tmp_path / "t.json").settings["optimizer"] == "sgd"

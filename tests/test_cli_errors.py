@@ -59,6 +59,9 @@ def test_bad_training_input_is_one_clear_sentence(tmp_path, capsys, name, text, 
 
 def test_constant_column_warns_and_maps_to_the_middle(tmp_path, capsys):
     assert train(tmp_path, "a, b, y\n1, 7, 3\n2, 7, 5\n4, 7, 2\n") == 0
+    assert "b is constant (7); it is mapped to 0" in capsys.readouterr().err
+    argv = ("--normalize", "zero-to-one")
+    assert train(tmp_path, "a, b, y\n1, 7, 3\n2, 7, 5\n4, 7, 2\n", *argv) == 0
     assert "b is constant (7); it is mapped to the middle of the range" in capsys.readouterr().err
 
 

@@ -19,7 +19,7 @@ from tinygrad_mlp.commands import train as train_command
 from tinygrad_mlp.data import MinMaxScaler, load_csv
 from tinygrad_mlp.io import SavedModel, load_model, save_model
 from tinygrad_mlp.nn import MLP
-from tinygrad_mlp.seed import BIASES, DATASET, WEIGHTS
+from tinygrad_mlp.seed import DATASET
 from tinygrad_mlp.tensor import Tensor
 from tinygrad_mlp.training import predict_proba
 
@@ -240,6 +240,22 @@ def test_train_and_test_report_the_loss_on_one_scale(tmp_path, capsys):
 # ---------------------------------------------------------------- 6. bce confusion
 
 
+def test_bce_with_two_columns_gives_a_matrix_per_column(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 1, (30, 2))
+    rows = np.c_[x, x[:, 0] > 0.5, x[:, 1] > 0.3].astype(float).tolist()
+    data = write_csv(tmp_path / "two.csv", ["a", "b", "p", "q"], rows)
+    model = tmp_path / "two.json"
+    argv = ["train", "--data", str(data), "--outputs", "2", "--loss", "bce", "--epochs", "3"]
+    assert main([*argv, "--model", str(model), "--quiet"]) == 0
+    result = run_json(capsys, ["test", "--model", str(model), "--data", str(data)])
+    assert set(result["confusion"]) == {"p", "q"}
+    truth = np.array(rows)[:, 2:]
+    for k, name in enumerate(["p", "q"]):
+        matrix = np.array(result["confusion"][name])
+        assert matrix.sum() == 30 and matrix[1].sum() == truth[:, k].sum()
+
+
 def test_test_with_bce_prints_a_confusion_matrix(files, capsys):
     result = run_json(
         capsys, ["test", "--model", str(files["bce_model"]), "--data", str(files["bce"])]
@@ -262,7 +278,7 @@ def test_help_shows_every_default():
         ("--activation", "relu"),
         ("--loss", "mse"),
         ("--optimizer", "adam"),
-        ("--normalize", "zero-to-one"),
+        ("--normalize", "standard"),
         ("--batch-size", "200"),
         ("--val-split", "0.1"),
         ("--patience", "10"),
@@ -463,4 +479,3 @@ def test_seed_preset_is_the_cheat_sheets_setting(tmp_path, capsys):
     assert model.settings["optimizer"] == "sgd" and model.settings["batch_size"] == 1
     assert model.input_scaler.feature_range == (0.0, 1.0)
     assert summary["val_rows"] == 0 and summary["epochs"] == 3
-    assert WEIGHTS and BIASES  # the sheet's own weights come with --init (see the workflow test)

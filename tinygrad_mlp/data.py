@@ -11,7 +11,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Dataset", "MinMaxScaler", "load_csv", "minibatches", "read_table"]
+__all__ = [
+    "Dataset",
+    "MinMaxScaler",
+    "StandardScaler",
+    "load_csv",
+    "make_scaler",
+    "minibatches",
+    "read_table",
+]
 
 RANGES = {"zero-to-one": (0.0, 1.0), "minus-one-to-one": (-1.0, 1.0)}
 
@@ -102,6 +110,89 @@ class MinMaxScaler:
 
     def fit_transform(self, data: Any, names: list[str] | None = None) -> np.ndarray:
         return self.fit(data, names).transform(data)
+
+    @property
+    def unit(self) -> np.ndarray:
+        """Data units per scaled unit, per column."""
+        low, high = self.feature_range
+        return (self.max_ - self.min_) / (high - low)
+
+
+class StandardScaler:
+    """Map each column to mean 0 and standard deviation 1: ``(x - mean) / sd``.
+
+    The usual choice for neural networks trained by gradient descent (inputs
+    centred at 0 with one scale); a constant column (sd = 0) maps to 0, with a
+    warning naming it.
+
+    >>> s = StandardScaler().fit([[1.0], [3.0]])
+    >>> s.transform([[1.0], [3.0], [5.0]]).tolist()
+    [[-1.0], [1.0], [3.0]]
+    >>> s.inverse_transform([[3.0]]).tolist()
+    [[5.0]]
+    """
+
+    def __init__(self) -> None:
+        self.mean_: np.ndarray | None = None
+        self.scale_: np.ndarray | None = None
+
+    @classmethod
+    def from_mean_scale(cls, mean: Any, scale: Any) -> StandardScaler:
+        """A scaler with given per-column means and standard deviations."""
+        scaler = cls()
+        scaler.mean_ = np.asarray(mean, dtype=np.float64).reshape(-1)
+        scaler.scale_ = np.asarray(scale, dtype=np.float64).reshape(-1)
+        if scaler.mean_.shape != scaler.scale_.shape:
+            raise ValueError(f"{scaler.mean_.size} means but {scaler.scale_.size} scales")
+        if np.any(scaler.scale_ <= 0):
+            raise ValueError("a standard scaler's scales must be positive")
+        return scaler
+
+    def fit(self, data: Any, names: list[str] | None = None) -> StandardScaler:
+        """Remember each column's mean and standard deviation; ``names`` label warnings."""
+        data = MinMaxScaler._as_2d(data)
+        self.mean_ = data.mean(axis=0)
+        sd = data.std(axis=0)
+        for k in np.flatnonzero(sd == 0):
+            name = names[k] if names else f"column {k}"
+            warnings.warn(
+                f"{name} is constant ({self.mean_[k]:g}); it is mapped to 0", stacklevel=2
+            )
+        self.scale_ = np.where(sd == 0, 1.0, sd)
+        return self
+
+    def _check_fitted(self, data: np.ndarray) -> None:
+        if self.mean_ is None or self.scale_ is None:
+            raise ValueError("scaler is not fitted: call fit() first")
+        if data.shape[1] != self.mean_.size:
+            raise ValueError(f"scaler was fitted on {self.mean_.size} columns, got {data.shape[1]}")
+
+    def transform(self, data: Any) -> np.ndarray:
+        """Data units → mean 0, sd 1."""
+        data = MinMaxScaler._as_2d(data)
+        self._check_fitted(data)
+        return (data - self.mean_) / self.scale_
+
+    def inverse_transform(self, data: Any) -> np.ndarray:
+        """Mean 0, sd 1 → data units."""
+        data = MinMaxScaler._as_2d(data)
+        self._check_fitted(data)
+        return data * self.scale_ + self.mean_
+
+    def fit_transform(self, data: Any, names: list[str] | None = None) -> np.ndarray:
+        return self.fit(data, names).transform(data)
+
+    @property
+    def unit(self) -> np.ndarray:
+        """Data units per scaled unit, per column."""
+        return self.scale_
+
+
+def make_scaler(normalize: str) -> MinMaxScaler | StandardScaler:
+    """The scaler a ``--normalize`` name stands for (not ``none``)."""
+    if normalize == "standard":
+        return StandardScaler()
+    return MinMaxScaler(normalize)
 
 
 # --------------------------------------------------------------------------- CSV files

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_mlp.data import MinMaxScaler, checked_file
+from tinygrad_mlp.data import MinMaxScaler, StandardScaler, checked_file
 from tinygrad_mlp.nn import ACTIVATIONS, MLP, as_mlp
 
 __all__ = [
@@ -58,8 +58,8 @@ class SavedModel:
     """
 
     net: MLP
-    input_scaler: MinMaxScaler | None = None
-    output_scaler: MinMaxScaler | None = None
+    input_scaler: MinMaxScaler | StandardScaler | None = None
+    output_scaler: MinMaxScaler | StandardScaler | None = None
     loss: str = "mse"
     input_names: list[str] = field(default_factory=list)
     target_names: list[str] = field(default_factory=list)
@@ -128,9 +128,11 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _scaler_to_dict(scaler: MinMaxScaler | None) -> dict | None:
+def _scaler_to_dict(scaler: MinMaxScaler | StandardScaler | None) -> dict | None:
     if scaler is None:
         return None
+    if isinstance(scaler, StandardScaler):
+        return {"kind": "standard", "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()}
     return {
         "range": list(scaler.feature_range),
         "min": scaler.min_.tolist(),
@@ -193,11 +195,21 @@ def _matrix(path, name, value, shape) -> np.ndarray:
     return array
 
 
-def _scaler_from_dict(path, name, record, columns) -> MinMaxScaler | None:
+def _scaler_from_dict(path, name, record, columns) -> MinMaxScaler | StandardScaler | None:
     if record is None:
         return None
+    if isinstance(record, dict) and set(record) == {"kind", "mean", "scale"}:
+        if record["kind"] != "standard":
+            raise ValueError(f"{path}: {name} has unknown kind {record['kind']!r}")
+        means = _matrix(path, f"{name}.mean", record["mean"], (columns,))
+        scales = _matrix(path, f"{name}.scale", record["scale"], (columns,))
+        if np.any(scales <= 0):
+            raise ValueError(f"{path}: {name}.scale must hold positive numbers")
+        return StandardScaler.from_mean_scale(means, scales)
     if not isinstance(record, dict) or set(record) != {"range", "min", "max"}:
-        raise ValueError(f"{path}: {name} must have the keys range, min and max")
+        raise ValueError(
+            f"{path}: {name} must have the keys range, min and max (or kind, mean and scale)"
+        )
     low_high = _matrix(path, f"{name}.range", record["range"], (2,))
     lows = _matrix(path, f"{name}.min", record["min"], (columns,))
     highs = _matrix(path, f"{name}.max", record["max"], (columns,))

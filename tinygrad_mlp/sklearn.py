@@ -8,9 +8,10 @@ the same thing. Training runs through :func:`tinygrad_mlp.training.fit`, the cod
 ``tinygrad-mlp train`` runs, so the same settings give the same model both ways.
 
 Differences from scikit-learn's MLPs, on purpose: inputs (and regression
-targets) are min-max scaled inside the model (``normalize``), as the command
-line does; ``early_stopping`` is on by default, holding out
-``validation_fraction`` of the rows and keeping the best epoch's weights;
+targets) are standardized inside the model (``normalize``), as the command
+line does, so no ``StandardScaler`` is needed in front; ``early_stopping`` is
+on by default, holding out ``validation_fraction`` of the rows and keeping the
+best epoch's weights;
 the L2 penalty is ``weight_decay`` (added to the gradient as λθ, as torch's
 optimizers do) rather than ``alpha``.
 
@@ -72,7 +73,7 @@ class _BaseMLP(BaseEstimator):
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
-        normalize: str = "zero-to-one",
+        normalize: str = "standard",
         lr_scheduler: str = "none",
         clip_grad: float | None = None,
     ) -> None:

@@ -9,10 +9,11 @@ Losses, as the data they train on:
 - ``mse``: regression. The loss of one sample is the cheat sheet's ½ Σ (y − z)²;
   a batch's loss is the mean of that over its samples, so the learning rate
   means the same for every batch size. The output layer is linear unless asked
-  otherwise; targets are min-max normalized (sigmoid output: [0, 1]; tanh: the
-  --normalize range; linear or relu: the --normalize range, unless it is
-  ``none``) and predictions are mapped back to data units. Reported losses are
-  always in data units, so ``train`` and ``test`` speak of the same number.
+  otherwise; targets are scaled as the inputs are (``--normalize``: standard,
+  the default, is mean 0 and sd 1; min-max onto [0, 1] or [-1, 1]), except
+  that a sigmoid output takes [0, 1] and a tanh output [-1, 1]; predictions are
+  mapped back to data units. Reported losses are always in data units, so
+  ``train`` and ``test`` speak of the same number.
 - ``bce``: one or more 0/1 columns. The output layer gives logits s and the
   loss is ``bce_with_logits`` (the sigmoid folded in: the stable pair);
   predictions are probabilities σ(s). ``--output-activation sigmoid`` names
@@ -20,9 +21,9 @@ Losses, as the data they train on:
 - ``ce``: one column of class labels; one output node (a logit) per class and
   softmax cross-entropy; predictions are labels.
 
-Defaults serve a person with a CSV file: minibatches of 200 rows, Adam with
-η = 0.001, a tenth of the rows held out for validation, and early stopping
-that keeps the weights of the best epoch. ``PRESETS["seed"]`` is the cheat
+Defaults serve a person with a CSV file: standardized columns, minibatches of
+200 rows, Adam with η = 0.001, a tenth of the rows held out for validation, and
+early stopping that keeps the weights of the best epoch. ``PRESETS["seed"]`` is the cheat
 sheet's own setting: sigmoid everywhere, per-sample SGD, min-max [0, 1].
 """
 
@@ -37,7 +38,14 @@ from typing import Any
 import numpy as np
 
 from tinygrad_mlp.autograd import no_grad
-from tinygrad_mlp.data import Dataset, MinMaxScaler, load_csv, minibatches
+from tinygrad_mlp.data import (
+    Dataset,
+    MinMaxScaler,
+    StandardScaler,
+    load_csv,
+    make_scaler,
+    minibatches,
+)
 from tinygrad_mlp.io import SavedModel
 from tinygrad_mlp.losses import bce_with_logits, cross_entropy, mse
 from tinygrad_mlp.names import ACTIVATIONS
@@ -73,7 +81,7 @@ __all__ = [
 BOUNDED = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 LOSSES = ("mse", "bce", "ce")
 OPTIMIZERS = ("adam", "sgd", "momentum")
-NORMALIZE = ("zero-to-one", "minus-one-to-one", "none")
+NORMALIZE = ("standard", "zero-to-one", "minus-one-to-one", "none")
 SCHEDULERS = ("none", "step", "exponential", "cosine")
 
 
@@ -83,8 +91,8 @@ class TrainConfig:
 
     ``epochs`` is an upper bound when early stopping is on (``patience`` > 0):
     training stops once the validation loss (the training loss when
-    ``val_split`` is 0) has not improved by a relative ``tol`` for ``patience``
-    epochs, and the weights of the best epoch are kept.
+    ``val_split`` is 0) has not improved by ``tol`` times its first-epoch value
+    for ``patience`` epochs, and the weights of the best epoch are kept.
     """
 
     hidden: list[int] = field(default_factory=lambda: [100])
@@ -97,7 +105,7 @@ class TrainConfig:
     optimizer: str = "adam"
     momentum: float = 0.9
     weight_decay: float = 0.0
-    normalize: str = "zero-to-one"
+    normalize: str = "standard"
     seed: int = 0
     shuffle: bool = True
     val_split: float = 0.1
@@ -187,14 +195,16 @@ def config_fields() -> set[str]:
 
 
 class Diverged(ArithmeticError):
-    """The loss became NaN or infinite; ``epoch`` is where, ``history`` the good epochs."""
+    """The loss became NaN or infinite; ``epoch`` is where, ``history`` the good epochs,
+    ``kept`` the epoch whose weights the model holds (0: the starting weights)."""
 
-    def __init__(self, epoch: int, loss: float, history: History) -> None:
+    def __init__(self, epoch: int, loss: float, history: History, kept: int = 0) -> None:
+        which = f"the weights of epoch {kept}" if kept else "the starting weights"
         super().__init__(
-            f"training diverged at epoch {epoch} (loss {loss}); the weights of the last good "
-            "epoch were kept: lower the learning rate (--lr)"
+            f"training diverged at epoch {epoch} (loss {loss}); {which} were kept: lower "
+            "the learning rate (--lr)"
         )
-        self.epoch, self.loss, self.history = epoch, loss, history
+        self.epoch, self.loss, self.history, self.kept = epoch, loss, history, kept
 
 
 @dataclass
@@ -214,7 +224,11 @@ class History:
 
 
 def loss_units(loss: str) -> str:
-    """Words for the scale a reported loss is in (the same in train, test and the JSON)."""
+    """Words for the scale a reported loss is in (the same in train, test and the JSON).
+
+    >>> loss_units("mse")
+    "½ Σ (y − z)² per sample, in the data's units"
+    """
     if loss == "mse":
         return "½ Σ (y − z)² per sample, in the data's units"
     if loss == "bce":
@@ -232,7 +246,16 @@ def _classes(labels: np.ndarray) -> list[str]:
 
 def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
     """An untrained model for ``data``: scalers fitted on it, weights drawn from
-    ``config.seed`` (uniform in [-1, 1] for sigmoid layers, ±1/√fan-in otherwise)."""
+    ``config.seed`` (uniform in [-1, 1] for sigmoid layers, ±1/√fan-in otherwise).
+
+    Args:
+        data: the training table (its targets decide the classes for ``ce``).
+        config: the settings; ``config.check()`` runs first.
+
+    Returns:
+        A :class:`~tinygrad_mlp.io.SavedModel` holding the network, the scalers,
+        the column names, the classes and the settings.
+    """
     config.check()
     if data.targets is None or not data.target_names:
         raise ValueError(f"{data.path}: the training file needs at least one target column")
@@ -248,24 +271,23 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
         nout = data.targets.shape[1]
     input_scaler = None
     if config.normalize != "none":
-        input_scaler = MinMaxScaler(config.normalize).fit(data.inputs, data.input_names)
-    output_scaler = None
+        input_scaler = make_scaler(config.normalize).fit(data.inputs, data.input_names)
+    output_scaler: MinMaxScaler | StandardScaler | None = None
     final = config.final_activation
     if config.loss == "mse":
-        if final == "sigmoid":
-            target_range: tuple[float, float] | None = BOUNDED["sigmoid"]
-        elif final == "tanh" or config.normalize != "none":
-            target_range = (
-                MinMaxScaler(config.normalize).feature_range
-                if config.normalize != "none"
-                else BOUNDED["tanh"]
-            )
-        else:
-            target_range = None
-        if target_range is not None:
+        if final in BOUNDED:
+            # NOTE: a bounded output needs targets inside its range: min-max onto
+            # [0, 1] for sigmoid; for tanh the --normalize range if it is one, else [-1, 1].
+            low_high = BOUNDED[final]
+            if final == "tanh" and config.normalize in ("zero-to-one", "minus-one-to-one"):
+                low_high = MinMaxScaler(config.normalize).feature_range
+            output_scaler = MinMaxScaler(low_high)
+        elif config.normalize != "none":
+            output_scaler = make_scaler(config.normalize)
+        if output_scaler is not None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # a constant target is named by the input check
-                output_scaler = MinMaxScaler(target_range).fit(data.targets, data.target_names)
+                output_scaler.fit(data.targets, data.target_names)
     rng = np.random.default_rng(config.seed)
     net = MLP(
         data.inputs.shape[1],
@@ -304,9 +326,11 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
     )
 
 
-def _normalize_name(scaler: MinMaxScaler | None) -> str:
+def _normalize_name(scaler: MinMaxScaler | StandardScaler | None) -> str:
     if scaler is None:
         return "none"
+    if isinstance(scaler, StandardScaler):
+        return "standard"
     return {(0.0, 1.0): "zero-to-one", (-1.0, 1.0): "minus-one-to-one"}.get(
         tuple(scaler.feature_range), str(scaler.feature_range)
     )
@@ -334,27 +358,19 @@ def warm_start(start: SavedModel, given: dict[str, Any], source: str) -> TrainCo
             f"{source}: its hidden layers mix activations ({', '.join(hidden_acts)}); "
             "train cannot continue such a network"
         )
+
+    def shown(key: str, value: Any) -> str:
+        if key == "hidden":
+            return "-".join(map(str, [net.sizes[0], *value, net.sizes[-1]]))
+        return str(value)
+
     for key, mine in own.items():
-        if key in given and given[key] is not None:
-            wanted = given[key]
-            if key == "output_activation" and start.loss != "mse":
-                continue
-            if wanted != mine:
-                flag = "--" + key.replace("_", "-")
-                shown = (
-                    "-".join(map(str, [net.sizes[0], *mine, net.sizes[-1]]))
-                    if key == ("hidden")
-                    else mine
-                )
-                asked = (
-                    "-".join(map(str, [net.sizes[0], *wanted, net.sizes[-1]]))
-                    if key == ("hidden")
-                    else wanted
-                )
-                raise ValueError(
-                    f"{source}: the model has {key.replace('_', ' ')} {shown}, but {flag} "
-                    f"asks for {asked}"
-                )
+        wanted = given.get(key)
+        if wanted is not None and wanted != mine:
+            raise ValueError(
+                f"{source}: the model has {key.replace('_', ' ')} {shown(key, mine)}, but "
+                f"--{key.replace('_', '-')} asks for {shown(key, wanted)}"
+            )
     settings = {k: v for k, v in start.settings.items() if k in config_fields()}
     settings.update({k: v for k, v in given.items() if k in config_fields() and v is not None})
     settings.update(own)
@@ -443,8 +459,7 @@ def _data_unit_scale(model: SavedModel) -> np.ndarray | None:
     scaler = model.output_scaler
     if model.loss != "mse" or scaler is None:
         return None
-    low, high = scaler.feature_range
-    return (scaler.max_ - scaler.min_) / (high - low)
+    return scaler.unit
 
 
 def _reported_loss(model: SavedModel, out: np.ndarray, z: np.ndarray, scale) -> float:
@@ -475,16 +490,29 @@ def _scheduler(optimizer: Optimizer, config: TrainConfig):
     return None
 
 
-def split_rows(n: int, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+def split_rows(
+    n: int, config: TrainConfig, labels: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Training and validation row indices: a seeded shuffle, ``val_split`` of them held out.
 
+    With class ``labels`` the split is stratified: each class gives its share
+    (at least one row of every class with two or more stays in training).
     Fewer than 10 rows are too few to hold any out: all rows train.
     """
     n_val = int(round(n * config.val_split))
     if n_val < 1 or n - n_val < 1 or n < 10:
         return np.arange(n), np.arange(0)
-    order = np.random.default_rng([config.seed, 1]).permutation(n)
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
+    rng = np.random.default_rng([config.seed, 1])
+    if labels is None:
+        order = rng.permutation(n)
+        return np.sort(order[n_val:]), np.sort(order[:n_val])
+    held = []
+    for label in np.unique(labels):
+        rows = rng.permutation(np.flatnonzero(labels == label))
+        take = min(int(round(len(rows) * config.val_split)), len(rows) - 1)
+        held.append(rows[:take])
+    val = np.sort(np.concatenate(held))
+    return np.setdiff1d(np.arange(n), val), val
 
 
 def fit(
@@ -500,13 +528,35 @@ def fit(
     ``config.shuffle`` is off: then rows are visited in file order, as the
     seed system does. With ``patience`` > 0 training stops early and the best
     epoch's weights are kept (see :class:`TrainConfig`).
-    If the loss turns NaN or infinite the weights of the last good epoch are
-    restored and :class:`Diverged` is raised.
+    If the loss turns NaN or infinite the weights of the best (or last good)
+    epoch are restored and :class:`Diverged` is raised.
+
+    Args:
+        model: from :func:`new_model` (or a loaded model, to continue).
+        data: the table to learn, with its target columns.
+        config: the settings.
+        on_epoch: called as ``on_epoch(epoch, mean_loss)`` after every epoch.
+
+    Returns:
+        The :class:`History`: per-epoch losses (data units for mse), the
+        validation losses, the best epoch and whether training stopped early.
+
+    >>> import numpy as np
+    >>> x = np.linspace(0, 1, 40)[:, None]
+    >>> data = Dataset(x, 3 * x + 1, ["x"], ["y"])
+    >>> config = TrainConfig(hidden=[8], lr=0.01, seed=0)
+    >>> model = new_model(data, config)
+    >>> history = fit(model, data, config)
+    >>> bool(history.loss[-1] < history.loss[0] / 10)
+    True
+    >>> bool(abs(predict(model, np.array([[0.5]]))[0, 0] - 2.5) < 0.2)  # 3 · 0.5 + 1
+    True
     """
     config.check()
     x_all = network_inputs(model, data.inputs)
     z_all = targets_for_training(model, data)
-    train_rows, val_rows = split_rows(len(x_all), config)
+    labels = z_all if model.loss == "ce" else None
+    train_rows, val_rows = split_rows(len(x_all), config, labels)
     x, z = x_all[train_rows], z_all[train_rows]
     xv, zv = x_all[val_rows], z_all[val_rows]
     net = model.net
@@ -545,9 +595,11 @@ def fit(
         mean = total / len(x)
         finite = np.isfinite(mean) and (val is None or np.isfinite(val))
         if not finite or not all(np.all(np.isfinite(p.data)) for p in params):
-            for p, saved in zip(params, good, strict=True):
+            use_best = config.patience and history.best_epoch
+            for p, saved in zip(params, best if use_best else good, strict=True):
                 p.data[...] = saved
-            raise Diverged(epoch, mean, history)
+            history.best_epoch = history.best_epoch if use_best else len(history.loss)
+            raise Diverged(epoch, mean, history, history.best_epoch)
         for p, saved in zip(params, good, strict=True):
             saved[...] = p.data
         history.loss.append(mean)
@@ -558,13 +610,19 @@ def fit(
         if on_epoch is not None:
             on_epoch(epoch, mean)
         score = val if val is not None else mean
-        if score < best_score - config.tol * abs(best_score) or not np.isfinite(best_score):
-            best_score, waited, history.best_epoch = score, 0, epoch
+        if epoch == 1:
+            # NOTE: "better" means lower by tol times the first epoch's loss: free of the
+            # data's units, and not stricter as the loss shrinks.
+            margin = config.tol * abs(score)
+        # NOTE: as scikit-learn counts: an epoch is patient unless it beats the best
+        # loss by the margin, and the best (whose weights are kept) is any new minimum,
+        # so that a loss creeping down by crumbs does not keep a converged run going.
+        waited = 0 if score < best_score - margin else waited + 1
+        if score < best_score:
+            best_score, history.best_epoch = score, epoch
             if config.patience:
                 for p, saved in zip(params, best, strict=True):
                     saved[...] = p.data
-        else:
-            waited += 1
         if config.patience and waited >= config.patience:
             history.stopped_early = True
             break
@@ -599,7 +657,15 @@ def predict_proba(model: SavedModel, inputs: np.ndarray) -> np.ndarray:
 
 
 def predict(model: SavedModel, inputs: np.ndarray) -> np.ndarray:
-    """Outputs in data units: values (mse), probabilities (bce) or labels (ce)."""
+    """Outputs in data units: values (mse), probabilities (bce) or labels (ce).
+
+    Args:
+        model: a trained model.
+        inputs: raw inputs, shape (n, the model's inputs).
+
+    Returns:
+        An array (n, outputs): floats for mse and bce, class labels (objects) for ce.
+    """
     if model.loss == "ce":
         out = _logits(model, inputs)
         return np.array(model.classes, dtype=object)[out.argmax(axis=1)][:, None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tinygrad_mlp.commands.common import HelpFormatter, emit_json
+from tinygrad_mlp.data import StandardScaler
 from tinygrad_mlp.io import load_model
 
 
@@ -27,6 +28,8 @@ def _numbers(values) -> str:
 def _scaler(scaler) -> dict | None:
     if scaler is None:
         return None
+    if isinstance(scaler, StandardScaler):
+        return {"kind": "standard", "mean": scaler.mean_, "scale": scaler.scale_}
     return {"range": list(scaler.feature_range), "min": scaler.min_, "max": scaler.max_}
 
 
@@ -73,6 +76,11 @@ def run(args: argparse.Namespace) -> int:
     ):
         if scaler is None:
             print(f"{name}: none")
+            continue
+        if isinstance(scaler, StandardScaler):
+            print(f"{name}: standard (x - mean) / sd")
+            for column, mean, sd in zip(columns, scaler.mean_, scaler.scale_, strict=True):
+                print(f"  {column}: mean {mean:g}, sd {sd:g}")
             continue
         low, high = scaler.feature_range
         print(f"{name}: min-max to [{low:g}, {high:g}]")

@@ -82,5 +82,5 @@ def load_problem(args: argparse.Namespace, all_rows: bool = False) -> Problem:
 
 def _pick(x: np.ndarray, z: np.ndarray, row: int, where: str) -> tuple[np.ndarray, np.ndarray]:
     if not 1 <= row <= len(x):
-        raise ValueError(f"--row {row} is outside {where}, which has rows 1 to {len(x)}")
+        raise ValueError(f"--row {row} is outside {where}, which has data rows 1 to {len(x)}")
     return x[row - 1 : row], z[row - 1 : row]

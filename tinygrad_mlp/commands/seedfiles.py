@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tinygrad_mlp.commands.common import HelpFormatter, emit_json
+from tinygrad_mlp.data import MinMaxScaler
 from tinygrad_mlp.io import (
     check_writable,
     load_model,
@@ -75,8 +76,12 @@ def run_export(args: argparse.Namespace) -> int:
             f"{args.model}: the seed system runs mse networks with one activation, sigmoid or "
             f"tanh, in every layer; this one has {model.loss} and {model.net.activations}"
         )
-    if model.input_scaler is None or model.output_scaler is None:
-        raise ValueError(f"{args.model}: the seed system needs both input and output scalers")
+    scalers = (model.input_scaler, model.output_scaler)
+    if not all(isinstance(s, MinMaxScaler) for s in scalers):
+        raise ValueError(
+            f"{args.model}: the seed system needs min-max scalers for both inputs and outputs "
+            "(train with --preset seed, or --normalize zero-to-one and a sigmoid output)"
+        )
     if model.input_scaler.feature_range != model.output_scaler.feature_range:
         raise ValueError(f"{args.model}: the seed system scales inputs and outputs to one range")
     write_seed_weights(args.weights, model.net)

@@ -156,7 +156,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     """(all settings, the ones the user named): command line over TOML over the preset."""
-    given: dict[str, Any] = dict(PRESETS[args.preset or "default"])
+    preset_name = args.preset or "default"
+    given: dict[str, Any] = dict(PRESETS[preset_name])
     if args.config is not None:
         if not args.config.is_file():
             raise ValueError(f"{args.config}: no such file")
@@ -167,9 +168,11 @@ def settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
         for key, value in config.items():
             name = key.replace("-", "_")
             if name == "preset":
-                given = {**PRESETS[str(value)], **given} if value in PRESETS else given
                 if value not in PRESETS:
                     raise ValueError(f"{args.config}: unknown preset {value!r}")
+                if args.preset is None:  # the command line's --preset wins
+                    preset_name = str(value)
+                    given = {**PRESETS[preset_name], **given}
                 continue
             if name not in CONFIG_KEYS:
                 raise ValueError(f"{args.config}: unknown option {key!r}")
@@ -186,6 +189,12 @@ def settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
         given["hidden"] = given["hidden"][-1]  # the last --hidden flag wins
     if isinstance(given.get("hidden"), (int, str)):
         given["hidden"] = hidden_sizes(str(given["hidden"]))
+    preset = PRESETS[preset_name]
+    if given.get("loss") == "ce" and given.get("output_activation") == preset.get(
+        "output_activation"
+    ):
+        # NOTE: a preset's output activation is for regression; ce's output is logits.
+        given.pop("output_activation", None)
     if isinstance(given.get("target"), str):
         given["target"] = [given["target"]]
     for required in ("data", "model"):
