@@ -53,6 +53,17 @@ def modules_of(order: list) -> dict[int, Any]:
 
     Args:
         order: the graph's nodes, parents first (as :func:`autograd.walk` gives them).
+
+    Returns:
+        A dict from ``id(node)`` to its module, for the nodes that have one.
+
+    >>> from tinygrad_mlp.autograd import walk
+    >>> from tinygrad_mlp.nn import MLP
+    >>> net = MLP(2, [1], seed=0)
+    >>> order = walk(net([1.0, 2.0])[0])
+    >>> owner = modules_of(order)
+    >>> sorted(n.label or n._op for n in order if owner.get(id(n)) is net.layers[0].neurons[0])
+    ['*', '*', '+', 'bo[0]', 'so[0]', 'wo[0][0]', 'wo[0][1]', 'yo[0]']
     """
     position = {id(node): k for k, node in enumerate(order)}
     outputs: dict[int, tuple[Any, list]] = {}
