@@ -1236,6 +1236,26 @@ class MLP(Module):
                 items.append(_ACTIVATION_MODULES[layer.activation]())
         return Sequential(*items)
 
+    def to_torch(self) -> Any:
+        """The same network as a ``torch.nn.Sequential`` (a copy; needs the torch extra).
+
+        See :func:`tinygrad_mlp.torch_bridge.to_torch`.
+        """
+        from tinygrad_mlp.torch_bridge import to_torch
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """An MLP read from an MLP-shaped ``torch.nn.Sequential`` (needs the torch extra).
+
+        Anything that is not Linear layers and Sigmoid/Tanh/ReLU/Identity is refused
+        with one sentence; see :func:`tinygrad_mlp.torch_bridge.from_torch`.
+        """
+        from tinygrad_mlp.torch_bridge import from_torch
+
+        return from_torch(module)
+
     def forward(self, x: Any) -> Any:
         if _is_scalar_input(x):
             if len(x) != self.nin:
