@@ -202,8 +202,8 @@ def _scaler_from_dict(path, name, record, columns) -> MinMaxScaler | StandardSca
             raise ValueError(f"{path}: {name} has unknown kind {record['kind']!r}")
         means = _matrix(path, f"{name}.mean", record["mean"], (columns,))
         scales = _matrix(path, f"{name}.scale", record["scale"], (columns,))
-        if np.any(scales <= 0):
-            raise ValueError(f"{path}: {name}.scale must hold positive numbers")
+        if np.any(scales < 0):
+            raise ValueError(f"{path}: {name}.scale must not hold negative numbers")
         return StandardScaler.from_mean_scale(means, scales)
     if not isinstance(record, dict) or set(record) != {"range", "min", "max"}:
         raise ValueError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tinygrad_mlp.commands.common import HelpFormatter, emit_json
-from tinygrad_mlp.data import MinMaxScaler
+from tinygrad_mlp.data import MinMaxScaler, StandardScaler
 from tinygrad_mlp.io import (
     check_writable,
     load_model,
@@ -77,7 +77,7 @@ def run_export(args: argparse.Namespace) -> int:
             f"tanh, in every layer; this one has {model.loss} and {model.net.activations}"
         )
     scalers = (model.input_scaler, model.output_scaler)
-    if not all(isinstance(s, MinMaxScaler) for s in scalers):
+    if not all(isinstance(s, MinMaxScaler) and not isinstance(s, StandardScaler) for s in scalers):
         raise ValueError(
             f"{args.model}: the seed system needs min-max scalers for both inputs and outputs "
             "(train with --preset seed, or --normalize zero-to-one and a sigmoid output)"
