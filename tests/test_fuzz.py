@@ -7,7 +7,14 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tests.strategies_dag import input_values, near_kink, programs, run, tensor_shapes
+from tests.strategies_dag import (
+    SINGULAR_VALUES,
+    input_values,
+    near_kink,
+    programs,
+    run,
+    tensor_shapes,
+)
 from tinygrad_mlp import Tensor, Value
 
 
@@ -78,3 +85,66 @@ def test_tensor_dags_match_torch(program, shapes, seed):
         expected = np.zeros(t.shape) if r.grad is None else r.grad.numpy()
         got = np.zeros(t.shape) if t.grad is None else t.grad
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    program=programs(reduce=True),
+    shapes=tensor_shapes(),
+    seed=st.integers(0, 2**16),
+    dtypes=st.lists(st.sampled_from(["float64", "float32"]), min_size=3, max_size=3),
+    strided=st.booleans(),
+)
+def test_tensor_dags_with_reductions_dtype_mixes_and_strides_match_torch(
+    program, shapes, seed, dtypes, strided
+):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for shape, dtype in zip(shapes.input_shapes, dtypes, strict=True):
+        a = np.array(rng.uniform(-2, 2, shape)).astype(dtype)
+        if strided and a.ndim:  # the same numbers through a non-contiguous view
+            a = np.repeat(a[..., None], 2, axis=-1)[..., 0]
+        arrays.append(a)
+    ours = [Tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out = total(run(program, ours, "ours"), "ours").sum()
+    ref = total(run(program, theirs, "torch"), "torch").sum()
+    assert str(out.dtype) == str(ref.dtype).removeprefix("torch.")
+    out.backward()
+    ref.backward()
+    tol = 1e-10 if all(d == "float64" for d in dtypes) else 2e-4
+    np.testing.assert_allclose(out.item(), ref.item(), rtol=tol, atol=tol)
+    for t, r in zip(ours, theirs, strict=True):
+        expected = np.zeros(t.shape) if r.grad is None else r.grad.numpy()
+        got = np.zeros(t.shape, t.dtype) if t.grad is None else t.grad
+        assert got.dtype == t.dtype, "a leaf's gradient keeps the leaf's dtype"
+        np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    program=programs(),
+    values=st.lists(st.sampled_from(SINGULAR_VALUES), min_size=3, max_size=3),
+)
+def test_dags_at_singular_points_agree_with_torch_by_class_on_both_engines(program, values):
+    torch = pytest.importorskip("torch")
+    from tests.tensor_ops import same_class
+
+    leaves = [Value(v) for v in values]
+    scalar_out = total(run(program, leaves, "ours"), "ours")
+    scalar_out.backward()  # never raises: IEEE throughout
+    tensors = [Tensor(np.array(v), requires_grad=True) for v in values]
+    with np.errstate(all="ignore"):
+        tensor_out = total(run(program, tensors, "ours"), "ours")
+        tensor_out.backward()
+    theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
+    ref = total(run(program, theirs, "torch"), "torch")
+    ref.backward()
+    for got in (np.array(scalar_out.data), tensor_out.data):
+        same_class(got, ref.detach().numpy(), 1e-9, 1e-12, "forward")
+    for k in range(3):
+        expected = 0.0 if theirs[k].grad is None else theirs[k].grad.item()
+        tensor_grad = 0.0 if tensors[k].grad is None else tensors[k].grad
+        same_class(np.array(leaves[k].grad), np.array(expected), 1e-9, 1e-12, f"scalar d/dx{k}")
+        same_class(np.array(tensor_grad), np.array(expected), 1e-9, 1e-12, f"tensor d/dx{k}")
