@@ -14,6 +14,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tinygrad_mlp import Value, grad  # noqa: E402
 from tinygrad_mlp.data import MinMaxScaler  # noqa: E402
 from tinygrad_mlp.losses import mse  # noqa: E402
 from tinygrad_mlp.nn import MLP  # noqa: E402
@@ -108,6 +109,18 @@ def main() -> None:
     save(
         draw_graph(wide_loss, max_nodes=150, title="an 8-16-16-3 scalar graph, collapsed"),
         "wide-scalar-graph-collapsed",
+    )
+
+    x = Value(0.5, label="x")
+    tanh = x.tanh()
+    tanh.label = "tanh x"
+    (first,) = grad(tanh, x, create_graph=True)
+    (second,) = grad(first, x, create_graph=True)
+    second.label = "d²/dx² tanh x"
+    second.backward()
+    save(
+        draw_graph(second, rankdir="TB", title="the second derivative of tanh at x = 0.5"),
+        "tanh-second-derivative",
     )
     print(f"pictures written to docs/img; mean loss after training {final:.6f}")
 
