@@ -10,7 +10,7 @@ The result is checked against an independent witness: central differences of the
 δ formulas' gradient (``tinygrad_mlp.backprop``, plain numpy) along v, in the
 five-point form of (∇L(θ + εv) − ∇L(θ − εv)) / 2ε.
 
-    python examples/hvp_mlp.py           # a 8-16-16-1 network on 64 random rows
+    python examples/hvp_mlp.py           # an 8-16-16-1 network on 64 random rows
     python examples/hvp_mlp.py --quick   # the sheet's 2-3-1 network on its 4 rows
 """
 
