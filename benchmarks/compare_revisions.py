@@ -108,7 +108,8 @@ def export(revision: str, into: Path) -> Path:
 
 
 def measure(tree: Path, repeats: int) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
+    one_thread = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    env = {**os.environ, "PYTHONPATH": str(tree), **one_thread}
     out = subprocess.run(
         [sys.executable, "-c", RUNNER, str(repeats)],
         check=True,

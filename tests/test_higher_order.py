@@ -180,3 +180,16 @@ def test_bce_second_derivative_near_saturation_matches_central_differences():
     (h2,) = grad(g.sum(), t)
     expected = (first(y0 + h) - first(y0 - h)) / (2 * h)
     np.testing.assert_allclose(h2, expected, rtol=1e-6)
+
+
+def test_the_graph_of_a_gradient_has_the_expected_nodes_and_draws():
+    from tinygrad_mlp.autograd import walk
+    from tinygrad_mlp.viz import draw_graph
+
+    x = Value(0.4, label="x")
+    (g,) = grad(x.tanh(), x, create_graph=True)  # 1·(1 − y·y) with y = tanh(x)
+    ops = sorted(n._op for n in walk(g) if n._fn is not None)
+    assert ops == sorted(["tanh", "*", "*", "+", "*"])  # y·y, −1·(y·y), 1 + (…), 1·(…)
+    assert x in walk(g)
+    source = draw_graph(g).source
+    assert "tanh" in source and "x" in source
