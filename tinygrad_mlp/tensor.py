@@ -931,8 +931,10 @@ class Tensor:
         return self._node(Neg(), self)
 
     def __pow__(self, other) -> Tensor:
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return self._node(PowConst(other), self)
+        if isinstance(other, (int, float, np.integer, np.floating)) and not isinstance(other, bool):
+            return self._node(
+                PowConst(other.item() if isinstance(other, np.generic) else other), self
+            )
         if isinstance(other, (Tensor, np.ndarray)):
             return self._node(Pow(), self, self._lift(other))
         raise TypeError(f"Tensor ** {type(other).__name__} is not supported")
