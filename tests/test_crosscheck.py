@@ -119,23 +119,22 @@ def test_check_command_exits_1_on_a_poisoned_road(monkeypatch, capsys, road):
     assert data["passed"] is False and data["failures"] == [TARGET]
 
 
-def test_saturated_sigmoid_with_bce_fails_or_gives_the_true_gradient():
+def test_saturated_sigmoid_with_bce_gives_the_true_gradient_on_every_road():
     # s = 50: σ(s) rounds to 1.0 in float64, so ln(1 − y) is −inf. The true gradient is
     # finite: ∂L/∂s = σ(s) − z (z = 0), so ∂L/∂w = σ(50)·x and ∂L/∂b = σ(50); and the
-    # true loss is softplus(50). A road that says NaN, inf or 0 here is wrong, so the
-    # check must fail unless every road gives these numbers.
-    net = MLP.from_weights([[[50.0, 0.0]]], [[0.0]])
+    # true loss is softplus(50). bce of a sigmoid output is the fused pair on every
+    # road, so every road gives these numbers and the check passes.
+    net = MLP.from_weights([[[50.0, 0.0]]], [[0.0]], activation="sigmoid")
     report = cross_check(net, [[1.0, 0.5]], [[0.0]], loss="bce")
     p = 1.0 / (1.0 + math.exp(-50.0))
     expected = np.array([p * 1.0, p * 0.5, p])
-    if report.passed:
-        for road, values in report.roads.items():
-            np.testing.assert_allclose(values, expected, rtol=1e-12, atol=0, err_msg=road)
-        for road, value in report.losses.items():
-            assert value == pytest.approx(50.0 + math.log1p(math.exp(-50.0)), rel=1e-12), road
-    else:
-        assert report.failures() and "FAIL" in report.summary()
-        assert all(p.road in ROAD_FUNCTIONS for p in report.problems())
+    assert report.passed, report.summary()
+    assert set(report.roads) == {"scalar", "tensor", "delta"}
+    for road, values in report.roads.items():
+        np.testing.assert_allclose(values, expected, rtol=1e-12, atol=0, err_msg=road)
+    assert set(report.losses) == {"scalar", "tensor", "delta"}
+    for road, value in report.losses.items():
+        assert value == pytest.approx(50.0 + math.log1p(math.exp(-50.0)), rel=1e-12), road
 
 
 def test_a_long_table_shows_its_failing_rows_first_within_max_rows(monkeypatch):

@@ -7,7 +7,9 @@ Conventions (say which one you mean; they differ by constant factors):
 - ``mse_mean``: PyTorch's ``MSELoss()``: mean of (y − z)² over every element.
 - ``bce`` (probabilities) and ``bce_with_logits`` (raw scores, the stable one):
   mean over elements of −[z ln y + (1 − z) ln(1 − y)], each one fused op with
-  torch's gradient (see :class:`~tinygrad_mlp.tensor.BCE`).
+  torch's gradient (see :class:`~tinygrad_mlp.tensor.BCE`). ``bce`` of the
+  output of the engine's sigmoid is the fused pair: it is computed by
+  ``bce_with_logits`` on the sigmoid's input (see :func:`bce`).
 - ``cross_entropy``: softmax cross-entropy of logits against integer labels,
   mean over the batch, computed by a shifted log-sum-exp (``log_softmax``).
 
@@ -161,17 +163,57 @@ def mse_mean(y: Any, z: Any) -> Any:
 def bce(y: Any, z: Any) -> Any:
     """Binary cross-entropy of probabilities ``y``: mean −[z ln y + (1−z) ln(1−y)].
 
-    As torch's ``binary_cross_entropy``: the logs are bounded below by −100 and
-    the gradient's denominator y(1 − y) by 1e-12, so a saturated wrong prediction
-    gets a large gradient, not 0. Prefer ``bce_with_logits``.
+    **A sigmoid output is fused with the loss.** When ``y`` was made by the
+    engine's sigmoid op from scores s (on a Tensor, ``y._fn`` is the tensor
+    ``Sigmoid``; on the scalar engine, element by element, ``yi._fn`` is the scalar
+    ``Sigmoid``), the loss is ``bce_with_logits(s, z)`` instead: the same function,
+    L = −[z ln σ(s) + (1 − z) ln(1 − σ(s))] = softplus(s) − z s, written in s so that
+    it stays exact where σ(s) rounds to 0 or 1, with dL/ds = (σ(s) − z) / n. The
+    loss node's parent is then s, not y (y takes no gradient from it). Composed,
+    σ'(s) · (y − z) / (y(1 − y)) is 0 · ∞ at saturation: at s = 50, σ(s) is 1.0 in
+    float64 and the clamped form gives loss 100 and gradient 0, where the truth
+    is softplus(50) ≈ 50 and σ(50) − z. Keras's ``from_logits`` does the same when
+    it meets a sigmoid. Away from saturation the two forms agree to rounding
+    (about 1e-15), and higher-order gradients follow ``bce_with_logits``'s rule.
+    The sigmoid is seen only through the graph: under ``no_grad``, or for an
+    output that does not require a gradient, ``y`` has no op and the clamped
+    form below is used.
+
+    **Otherwise** (probabilities from anywhere else), as torch's
+    ``binary_cross_entropy``: the logs are bounded below by −100 and the gradient's
+    denominator y(1 − y) by 1e-12, so a saturated wrong prediction gets a large
+    gradient, not 0. Prefer ``bce_with_logits``.
+
+    Args:
+        y: probabilities: a sequence of ``Value`` (one sample) or a ``Tensor``.
+        z: targets in [0, 1] of the same length or shape.
+
+    Returns:
+        A ``Value`` for scalar-engine input, a 0-d ``Tensor`` for tensor input.
 
     >>> round(bce(Tensor([0.5]), [1.0]).item(), 6)
     0.693147
+    >>> s = Tensor([50.0], requires_grad=True)
+    >>> loss = bce(s.sigmoid(), [0.0])  # fused: softplus(50), not the clamp's 100
+    >>> loss.backward()
+    >>> round(loss.item(), 6), s.grad.tolist()
+    (50.0, [1.0])
     """
     if isinstance(y, Tensor):
+        if isinstance(y._fn, tensor_ops.Sigmoid):
+            s = y._prev[0]
+            return s._apply(tensor_ops.BCEWithLogits(), s, _targets_like(y, z)).mean()
         return y._apply(tensor_ops.BCE(), y, _targets_like(y, z)).mean()
     ys, zs = _pairs(y, z)
-    return _mean([ys[0]._apply(value_ops.BCE, yi, zi) for yi, zi in zip(ys, zs, strict=True)])
+    return _mean([_scalar_bce(yi, zi) for yi, zi in zip(ys, zs, strict=True)])
+
+
+def _scalar_bce(y: Value, z: Any) -> Value:
+    """One element of :func:`bce`: fused with a sigmoid that made ``y``, else clamped."""
+    if y._fn is value_ops.Sigmoid:
+        s = y._prev[0]
+        return s._apply(value_ops.BCEWithLogits, s, z)
+    return y._apply(value_ops.BCE, y, z)
 
 
 def bce_with_logits(s: Any, z: Any) -> Any:
