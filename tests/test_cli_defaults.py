@@ -241,3 +241,23 @@ def test_seed_preset_goes_with_every_loss(tmp_path, capsys):
     argv = ["train", "--config", str(config), "--data", str(data), "--quiet"]
     assert main([*argv, "--model", str(tmp_path / "t.json")]) == 0, capsys.readouterr().err
     assert load_model(tmp_path / "t.json").settings["optimizer"] == "sgd"
+
+
+@pytest.mark.parametrize("flags", [[], ["--hidden", "6", "--activation", "tanh"]])
+def test_defaults_fit_a_small_table(tmp_path, capsys, flags):
+    # 64 rows: a tenth held out would be 6 rows, whose loss is noise; early stopping on it
+    # stopped after 11 epochs at epoch 1's weights. Default flags must fit a smooth surface.
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-3, 3, (64, 2))
+    y = 10 * np.sin(x[:, 0]) + 5 * x[:, 1] ** 2
+    data = write_csv(tmp_path / "small.csv", ["a", "b", "y"], np.c_[x, y].tolist())
+    model_path = tmp_path / "m.json"
+    capsys.readouterr()
+    assert main(["train", "--data", str(data), "--model", str(model_path), *flags, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["epochs"] > 100
+    from tinygrad_mlp.training import predict
+
+    error = predict(load_model(model_path), x)[:, 0] - y
+    constant = np.mean((y - y.mean()) ** 2)  # the best constant predictor's squared error
+    assert np.mean(error**2) < 0.2 * constant

@@ -64,7 +64,7 @@ class _BaseMLP(BaseEstimator):
         solver: str = "adam",
         learning_rate_init: float = 1e-3,
         batch_size: int | str = "auto",
-        max_iter: int = 1000,
+        max_iter: int = 3000,
         shuffle: bool = True,
         random_state: Any = None,
         momentum: float = 0.9,

@@ -62,9 +62,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train a network on a CSV file and save the model",
         formatter_class=HelpFormatter,
         description="Train an MLP on a CSV file (header row; inputs, then targets) and save "
-        "it, with its min-max scalers, as one JSON model file. By default: minibatches of "
-        "200 rows, Adam, a tenth of the rows held out for validation, early stopping that "
-        "keeps the best epoch's weights, and a linear output for regression. --preset seed "
+        "it, with its column scalers (standardized by default), as one JSON model file. By "
+        "default: minibatches of 200 rows, Adam, a tenth of the rows held out for validation "
+        "(if that is at least 10 rows), early stopping that keeps the best epoch's weights, "
+        "and a linear output for regression. --preset seed "
         "is the cheat sheet's setting instead (sigmoid everywhere, per-sample SGD, min-max "
         "[0, 1]). Options may also come from a TOML file (--config); flags win.",
     )
@@ -117,12 +118,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--val-split",
         type=float,
-        help=f"share of rows held out to watch for overfitting; 0 = none {_default('val_split')}",
+        help="share of rows held out to watch for overfitting; 0 = none; a share under 10 "
+        f"rows holds none out {_default('val_split')}",
     )
     p.add_argument(
         "--patience",
         type=int,
-        help="stop after this many epochs without a better validation loss and keep the best "
+        help="stop after this many epochs without a better validation loss (the training "
+        "loss when no rows are held out) and keep the best "
         f"epoch's weights; 0 = run every epoch {_default('patience')}",
     )
     p.add_argument(
