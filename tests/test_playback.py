@@ -269,6 +269,48 @@ def test_collapsed_playback_merges_each_neurons_steps_in_recorded_order():
         assert autodiff == pytest.approx(witness, rel=1e-9, abs=1e-14)
 
 
+def test_grouping_and_delta_captions_come_from_the_modules_not_the_labels():
+    net = MLP(3, [4, 2], seed=5)
+    x, z = np.array([[0.3, -0.7, 0.9]]), np.array([[0.2, 0.8]])
+    # sheet-style labels that name the wrong neurons and layers, and a sum named like a weight
+    wrong = ["so[1]", "wh[0][3][2]", "sh[0][0]", "yo[0]", "ah[0][3]", "bo[1]", "sh[0][2]"]
+
+    def build(mislabel):
+        def graph():
+            loss = scalar_loss(net(list(x[0])), z[0], "mse", 1)
+            if mislabel:
+                interior = [n for n in autograd.walk(loss) if n._fn is not None]
+                for k, node in enumerate(interior):
+                    node.label = wrong[k % len(wrong)]
+            return loss
+
+        return graph
+
+    def deltas(pb):
+        pattern = r"backprop\.py \(the δ formula\): (δ\S+) = (\S+); autodiff: (\S+) ✓"
+        return [m.groups() for f in pb.frames for m in re.finditer(pattern, f.caption)]
+
+    for max_nodes in (1000, 40):  # every value drawn in its neuron's cluster; neurons as boxes
+        pbs = [playback(build(m), net=net, x=x, z=z, max_nodes=max_nodes) for m in (0, 1)]
+        net.zero_grad()
+        honest, misled = pbs
+        assert [n.label for n in misled.order] != [n.label for n in honest.order]
+        assert honest.collapsed == (max_nodes == 40) == misled.collapsed
+        units = [[pb.units[id(n)] for n in pb.order] for pb in pbs]
+        assert units[0] == units[1]
+        titles = [[t for t in pb.unit_titles if t.startswith(("neuron", "hidden", "output"))]
+                  for pb in pbs]  # fmt: skip
+        assert titles[0] == titles[1]
+        assert honest.owners == misled.owners
+        found = deltas(honest)
+        want = sorted(["δo[0]", "δo[1]", *(f"δh[0][{j}]" for j in range(4))])
+        assert sorted(name for name, _, _ in found) == want
+        assert deltas(misled) == found
+    # the neurons' boxes are the network's: titles from each neuron's layer and index
+    neurons = {"neuron yo[0]", "neuron yo[1]", *(f"neuron ah[0][{j}]" for j in range(4))}
+    assert set(titles[0]) == neurons
+
+
 def test_a_wide_layer_collapses_to_layers_and_frames_are_joined_in_order():
     net = MLP(6, [40, 2], seed=3)
     rng = np.random.default_rng(3)
