@@ -467,6 +467,28 @@ def test_png_frames_and_gif_carry_the_captions(tmp_path):
         assert animation.n_frames == len(pb)
 
 
+@needs_dot
+def test_frames_of_an_earlier_longer_run_are_removed_and_other_files_kept(tmp_path):
+    folder = tmp_path / "frames"
+    long = playback(lambda: (Value(0.5, label="a") * Value(-2.0, label="b")).sigmoid().tanh())
+    short = playback(lambda: Value(0.5, label="a") * Value(-2.0, label="b"))
+    assert len(long) > len(short)
+    long.save_frames(folder)
+    mine = ["notes.txt", "frame-1.svg", "frame-old.svg", "frame-0001.svg.bak", "cover.png"]
+    for name in mine:
+        (folder / name).write_text("mine")
+    (folder / "frame-9999.png").write_bytes(b"an earlier png run")
+    paths = short.save_frames(folder)
+    frames = sorted(p.name for p in folder.iterdir() if p.name not in mine)
+    assert (
+        frames
+        == [p.name for p in paths]
+        == [f"frame-{k:03d}.svg" for k in range(1, len(short) + 1)]
+    )
+    assert all((folder / name).read_text() == "mine" for name in mine)
+    assert all(b"<svg" in p.read_bytes() for p in paths)
+
+
 # --------------------------------------------------------------------------- CLI
 
 

@@ -51,6 +51,7 @@ CURRENT_FORWARD, INPUT_FORWARD = "#ffd966", "#fff2cc"
 CURRENT_BACKWARD, INPUT_BACKWARD = "#f4a6b4", "#fde3e8"
 EDGE_FORWARD, EDGE_BACKWARD = "#b8860b", "#c0392b"
 LEAF_FILL, KNOWN_FILL, UNKNOWN_FILL = "#eef3fb", "#f7f7f7", "#ffffff"
+_FRAME_FILE = re.compile(r"^frame-\d{3,}\.(?:svg|png)$")
 _IDENTIFIER = re.compile(r"^[\w.\[\]]+$")
 
 
@@ -531,7 +532,12 @@ class Playback:
         return Path(path)
 
     def save_frames(self, directory: str | Path, fmt: str = "svg") -> list[Path]:
-        """Numbered frames ``frame-001.svg`` (or ``.png``, with the caption under the graph)."""
+        """Numbered frames ``frame-001.svg`` (or ``.png``, with the caption under the graph).
+
+        Frame files of an earlier run in ``directory`` (``frame-<digits>.svg`` or
+        ``.png``) are removed first, so the folder holds this playback alone; other
+        files are left as they are.
+        """
         from tinygrad_mlp.io import atomic_write_bytes
 
         if fmt not in ("svg", "png"):
@@ -541,6 +547,9 @@ class Playback:
             raise ValueError(f"{directory} exists and is not a folder")
         images = self._rendered("svg") if fmt == "svg" else self._pngs()
         directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.iterdir():  # an earlier, longer run's frames; nothing else
+            if _FRAME_FILE.match(stale.name) and stale.is_file():
+                stale.unlink()
         digits = max(3, len(str(len(images))))
         paths = []
         for k, data in enumerate(images, start=1):
