@@ -269,6 +269,48 @@ def test_collapsed_playback_merges_each_neurons_steps_in_recorded_order():
         assert autodiff == pytest.approx(witness, rel=1e-9, abs=1e-14)
 
 
+def test_grouping_and_delta_captions_come_from_the_modules_not_the_labels():
+    net = MLP(3, [4, 2], seed=5)
+    x, z = np.array([[0.3, -0.7, 0.9]]), np.array([[0.2, 0.8]])
+    # sheet-style labels that name the wrong neurons and layers, and a sum named like a weight
+    wrong = ["so[1]", "wh[0][3][2]", "sh[0][0]", "yo[0]", "ah[0][3]", "bo[1]", "sh[0][2]"]
+
+    def build(mislabel):
+        def graph():
+            loss = scalar_loss(net(list(x[0])), z[0], "mse", 1)
+            if mislabel:
+                interior = [n for n in autograd.walk(loss) if n._fn is not None]
+                for k, node in enumerate(interior):
+                    node.label = wrong[k % len(wrong)]
+            return loss
+
+        return graph
+
+    def deltas(pb):
+        pattern = r"backprop\.py \(the δ formula\): (δ\S+) = (\S+); autodiff: (\S+) ✓"
+        return [m.groups() for f in pb.frames for m in re.finditer(pattern, f.caption)]
+
+    for max_nodes in (1000, 40):  # every value drawn in its neuron's cluster; neurons as boxes
+        pbs = [playback(build(m), net=net, x=x, z=z, max_nodes=max_nodes) for m in (0, 1)]
+        net.zero_grad()
+        honest, misled = pbs
+        assert [n.label for n in misled.order] != [n.label for n in honest.order]
+        assert honest.collapsed == (max_nodes == 40) == misled.collapsed
+        units = [[pb.units[id(n)] for n in pb.order] for pb in pbs]
+        assert units[0] == units[1]
+        titles = [[t for t in pb.unit_titles if t.startswith(("neuron", "hidden", "output"))]
+                  for pb in pbs]  # fmt: skip
+        assert titles[0] == titles[1]
+        assert honest.owners == misled.owners
+        found = deltas(honest)
+        want = sorted(["δo[0]", "δo[1]", *(f"δh[0][{j}]" for j in range(4))])
+        assert sorted(name for name, _, _ in found) == want
+        assert deltas(misled) == found
+    # the neurons' boxes are the network's: titles from each neuron's layer and index
+    neurons = {"neuron yo[0]", "neuron yo[1]", *(f"neuron ah[0][{j}]" for j in range(4))}
+    assert set(titles[0]) == neurons
+
+
 def test_a_wide_layer_collapses_to_layers_and_frames_are_joined_in_order():
     net = MLP(6, [40, 2], seed=3)
     rng = np.random.default_rng(3)
@@ -423,6 +465,28 @@ def test_png_frames_and_gif_carry_the_captions(tmp_path):
     gif = pb.save_gif(tmp_path / "a.gif")
     with image.open(gif) as animation:
         assert animation.n_frames == len(pb)
+
+
+@needs_dot
+def test_frames_of_an_earlier_longer_run_are_removed_and_other_files_kept(tmp_path):
+    folder = tmp_path / "frames"
+    long = playback(lambda: (Value(0.5, label="a") * Value(-2.0, label="b")).sigmoid().tanh())
+    short = playback(lambda: Value(0.5, label="a") * Value(-2.0, label="b"))
+    assert len(long) > len(short)
+    long.save_frames(folder)
+    mine = ["notes.txt", "frame-1.svg", "frame-old.svg", "frame-0001.svg.bak", "cover.png"]
+    for name in mine:
+        (folder / name).write_text("mine")
+    (folder / "frame-9999.png").write_bytes(b"an earlier png run")
+    paths = short.save_frames(folder)
+    frames = sorted(p.name for p in folder.iterdir() if p.name not in mine)
+    assert (
+        frames
+        == [p.name for p in paths]
+        == [f"frame-{k:03d}.svg" for k in range(1, len(short) + 1)]
+    )
+    assert all((folder / name).read_text() == "mine" for name in mine)
+    assert all(b"<svg" in p.read_bytes() for p in paths)
 
 
 # --------------------------------------------------------------------------- CLI

@@ -41,6 +41,7 @@ import numpy as np
 from tinygrad_mlp import autograd, backprop
 from tinygrad_mlp.names import loss_name
 from tinygrad_mlp.nn import MLP
+from tinygrad_mlp.viz.graph import modules_of
 
 __all__ = ["Frame", "Playback", "Recorder", "playback", "playback_network"]
 
@@ -50,9 +51,7 @@ CURRENT_FORWARD, INPUT_FORWARD = "#ffd966", "#fff2cc"
 CURRENT_BACKWARD, INPUT_BACKWARD = "#f4a6b4", "#fde3e8"
 EDGE_FORWARD, EDGE_BACKWARD = "#b8860b", "#c0392b"
 LEAF_FILL, KNOWN_FILL, UNKNOWN_FILL = "#eef3fb", "#f7f7f7", "#ffffff"
-_PRE_ACTIVATION = re.compile(r"^s(?:h\[(\d+)\]|o)\[(\d+)\]$")
-#: A layer's (tensor engine) or a neuron's (scalar engine) weighted sum: its gradient is δ.
-_SUM_NAME = re.compile(r"^s(?:h\[\d+\]|o)(?:\[\d+\])?$")
+_FRAME_FILE = re.compile(r"^frame-\d{3,}\.(?:svg|png)$")
 _IDENTIFIER = re.compile(r"^[\w.\[\]]+$")
 
 
@@ -271,6 +270,7 @@ class Playback:
         units: dict[int, int],
         unit_titles: list[str],
         owners: dict[int, tuple],
+        pre: dict[int, tuple],
         title: str,
         start_grads: dict[int, Any],
     ) -> None:
@@ -282,6 +282,8 @@ class Playback:
         self.units = units
         self.unit_titles = unit_titles
         self.owners = owners
+        #: id(pre-activation node) -> (layer, neuron or None, δ's name), from the modules.
+        self.pre = pre
         self.title = title
         self.start_grads = start_grads
         self._sizes: dict[int, tuple[float, float]] | None = None
@@ -345,7 +347,7 @@ class Playback:
                 value = _show(node.data) if id(node) in known else "—"
                 lines.append(f"{node.label} = {value}")
             for node in named:
-                if _PRE_ACTIVATION.match(node.label):
+                if id(node) in self.pre:
                     lines.append(f"δ {_show(grads.get(id(node)))}")
         return lines
 
@@ -530,7 +532,12 @@ class Playback:
         return Path(path)
 
     def save_frames(self, directory: str | Path, fmt: str = "svg") -> list[Path]:
-        """Numbered frames ``frame-001.svg`` (or ``.png``, with the caption under the graph)."""
+        """Numbered frames ``frame-001.svg`` (or ``.png``, with the caption under the graph).
+
+        Frame files of an earlier run in ``directory`` (``frame-<digits>.svg`` or
+        ``.png``) are removed first, so the folder holds this playback alone; other
+        files are left as they are.
+        """
         from tinygrad_mlp.io import atomic_write_bytes
 
         if fmt not in ("svg", "png"):
@@ -540,6 +547,9 @@ class Playback:
             raise ValueError(f"{directory} exists and is not a folder")
         images = self._rendered("svg") if fmt == "svg" else self._pngs()
         directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.iterdir():  # an earlier, longer run's frames; nothing else
+            if _FRAME_FILE.match(stale.name) and stale.is_file():
+                stale.unlink()
         digits = max(3, len(str(len(images))))
         paths = []
         for k, data in enumerate(images, start=1):
@@ -676,11 +686,11 @@ def playback(
         root.backward()
     sweep = recorder.backward[done:]
     names = _names(order, forward, net)
-    witness = _witness(order, net, x, z, loss)
-    owners_by_node = _owners(order)
+    owners_by_node, pre = _structure(order, net)
+    witness = _witness(net, x, z, loss, pre)
     units, titles, unit_owner = _units(order, owners_by_node, names, max_nodes)
     notes_by_id = {id(k): str(v) for k, v in (notes or {}).items()}
-    builder = _Captions(order, names, witness, start_grads, units, titles)
+    builder = _Captions(order, names, witness, start_grads, units, titles, pre)
     frames = [builder.start()]
     for group in _runs(forward, units, max_frames // 2):
         frames.append(builder.forward(group))
@@ -696,6 +706,7 @@ def playback(
         units,
         titles,
         unit_owner,
+        pre,
         title,
         start_grads,
     )
@@ -842,7 +853,7 @@ def _names(order: list, forward: list, net: MLP | None) -> dict[int, str]:
     return names
 
 
-def _witness(order: list, net: MLP | None, x: Any, z: Any, loss: str) -> dict[int, Any]:
+def _witness(net: MLP | None, x: Any, z: Any, loss: str, pre: dict[int, tuple]) -> dict:
     """id(pre-activation node) -> δ of :mod:`tinygrad_mlp.backprop` for it."""
     if net is None or x is None or z is None:
         return {}
@@ -850,55 +861,74 @@ def _witness(order: list, net: MLP | None, x: Any, z: Any, loss: str) -> dict[in
     weights = [layer.weight.data.copy() for layer in net.layers]
     biases = [layer.bias.data.copy() for layer in net.layers]
     bp = backprop.gradients(weights, biases, net.activations, x, z, loss)
-    last = len(net.layers) - 1
     out: dict[int, Any] = {}
-    bias_layer = {id(layer.bias): l for l, layer in enumerate(net.layers)}  # noqa: E741
-    for node in order:
-        if node._fn is None:
-            continue
-        if _is_tensor(node):
-            if node._op == "+" and len(node._prev) == 2 and id(node._prev[1]) in bias_layer:
-                out[id(node)] = bp.delta[bias_layer[id(node._prev[1])]]
-        elif node.label and (m := _PRE_ACTIVATION.match(node.label)):
-            layer = int(m.group(1)) if m.group(1) is not None else last
-            if layer <= last and len(x) == 1:
-                out[id(node)] = float(bp.delta[layer][0, int(m.group(2))])
+    for key, (layer, j, _) in pre.items():
+        if j is None:
+            out[key] = bp.delta[layer]
+        elif len(x) == 1:
+            out[key] = float(bp.delta[layer][0, j])
     return out
 
 
-#: Neuron membership from a cheat-sheet label: wh[l][j][i], bh[l][j], sh[l][j], ah[l][j] →
-#: ("h", l, j); wo[j][i], bo[j], so[j], yo[j] → ("o", 0, j).
-_HIDDEN = re.compile(r"^([wbsa])h\[(\d+)\]\[(\d+)\]")
-_OUTPUT = re.compile(r"^([wbsy])o\[(\d+)\]")
+_ACTIVATIONS = ("sigmoid", "tanh", "ReLU")
 
 
-def neuron_of(label: str) -> tuple[str, int, int] | None:
-    """The neuron a cheat-sheet label belongs to, e.g. "wh[0][2][1]" → ("h", 0, 2)."""
-    if m := _HIDDEN.match(label):
-        return ("h", int(m.group(2)), int(m.group(3)))
-    if m := _OUTPUT.match(label):
-        return ("o", 0, int(m.group(2)))
-    return None
+def _structure(order: list, net: MLP | None) -> tuple[dict[int, tuple], dict[int, tuple]]:
+    """Neurons and pre-activations of a graph, from the modules' metadata, never labels.
 
+    :func:`~tinygrad_mlp.viz.modules_of` gives each node's module (a ``Neuron`` on
+    the scalar engine, a ``Layer`` on the tensor engine); a layer's position is its
+    place in ``net.layers`` (or, without a net, the order the graph meets layers),
+    a neuron's is ``neuron.index``. A module's pre-activation s is its tagged output,
+    or that output's input when the output is an activation f(s).
 
-def _owners(order: list) -> dict[int, tuple]:
-    """Node id -> (layer order, neuron title) for the nodes of a scalar MLP graph."""
-    owner: dict[int, tuple] = {}
+    Returns:
+        ``(owners, pre)``: owners maps a scalar node's id to its neuron's key
+        ``("h", l, j)`` or ``("o", 0, j)`` (the last layer is the output layer);
+        pre maps a pre-activation's id to ``(l, j, name of its δ)`` (j None for a
+        whole layer).
+    """
+    module_of = modules_of(order)
+    layers: list = list(net.layers) if net is not None else []
+    if net is None:
+        for node in order:
+            module = module_of.get(id(node))
+            layer = getattr(module, "layer", module)
+            if module is not None and all(layer is not seen for seen in layers):
+                layers.append(layer)
+    position = {id(layer): k for k, layer in enumerate(layers)}
+
+    def place(module: Any) -> tuple[int, int | None] | None:
+        layer = getattr(module, "layer", module)
+        if id(layer) not in position:
+            return None
+        return position[id(layer)], (module.index if layer is not module else None)
+
+    def key(l: int, j: int | None) -> tuple:  # noqa: E741
+        return ("o", 0, j) if l == len(layers) - 1 else ("h", l, j)
+
+    owners: dict[int, tuple] = {}
+    pre: dict[int, tuple] = {}
     for node in order:
-        if _is_tensor(node):
+        module = module_of.get(id(node))
+        where = place(module) if module is not None else None
+        if where is None:
             continue
-        key = neuron_of(node.label) if node.label else None
-        if key is None and node._fn is not None:
-            keys = [
-                owner[id(p)]
-                for p in node._prev
-                if id(p) in owner and not (p.label and p.label[:1] in "ay")
-            ]
-            if keys and all(k == keys[0] for k in keys):
-                key = keys[0]
-        if key is not None:
-            owner[id(node)] = key
-    return owner
+        if where[1] is not None and not _is_tensor(node):
+            owners[id(node)] = key(*where)
+        if getattr(node, "module", None) is module:  # the module's tagged output
+            s = node
+            if node._op in _ACTIVATIONS and module_of.get(id(node._prev[0])) is module:
+                s = node._prev[0]
+            pre[id(s)] = (*where, _delta_name(where, len(layers) - 1))
+    return owners, pre
+
+
+def _delta_name(where: tuple, last: int) -> str:
+    """δ's name from a layer's position and a neuron's index: δh[0][2], δo[0], δh[0], δo."""
+    l, j = where  # noqa: E741
+    head = "δo" if l == last else f"δh[{l}]"
+    return head if j is None else f"{head}[{j}]"
 
 
 def _neuron_title(key: tuple) -> str:
@@ -998,7 +1028,8 @@ def _node_of(item: Any) -> Any:
 class _Captions:
     """Builds each frame's caption and state changes from the recorded events."""
 
-    def __init__(self, order, names, witness, start_grads, units, unit_titles) -> None:
+    def __init__(self, order, names, witness, start_grads, units, unit_titles, pre) -> None:
+        self.pre = pre
         self.order = order
         self.units = units
         self.unit_titles = unit_titles
@@ -1024,8 +1055,8 @@ class _Captions:
     def _gname(self, node) -> str:
         """δ for a pre-activation and the terms of its sum (an add passes its gradient on)."""
         name = self._name(node)
-        if id(node) in self.witness or (node.label and _PRE_ACTIVATION.match(node.label)):
-            return "δ" + name[1:] if _SUM_NAME.match(name) else f"δ({name})"
+        if id(node) in self.pre:
+            return self.pre[id(node)][2]
         users = self.consumers.get(id(node), [])
         if len(users) == 1 and users[0]._op == "+" and not _is_tensor(node):
             inherited = self.gnames.get(id(users[0]), "")
