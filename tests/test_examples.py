@@ -1,0 +1,77 @@
+"""Every example runs and checks its own claim.
+
+Each script prints ``OK: <claim>`` for each claim that holds and exits with
+status 1 at the first that does not, so a zero exit status is the claim.
+Scripts that take a few seconds run at full length (the full claim); the
+others run with ``--quick`` (a looser threshold, stated in each script).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+# script, extra arguments, the claims it must print, the files it must write
+CASES = [
+    ("gradient_descent_walk.py", [], 2, ["gradient_descent_walk.png"]),
+    ("perceptron_and_xor.py", [], 3, ["perceptron_and_xor.png"]),
+    ("regression_1d.py", [], 1, ["regression_1d.png"]),
+    ("moons.py", ["--quick"], 2, ["moons.png"]),
+    ("train_digits.py", [], 1, ["misclassified_digits.png"]),
+    ("three_roads.py", ["--quick"], 2, ["seed_graph.dot", "playback.html"]),
+    ("seed_system_files.py", ["--quick"], 2, ["trained-weights-biases.json", "model.json"]),
+    ("seed_worked_example.py", ["--quick"], 1, ["worked_example_graph.dot"]),
+]
+
+
+def run_example(script: str, args: list[str], out: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / script), "--out", str(out), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=out,
+        timeout=600,
+    )
+
+
+@pytest.mark.parametrize(("script", "args", "claims", "files"), CASES, ids=[c[0] for c in CASES])
+def test_example_runs_and_its_claims_hold(tmp_path, script, args, claims, files):
+    pytest.importorskip("matplotlib")
+    if script in ("moons.py", "train_digits.py"):
+        pytest.importorskip("sklearn")
+    result = run_example(script, args, tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.count("OK: ") == claims, result.stdout
+    assert "FAILED" not in result.stdout
+    for name in files:
+        assert (tmp_path / name).stat().st_size > 0, f"{script} did not write {name}"
+    for picture in tmp_path.glob("*.png"):
+        assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_example_is_tested():
+    tested = {case[0] for case in CASES} | {"continue_in_pytorch.py"}  # tested in test_ddp.py
+    scripts = {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
+    assert scripts <= tested, f"examples without a test: {sorted(scripts - tested)}"
+
+
+def test_a_failing_claim_fails_the_script(tmp_path):
+    """The helper every example uses exits non-zero when a claim does not hold."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from _cli import claim; "
+        "claim(True, 'one'); claim(False, 'two')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(EXAMPLES)], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == ["OK: one", "FAILED: two"]
