@@ -9,6 +9,7 @@ others run with ``--quick`` (a looser threshold, stated in each script).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,17 @@ def run_example(script: str, args: list[str], out: Path) -> subprocess.Completed
     )
 
 
+# The numbers the home page's table quotes: a pattern of the script's output and the
+# page's way of writing the number it captures.
+QUOTED = {
+    "regression_1d.py": (r"true function: (\S+)", lambda v: f"RMS {float(v):.3f}"),
+    "train_digits.py": (r"test accuracy (\S+):", lambda v: f"{float(v):.1%} test accuracy"),
+    "three_roads.py": (r"between the roads: (\S+)", lambda v: f"agree to {v}"),
+    "seed_system_files.py": (r"forward pass: (\S+)", lambda v: f"forward pass to {v}"),
+    "perceptron_and_xor.py": (r"MLP on XOR after \d+ steps: (\d)/4", lambda v: f"{v}/4 |"),
+}
+
+
 @pytest.mark.parametrize(("script", "args", "claims", "files"), CASES, ids=[c[0] for c in CASES])
 def test_example_runs_and_its_claims_hold(tmp_path, script, args, claims, files):
     pytest.importorskip("matplotlib")
@@ -56,6 +68,12 @@ def test_example_runs_and_its_claims_hold(tmp_path, script, args, claims, files)
         assert (tmp_path / name).stat().st_size > 0, f"{script} did not write {name}"
     for picture in tmp_path.glob("*.png"):
         assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if script in QUOTED:
+        pattern, written = QUOTED[script]
+        printed = re.search(pattern, result.stdout)
+        assert printed, f"{script} no longer prints {pattern!r}"
+        page = (ROOT / "docs" / "index.md").read_text()
+        assert written(printed.group(1)) in page, f"docs/index.md does not quote {script}'s output"
 
 
 def test_every_example_is_tested():
