@@ -4,7 +4,8 @@ Docstrings carry small doctests (``>>> ...`` and the expected output) in their
 running text, and the sheet's names (wh[0][2][1]) in their prose. Markdown would
 run a doctest's lines together and read ``a[0][2]`` as a reference link to "2".
 This wraps every doctest block (from a ``>>>`` line to the next blank line) in a
-fenced ``pycon`` block, and escapes index brackets in prose outside code.
+fenced ``pycon`` block, escapes index brackets in prose outside code, and turns
+Sphinx roles (``:func:`fit```) into code spans.
 """
 
 from __future__ import annotations
@@ -60,10 +61,22 @@ def _escape_references(line: str) -> str:
     return "".join(out)
 
 
+_ROLE = re.compile(r":(?:py:)?(?:mod|func|class|meth|attr|data|exc|obj):`(~?)([^`]+)`")
+
+
+def plain_roles(text: str) -> str:
+    """Sphinx cross-reference roles become code spans (``~`` keeps the last name only).
+
+    >>> plain_roles("See :func:`fit` and :class:`~tinygrad_mlp.value.Value`.")
+    'See `fit` and `Value`.'
+    """
+    return _ROLE.sub(lambda m: f"`{m[2].rsplit('.', 1)[-1] if m[1] else m[2]}`", text)
+
+
 class DoctestFences(griffe.Extension):
-    """Wrap the doctests of every docstring Griffe loads in code fences."""
+    """Make every docstring Griffe loads read well as Markdown (see the module's doc)."""
 
     def on_object(self, *, obj: griffe.Object, **kwargs: Any) -> None:
         """Rewrite ``obj``'s docstring in place."""
         if obj.docstring is not None:
-            obj.docstring.value = fence_doctests(obj.docstring.value)
+            obj.docstring.value = fence_doctests(plain_roles(obj.docstring.value))
