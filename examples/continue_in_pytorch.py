@@ -4,11 +4,13 @@ The walk-through (run it as it is; everything lands in a temporary folder unless
 ``--workdir`` names one):
 
 1. make a small regression table and train a network on it with
-   ``tinygrad-mlp train``;
+   ``tinygrad-mlp train`` (its defaults: standard scaling, Adam on minibatches,
+   a validation split, early stopping);
 2. export the model as a torch file (``tinygrad-mlp export --format torch``);
 3. continue training with ``torch.nn.parallel.DistributedDataParallel``: two
    processes on this machine (gloo backend, loopback), each holding its own
-   equal shard of the rows, each step one full pass over its shard;
+   equal shard of the rows, each step one plain SGD step on a full pass over
+   its shard (the scalers train fitted stay as they are);
 4. import the result back (``tinygrad-mlp import --format torch``);
 5. cross-check, explain and draw the continued network with ``check``,
    ``explain`` and ``graph``.
@@ -170,9 +172,11 @@ def walk(args: argparse.Namespace) -> int:
         return status
 
     print(f"1. train here ({workdir})")
+    # NOTE: train's own defaults (standard scaling, Adam on minibatches, a validation
+    # split, early stopping); step 3 continues with plain full-batch SGD on every row.
     run("train", "--data", str(data), "--model", str(before), "--hidden", "6",
         "--activation", "tanh", "--epochs", str(args.epochs_here), "--batch-size", "8",
-        "--lr", "0.2", "--quiet")  # fmt: skip
+        "--lr", "0.05", "--quiet")  # fmt: skip
     print("2. export to a torch file")
     run("export", "--model", str(before), "--format", "torch", "-o", str(before_pt))
     print(f"3. continue in PyTorch: DistributedDataParallel, {args.processes} processes (gloo)")

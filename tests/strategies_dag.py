@@ -17,6 +17,10 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 # name -> arity. Unary ops are applied to inputs kept in their domain by construction.
 UNARY = ["neg", "tanh", "sigmoid", "exp_soft", "log_soft", "square", "relu_shift"]
 BINARY = ["add", "sub", "mul", "div_soft"]
+#: tensor programs also reduce with keepdims over a negative axis (the shape still broadcasts)
+REDUCE = ["sum_keep", "mean_keep", "max_keep"]
+#: values that singular-point programs draw their inputs from
+SINGULAR_VALUES = [0.0, -0.0, 1.0, -1.0, 2.5, 40.0, -800.0, math.inf, -math.inf, math.nan]
 
 
 def apply(op: str, args: list, lib: str):
@@ -52,11 +56,20 @@ def apply(op: str, args: list, lib: str):
     if op == "relu_shift":  # relu(a) + 0.5 a: a kink only at 0, which random floats miss
         r = max(a, 0.0) if lib == "float" else (np.maximum(a, 0) if lib == "numpy" else a.relu())
         return r + a * 0.5
+    if op in REDUCE:
+        if a.ndim == 0:  # NOTE: numpy has no axis -1 on a 0-d array (torch does)
+            return a
+        how = op.removesuffix("_keep")
+        if lib == "torch":
+            return a.amax(-1, keepdim=True) if how == "max" else getattr(a, how)(-1, keepdim=True)
+        if lib == "numpy":
+            return getattr(np, "amax" if how == "max" else how)(a, axis=-1, keepdims=True)
+        return getattr(a, how)(-1, keepdims=True)
     raise ValueError(op)
 
 
 @st.composite
-def programs(draw, inputs: int = 3, max_steps: int = 8):
+def programs(draw, inputs: int = 3, max_steps: int = 8, reduce: bool = False):
     steps = []
     for k in range(draw(st.integers(1, max_steps))):
         available = inputs + k
@@ -64,7 +77,7 @@ def programs(draw, inputs: int = 3, max_steps: int = 8):
             op = draw(st.sampled_from(BINARY))
             args = [draw(st.integers(0, available - 1)) for _ in range(2)]
         else:
-            op = draw(st.sampled_from(UNARY))
+            op = draw(st.sampled_from(UNARY + REDUCE if reduce else UNARY))
             args = [draw(st.integers(0, available - 1))]
         steps.append((op, args))
     return steps

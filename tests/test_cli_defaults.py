@@ -197,8 +197,11 @@ def test_standard_scaling_is_the_default_and_survives_the_model_file(noisy_csv, 
     assert main(["train", "--data", str(noisy_csv), "--model", str(model_path), "--quiet"]) == 0
     model = load_model(model_path)
     data = load_csv(noisy_csv)
-    np.testing.assert_allclose(model.input_scaler.mean_, data.inputs.mean(axis=0), rtol=1e-12)
-    np.testing.assert_allclose(model.input_scaler.scale_, data.inputs.std(axis=0), rtol=1e-12)
+    # stored as the min-max map of [mean - sd, mean + sd] onto [-1, 1]
+    scaler = model.input_scaler
+    assert scaler.feature_range == (-1.0, 1.0)
+    np.testing.assert_allclose((scaler.min_ + scaler.max_) / 2, data.inputs.mean(axis=0))
+    np.testing.assert_allclose((scaler.max_ - scaler.min_) / 2, data.inputs.std(axis=0))
     scaled = model.input_scaler.transform(data.inputs)
     np.testing.assert_allclose(scaled.mean(axis=0), 0.0, atol=1e-12)
     np.testing.assert_allclose(scaled.std(axis=0), 1.0, rtol=1e-12)
@@ -210,7 +213,7 @@ def test_standard_scaling_is_the_default_and_survives_the_model_file(noisy_csv, 
     assert main([*argv, "--activation", "sigmoid", "--output-activation", "sigmoid"]) == 0
     argv = ["export-seed", "--model", str(sig), "--weights", str(tmp_path / "w.json")]
     assert main([*argv, "--minmax", str(tmp_path / "mm.json")]) == 2
-    assert "the seed system needs min-max scalers" in capsys.readouterr().err
+    assert "inputs to [-1.0, 1.0] and outputs to [0.0, 1.0]" in capsys.readouterr().err
 
 
 def test_seed_preset_goes_with_every_loss(tmp_path, capsys):

@@ -143,6 +143,19 @@ CASES = [
         "\\delta o_{[0]} = \\frac{\\mathrm{softmax}(s) - z}{N} = \\frac{0.25 - 1}{1} = -0.75",
     ),
     (
+        Delta("δo[1]", "logistic_chain", "tanh", 0.5, 0.125, y=0.2, z=0.0, p=0.5, count=2),
+        "δo[1] = f'(s)·(σ(yo) - z)/N = 1 - a²·(σ(yo) - z)/N = 0.5·(0.5 - 0)/2 = 0.125",
+        "\\delta o_{[1]} = f'(s)\\,\\frac{\\sigma(y_o) - z}{N} = 0.5 \\cdot "
+        "\\frac{0.5 - 0}{2} = 0.125",
+    ),
+    (
+        Delta("δo[0]", "softmax_chain", "sigmoid", 0.25, -0.1875, y=0.6, z=1.0, p=0.25),
+        "δo[0] = f'(s)·(softmax(yo) - z)/N = a(1 - a)·(softmax(yo) - z)/N = 0.25·(0.25 - 1)/1 "
+        "= -0.1875",
+        "\\delta o_{[0]} = f'(s)\\,\\frac{\\mathrm{softmax}(y_o) - z}{N} = 0.25 \\cdot "
+        "\\frac{0.25 - 1}{1} = -0.1875",
+    ),
+    (
         Delta("δo[0]", "mse_mean", "linear", 1.0, -0.5, y=0.5, z=1.0, count=2),
         "δo[0] = f'(s)·2(yo - z)/N = 1·2(yo - z)/N = 1·2·(0.5 - 1)/2 = -0.5",
         "\\delta o_{[0]} = f'(s)\\,\\tfrac{2(y_o - z)}{N} = 1 \\cdot \\tfrac{2(0.5 - 1)}{2} = -0.5",
@@ -266,3 +279,27 @@ def test_epoch_zero_mean_loss_of_the_table_is_the_hand_computed_one():
         a = [sigmoid(-0.5 * x0 - x1 + 0.5), sigmoid(-0.5 * x0 + 0.5 * x1 + 0.5), sigmoid(x0 + 0.5)]
         total += 0.5 * (sigmoid(0.5 * a[0] - a[1] + 0.5) - zi) ** 2
     assert f"{total / 4:.9f}" == "0.062637319"
+
+
+@pytest.mark.parametrize("loss, output, rule", [
+    ("bce", "sigmoid", "logistic"),
+    ("bce_with_logits", "linear", "logistic"),
+    ("bce_with_logits", "tanh", "logistic_chain"),
+    ("cross_entropy", "linear", "softmax"),
+    ("cross_entropy", "sigmoid", "softmax_chain"),
+    ("mse_mean", "tanh", "mse_mean"),
+])  # fmt: skip
+def test_output_delta_record_matches_the_witness_for_every_loss_and_output(loss, output, rule):
+    net = MLP(2, [3, 2], activation="tanh", output_activation=output, seed=4)
+    z = [1] if loss == "cross_entropy" else [1.0, 0.0]
+    trace = explain(net, [0.2, -0.4], z, loss=loss)
+    deltas = [r for r in trace.records if isinstance(r, Delta) and r.name.startswith("δo")]
+    assert {r.rule for r in deltas} == {rule}
+    for r in deltas:
+        # the record's own numbers give its value back
+        if rule in ("logistic", "softmax"):
+            assert (r.p - r.z) / r.count == pytest.approx(r.value, rel=1e-12)
+        elif rule.endswith("_chain"):
+            assert r.fprime * (r.p - r.z) / r.count == pytest.approx(r.value, rel=1e-12)
+        else:
+            assert r.fprime * 2 * (r.y - r.z) / r.count == pytest.approx(r.value, rel=1e-12)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tinygrad_mlp.cli import main
-from tinygrad_mlp.data import Dataset, load_csv
+from tinygrad_mlp.data import Dataset, MinMaxScaler, StandardScaler, load_csv
 from tinygrad_mlp.io import load_model, save_model
 from tinygrad_mlp.names import ACTIVATIONS
 from tinygrad_mlp.nn import MLP
@@ -21,6 +21,15 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
 SHAPES = [(2, [3, 1]), (3, [5, 4, 2]), (1, [2]), (4, [6, 3])]
+#: Every --normalize, so every kind of scaler a model file can hold (and none).
+NORMALIZE = ["standard", "zero-to-one", "minus-one-to-one", "none"]
+#: The scaler classes each --normalize fits (None: no scaler).
+KIND = {
+    "standard": StandardScaler,
+    "zero-to-one": MinMaxScaler,
+    "minus-one-to-one": MinMaxScaler,
+    "none": type(None),
+}
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-6}
 
 
@@ -84,7 +93,14 @@ def test_exported_file_passes_the_checker_with_a_dynamic_batch_axis(tmp_path):
 # --------------------------------------------------------------------------- trained models
 
 
-def _trained(loss, normalize="zero-to-one", activation="tanh", constant_column=False, seed=0):
+def _trained(
+    loss,
+    normalize="zero-to-one",
+    activation="tanh",
+    constant_column=False,
+    seed=0,
+    output_activation=None,
+):
     rng = np.random.default_rng(seed)
     x = rng.uniform(-3, 5, (48, 3)) * np.array([1.0, 10.0, 0.1])
     if constant_column:
@@ -100,7 +116,13 @@ def _trained(loss, normalize="zero-to-one", activation="tanh", constant_column=F
         names = ["colour"]
     data = Dataset(x, targets, ["a", "b", "c"], names, "memory")
     config = TrainConfig(
-        hidden=[5], activation=activation, loss=loss, epochs=4, normalize=normalize, seed=seed
+        hidden=[5],
+        activation=activation,
+        output_activation=output_activation,
+        loss=loss,
+        epochs=4,
+        normalize=normalize,
+        seed=seed,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the constant column's warning
@@ -112,6 +134,8 @@ def _trained(loss, normalize="zero-to-one", activation="tanh", constant_column=F
 @pytest.mark.parametrize(
     ("normalize", "activation", "constant"),
     [
+        ("standard", "tanh", False),
+        ("standard", "relu", True),
         ("zero-to-one", "sigmoid", False),
         ("minus-one-to-one", "tanh", True),
         ("none", "tanh", False),
@@ -122,21 +146,71 @@ def test_regression_file_takes_raw_inputs_and_gives_data_units(
     tmp_path, normalize, activation, constant
 ):
     model, x = _trained("mse", normalize, activation, constant)
+    assert isinstance(model.input_scaler, KIND[normalize])
+    assert isinstance(model.output_scaler, KIND[normalize])
     export(model, tmp_path / "m.onnx")
     raw = np.vstack([x, x * 1.5 - 2])  # inputs outside the training range too
+    out = run(tmp_path / "m.onnx", raw)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out, predict(model, raw), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("normalize", "output_activation", "output_range"),
+    [("standard", "sigmoid", (0.0, 1.0)), ("standard", "tanh", (-1.0, 1.0))],
+)
+def test_a_standard_input_scaler_with_a_min_max_output_scaler(
+    tmp_path, normalize, output_activation, output_range
+):
+    # A bounded output needs min-max targets, whatever scales the inputs.
+    model, x = _trained("mse", normalize, output_activation=output_activation)
+    assert isinstance(model.input_scaler, StandardScaler)
+    assert isinstance(model.output_scaler, MinMaxScaler)
+    assert model.output_scaler.feature_range == output_range
+    export(model, tmp_path / "m.onnx")
+    raw = np.vstack([x, x * 2 + 3])
     np.testing.assert_allclose(run(tmp_path / "m.onnx", raw), predict(model, raw), rtol=1e-12)
+    back = load_onnx_model(tmp_path / "m.onnx")
+    assert type(back.input_scaler) is StandardScaler and type(back.output_scaler) is MinMaxScaler
+    assert np.array_equal(back.input_scaler.scale_, model.input_scaler.scale_)
+    assert np.array_equal(back.output_scaler.min_, model.output_scaler.min_)
 
 
-def test_binary_classifier_file_gives_probabilities(tmp_path):
-    model, x = _trained("bce")
+def test_standard_scalers_are_the_nodes_of_their_formulas(tmp_path):
+    model, x = _trained("mse", "standard")
+    export(model, tmp_path / "m.onnx")
+    proto = onnx.load(str(tmp_path / "m.onnx"))
+    ops = [n.op_type for n in proto.graph.node]
+    assert ops == ["Sub", "Div", "Gemm", "Tanh", "Gemm", "Mul", "Add"]
+    values = {t.name: onnx.numpy_helper.to_array(t) for t in proto.graph.initializer}
+    s_in, s_out = model.input_scaler, model.output_scaler
+    assert values["input_scaler.mean"].dtype == np.float64
+    assert np.array_equal(values["input_scaler.mean"], s_in.mean_)
+    assert np.array_equal(values["input_scaler.scale"], s_in.scale_)
+    assert np.array_equal(values["output_scaler.scale"], s_out.scale_)
+    assert np.array_equal(values["output_scaler.mean"], s_out.mean_)
+    # The formulas by hand, in numpy, from the fitted mean and standard deviation.
+    mean, sd = x.mean(axis=0), x.std(axis=0)
+    hidden = np.tanh(
+        ((x - mean) / sd) @ model.net.layers[0].weight.data.T + model.net.layers[0].bias.data
+    )
+    y = hidden @ model.net.layers[1].weight.data.T + model.net.layers[1].bias.data
+    expected = y * s_out.scale_ + s_out.mean_
+    np.testing.assert_allclose(run(tmp_path / "m.onnx", x), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("normalize", NORMALIZE)
+def test_binary_classifier_file_gives_probabilities(tmp_path, normalize):
+    model, x = _trained("bce", normalize)
     export(model, tmp_path / "b.onnx")
     out = run(tmp_path / "b.onnx", x)
     np.testing.assert_allclose(out, predict(model, x), rtol=1e-12, atol=1e-15)
     assert np.all((out > 0) & (out < 1))
 
 
-def test_multiclass_file_gives_class_probabilities(tmp_path):
-    model, x = _trained("ce")
+@pytest.mark.parametrize("normalize", NORMALIZE)
+def test_multiclass_file_gives_class_probabilities(tmp_path, normalize):
+    model, x = _trained("ce", normalize)
     export(model, tmp_path / "c.onnx")
     probabilities = run(tmp_path / "c.onnx", x)
     logits = model.net(network_inputs(model, x)).data
@@ -147,8 +221,9 @@ def test_multiclass_file_gives_class_probabilities(tmp_path):
     assert labels.tolist() == predict(model, x)[:, 0].tolist()
 
 
-def test_float32_network_with_scalers_matches_predict(tmp_path):
-    model, x = _trained("mse", "minus-one-to-one")
+@pytest.mark.parametrize("normalize", ["minus-one-to-one", "standard"])
+def test_float32_network_with_scalers_matches_predict(tmp_path, normalize):
+    model, x = _trained("mse", normalize)
     weights = [layer.weight.data for layer in model.net.layers]
     biases = [layer.bias.data for layer in model.net.layers]
     model.net = MLP(3, [5, 2], activation=model.net.activations, seed=0, dtype=np.float32)
@@ -157,12 +232,16 @@ def test_float32_network_with_scalers_matches_predict(tmp_path):
     np.testing.assert_allclose(run(tmp_path / "m32.onnx", x), predict(model, x), rtol=1e-6)
     back = load_onnx_model(tmp_path / "m32.onnx")
     assert back.net.layers[0].weight.data.dtype == np.float32
-    assert np.array_equal(back.input_scaler.min_, model.input_scaler.min_)
+    save_model(tmp_path / "a.json", model)
+    save_model(tmp_path / "b.json", back)
+    assert (tmp_path / "a.json").read_text() == (tmp_path / "b.json").read_text()
 
 
+@pytest.mark.parametrize("normalize", NORMALIZE)
 @pytest.mark.parametrize("loss", ["mse", "bce", "ce"])
-def test_trained_model_round_trips_exactly(tmp_path, loss):
-    model, _ = _trained(loss, "minus-one-to-one", constant_column=True)
+def test_trained_model_round_trips_exactly(tmp_path, loss, normalize):
+    model, _ = _trained(loss, normalize, constant_column=True)
+    assert isinstance(model.input_scaler, KIND[normalize])
     export(model, tmp_path / "m.onnx")
     back = load_onnx_model(tmp_path / "m.onnx")
     save_model(tmp_path / "a.json", model)
@@ -172,21 +251,45 @@ def test_trained_model_round_trips_exactly(tmp_path, loss):
     )
 
 
-def test_cli_train_export_import_and_onnxruntime_equal_predict(tmp_path, capsys):
+@pytest.mark.parametrize("normalize", [None, *NORMALIZE])  # None: train's default
+def test_cli_train_export_import_and_onnxruntime_equal_predict(tmp_path, capsys, normalize):
     rng = np.random.default_rng(2)
     x = rng.uniform(0, 100, (30, 2)).tolist()
     rows = "\n".join(f"{a!r},{b!r},{a * 0.3 + b * 0.1!r}" for a, b in x)
     (tmp_path / "d.csv").write_text("I0,I1,Z0\n" + rows + "\n")
     m, f, back = (str(tmp_path / n) for n in ("m.json", "m.onnx", "back.json"))
     args = ["train", "--data", str(tmp_path / "d.csv"), "--model", m, "--epochs", "5", "--quiet"]
+    if normalize is not None:
+        args += ["--normalize", normalize]
     assert main(args) == 0
+    if normalize is not None:
+        assert isinstance(load_model(m).input_scaler, KIND[normalize])
     assert main(["export", "--model", m, "--format", "onnx", "-o", f]) == 0
     assert main(["import", "--format", "onnx", f, "--model", back]) == 0
     assert json.loads((tmp_path / "m.json").read_text()) == json.loads(
         (tmp_path / "back.json").read_text()
     )
     data = load_csv(tmp_path / "d.csv", outputs=1)
-    np.testing.assert_allclose(run(f, data.inputs), predict(load_model(m), data.inputs), rtol=1e-12)
+    expected = predict(load_model(m), data.inputs)
+    np.testing.assert_allclose(run(f, data.inputs), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["onnx", "torch"])
+def test_cli_export_and_import_json_print_the_written_path(tmp_path, capsys, kind):
+    if kind == "torch":
+        pytest.importorskip("torch")
+    m, back = tmp_path / "m.json", tmp_path / "back.json"
+    f = tmp_path / ("m.onnx" if kind == "onnx" else "m.pt")
+    save_model(m, _trained("mse", "standard")[0])
+    capsys.readouterr()
+    assert main(["export", "--model", str(m), "--format", kind, "-o", str(f), "--json"]) == 0
+    written = json.loads(capsys.readouterr().out)
+    assert written["path"] == str(f) and written["format"] == kind
+    assert written["bytes"] == f.stat().st_size > 0
+    assert main(["import", "--format", kind, str(f), "--model", str(back), "--json"]) == 0
+    read = json.loads(capsys.readouterr().out)
+    assert read["path"] == str(back) and back.exists()
+    assert read["sizes"] == [3, 5, 2] and read["activations"] == ["tanh", "linear"]
 
 
 # --------------------------------------------------------------------------- refusals
@@ -307,18 +410,56 @@ def test_a_truncated_file_is_one_sentence(tmp_path):
         assert str(path) in _one_sentence(error)
 
 
-def test_tampered_scaler_numbers_are_refused(tmp_path):
-    model, _ = _trained("mse")
+@pytest.mark.parametrize(
+    ("normalize", "tensor"),
+    [
+        ("zero-to-one", "input_scaler.min"),
+        ("minus-one-to-one", "output_scaler.span"),
+        ("standard", "input_scaler.mean"),
+        ("standard", "input_scaler.scale"),
+        ("standard", "output_scaler.scale"),
+        ("standard", "output_scaler.mean"),
+    ],
+)
+def test_tampered_scaler_numbers_are_refused(tmp_path, normalize, tensor):
+    model, _ = _trained("mse", normalize)
     export(model, tmp_path / "m.onnx")
     proto = onnx.load(str(tmp_path / "m.onnx"))
-    for tensor in proto.graph.initializer:
-        if tensor.name == "input_scaler.min":
-            values = onnx.numpy_helper.to_array(tensor) + 1.0
-            tensor.CopyFrom(onnx.numpy_helper.from_array(values, tensor.name))
+    (target,) = [t for t in proto.graph.initializer if t.name == tensor]
+    values = onnx.numpy_helper.to_array(target) + 1.0
+    target.CopyFrom(onnx.numpy_helper.from_array(values, target.name))
     onnx.save(proto, str(tmp_path / "m.onnx"))
     with pytest.raises(ValueError) as error:
         load_onnx_model(tmp_path / "m.onnx")
     assert "differ from the file's metadata" in _one_sentence(error)
+
+
+def test_a_scaler_kind_we_do_not_know_is_one_sentence(tmp_path):
+    model, _ = _trained("mse", "standard")
+    export(model, tmp_path / "m.onnx")
+    proto = onnx.load(str(tmp_path / "m.onnx"))
+    (entry,) = [p for p in proto.metadata_props if p.key == "tinygrad_mlp"]
+    record = json.loads(entry.value)
+    record["input_scaler"]["kind"] = "robust"
+    entry.value = json.dumps(record)
+    onnx.save(proto, str(tmp_path / "m.onnx"))
+    with pytest.raises(ValueError) as error:
+        load_onnx_model(tmp_path / "m.onnx")
+    text = _one_sentence(error)
+    assert "'robust'" in text and "input_scaler" in text and str(tmp_path / "m.onnx") in text
+
+
+def test_exporting_a_scaler_of_a_foreign_class_is_one_sentence(tmp_path):
+    class RobustScaler:  # a scaler this program does not know how to write
+        def transform(self, x):
+            return x
+
+    model, _ = _trained("mse", "standard")
+    model.input_scaler = RobustScaler()
+    with pytest.raises(TypeError) as error:
+        export(model, tmp_path / "m.onnx")
+    assert "RobustScaler" in _one_sentence(error)
+    assert not (tmp_path / "m.onnx").exists()
 
 
 def test_bad_opset_and_missing_file_are_one_sentence(tmp_path, capsys):

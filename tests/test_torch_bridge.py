@@ -9,7 +9,7 @@ import pytest
 
 from tinygrad_mlp import Tensor
 from tinygrad_mlp.cli import main
-from tinygrad_mlp.data import MinMaxScaler
+from tinygrad_mlp.data import MinMaxScaler, StandardScaler
 from tinygrad_mlp.io import SavedModel, load_model, save_model
 from tinygrad_mlp.losses import bce, bce_with_logits, cross_entropy, mse, mse_mean
 from tinygrad_mlp.names import ACTIVATIONS, LOSSES
@@ -163,13 +163,28 @@ def test_from_torch_refuses_a_module_that_is_not_sequential():
 # --------------------------------------------------------------------------- torch files
 
 
-def _saved_model(dtype=np.float64):
+#: Every kind of scaler a model file can hold, fitted on columns of very different scales.
+SCALERS = {
+    "standard": lambda: StandardScaler(),
+    "zero-to-one": lambda: MinMaxScaler((0, 1)),
+    "minus-one-to-one": lambda: MinMaxScaler((-1, 1)),
+    "none": lambda: None,
+}
+
+
+def _fitted(kind, columns, rng):
+    scaler = SCALERS[kind]()
+    data = rng.normal(size=(20, columns)) * [10.0**k for k in range(columns)] + 3
+    return None if scaler is None else scaler.fit(data)
+
+
+def _saved_model(dtype=np.float64, scalers=("minus-one-to-one", "zero-to-one")):
     net = MLP(3, [4, 2], activation="tanh", output_activation="sigmoid", seed=5, dtype=dtype)
     rng = np.random.default_rng(1)
     return SavedModel(
         net,
-        MinMaxScaler((-1, 1)).fit(rng.normal(size=(20, 3))),
-        MinMaxScaler((0, 1)).fit(rng.normal(size=(20, 2))),
+        _fitted(scalers[0], 3, rng),
+        _fitted(scalers[1], 2, rng),
         "mse",
         ["a", "b", "c"],
         ["y", "w"],
@@ -178,16 +193,26 @@ def _saved_model(dtype=np.float64):
     )
 
 
+def _same_scaler(s, t):
+    """Same class, and every attribute equal bit for bit (whatever the kind holds)."""
+    assert type(s) is type(t)
+    if s is None:
+        return
+    assert vars(s).keys() == vars(t).keys()
+    for key, value in vars(s).items():
+        other = vars(t)[key]
+        if isinstance(value, np.ndarray):
+            assert value.dtype == other.dtype and np.array_equal(value, other), key
+        else:
+            assert value == other, key
+
+
 def _same_model(a, b):
     assert a.net.sizes == b.net.sizes and a.net.activations == b.net.activations
     for p, q in zip(a.net.parameters(), b.net.parameters(), strict=True):
         assert p.data.dtype == q.data.dtype and np.array_equal(p.data, q.data)
-    for name in ("input_scaler", "output_scaler"):
-        s, t = getattr(a, name), getattr(b, name)
-        assert (s is None) == (t is None)
-        if s is not None:
-            assert s.feature_range == t.feature_range
-            assert np.array_equal(s.min_, t.min_) and np.array_equal(s.max_, t.max_)
+    _same_scaler(a.input_scaler, b.input_scaler)
+    _same_scaler(a.output_scaler, b.output_scaler)
     for name in ("loss", "input_names", "target_names", "classes", "settings"):
         assert getattr(a, name) == getattr(b, name), name
 
@@ -202,6 +227,69 @@ def test_torch_file_round_trips_exactly_and_loads_with_weights_only(tmp_path, dt
     expected = torch.float64 if dtype is np.float64 else torch.float32
     assert raw["state_dict"]["2.weight"].dtype == expected
     _same_model(model, load_torch(path))
+
+
+@pytest.mark.parametrize("output_kind", list(SCALERS))
+@pytest.mark.parametrize("input_kind", list(SCALERS))
+def test_every_scaler_kind_round_trips_exactly_through_a_torch_file(
+    tmp_path, input_kind, output_kind
+):
+    model = _saved_model(scalers=(input_kind, output_kind))
+    save_torch(model, tmp_path / "m.pt")
+    raw = torch.load(tmp_path / "m.pt", weights_only=True)
+    if input_kind == "standard":
+        assert raw["input_scaler"]["kind"] == "standard"
+        assert raw["input_scaler"]["mean"].dtype == torch.float64
+        assert np.array_equal(raw["input_scaler"]["scale"].numpy(), model.input_scaler.scale_)
+    back = load_torch(tmp_path / "m.pt")
+    _same_model(model, back)
+    x = np.random.default_rng(4).normal(size=(5, 3)) * [1.0, 10.0, 100.0]
+    if model.input_scaler is not None:
+        assert np.array_equal(back.input_scaler.transform(x), model.input_scaler.transform(x))
+    # And through our model file, the third place a scaler lives: the same record.
+    save_model(tmp_path / "a.json", model)
+    save_model(tmp_path / "b.json", back)
+    assert (tmp_path / "a.json").read_text() == (tmp_path / "b.json").read_text()
+
+
+def test_a_scaler_kind_we_do_not_know_is_one_sentence(tmp_path):
+    path = tmp_path / "m.pt"
+    save_torch(_saved_model(scalers=("standard", "standard")), path)
+    record = torch.load(path, weights_only=True)
+    record["output_scaler"]["kind"] = "quantile"
+    torch.save(record, path)
+    with pytest.raises(ValueError) as error:
+        load_torch(path)
+    text = _one_sentence(error)
+    assert "'quantile'" in text and "output_scaler" in text and str(path) in text
+
+
+def test_a_standard_scaler_with_a_missing_or_bad_field_is_named(tmp_path):
+    path = tmp_path / "m.pt"
+    save_torch(_saved_model(scalers=("standard", "none")), path)
+    record = torch.load(path, weights_only=True)
+    del record["input_scaler"]["scale"]
+    torch.save(record, path)
+    with pytest.raises(ValueError) as error:
+        load_torch(path)
+    assert "input_scaler" in _one_sentence(error) and "scale" in str(error.value)
+    record["input_scaler"]["scale"] = torch.tensor([1.0, 0.0, 2.0], dtype=torch.float64)
+    torch.save(record, path)
+    with pytest.raises(ValueError) as error:
+        load_torch(path)
+    assert "input_scaler.scale must hold positive numbers" in _one_sentence(error)
+
+
+def test_saving_a_scaler_of_a_foreign_class_is_one_sentence(tmp_path):
+    class QuantileScaler:  # a scaler this program does not know how to write
+        pass
+
+    model = _saved_model()
+    model.output_scaler = QuantileScaler()
+    with pytest.raises(TypeError) as error:
+        save_torch(model, tmp_path / "m.pt")
+    assert "QuantileScaler" in _one_sentence(error)
+    assert not (tmp_path / "m.pt").exists()
 
 
 def test_torch_file_of_a_classifier_keeps_its_classes(tmp_path):
@@ -248,8 +336,9 @@ def test_torch_file_missing_a_layer_names_the_key(tmp_path):
     assert "'2.bias'" in _one_sentence(error)
 
 
-def test_cli_export_import_torch_round_trips(tmp_path, capsys):
-    model = _saved_model()
+@pytest.mark.parametrize("scalers", [("standard", "standard"), ("standard", "zero-to-one")])
+def test_cli_export_import_torch_round_trips(tmp_path, capsys, scalers):
+    model = _saved_model(scalers=scalers)
     save_model(tmp_path / "m.json", model)
     assert main(["export", "--model", str(tmp_path / "m.json"), "--format", "torch",
                  "-o", str(tmp_path / "m.pt")]) == 0  # fmt: skip

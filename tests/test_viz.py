@@ -148,13 +148,13 @@ def test_large_graph_collapses_quickly():
     assert collapsed.count("shape=plain") == 50 and "… 39951 more values in [1, 1]" in collapsed
 
 
-def test_network_diagram_elides_large_layers_and_labels_weights():
+def test_network_diagram_elides_large_layers_and_shows_weights():
     net = seed_network()
     source = draw_network(net).source
     assert "ah[0][2]" in source and "yo[0]" in source
-    # wh[0][0][1] = -1: the edge from input 1 to node 0, red, widest, labelled -1
+    # wh[0][0][1] = -1: the edge from input 1 to node 0, red, widest, -1 on hover
     edge = next(line for line in source.splitlines() if "c0_1 -> c1_0" in line)
-    assert 'color="#c0392b"' in edge and "penwidth=3.00" in edge and "headlabel=-1 " in edge
+    assert 'color="#c0392b"' in edge and "penwidth=3.00" in edge
     assert 'tooltip="wh[0][0][1] = -1: x[1] → ah[0][0]"' in edge
     big = draw_network(MLP(784, [128, 10], seed=0)).source
     assert "x[783]" in big and "x[500]" not in big and "⋮" in big

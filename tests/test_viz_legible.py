@@ -86,16 +86,19 @@ def test_network_numbers_use_one_format_even_for_tiny_error_signals():
 # --------------------------------------------------------------------------- network diagram
 
 
-def test_network_labels_only_where_they_cannot_pile_up_and_every_edge_has_a_tooltip():
+def test_network_writes_weights_in_the_nodes_never_on_edges_and_every_edge_has_a_tooltip():
     sheet = draw_network(seed_network()).source
-    assert sheet.count("headlabel=") == 6 + 3  # every weight of the 2-3-1 network is written
+    # the sheet's notation: each node's incoming weights in input order
+    for text in ("ah[0][0]\\nw -0.5 -1\\nb 0.5", "ah[0][2]\\nw 1 0", "yo[0]\\nw 0.5 -1 0"):
+        assert text in sheet
     wide = MLP(8, [16, 16, 3], seed=0)
     source = draw_network(wide).source
     edges = [line for line in source.splitlines() if " -> " in line and "invis" not in line]
-    assert edges and all("tooltip=" in line for line in edges)
-    assert "headlabel=" not in source  # 8x16, 16x16, 16x3 drawn: too many to label
+    assert len(edges) == 8 * 8 + 8 * 8 + 8 * 3  # 7 nodes, "…" and the last of each long layer
+    assert all("tooltip=" in line for line in edges)
+    assert not any(re.search(r"\b(head|tail)?label=", line) for line in edges)  # nothing to pile up
+    assert "\\nw " not in source  # 8 and 16 inputs: too many to list; the tooltips have them
     assert "hover an edge" in source
-    # a tooltip names the weight in the sheet's notation with its value
     w = wide.layers[1].weight.data[2, 5]
     assert f'tooltip="wh[1][2][5] = {format_number(w, 3)}: ah[0][5] → ah[1][2]"' in source
 

@@ -217,3 +217,15 @@ def test_training_table_mean_loss_is_the_loss_averaged_once(loss):
     rows = training_table(seed_network(), np.array(x), np.array(z), epochs=1, loss=loss)
     assert rows[0]["epoch"] == 0
     assert rows[0]["loss"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "tanh", "relu"])
+@pytest.mark.parametrize("loss", ["bce_with_logits", "cross_entropy"])
+def test_logit_losses_on_a_nonlinear_output_chain_through_its_derivative(loss, output):
+    # the loss takes the network's outputs y = f(s) as its logits: δ = f'(s) ⊙ ∂L/∂y
+    rng = np.random.default_rng(5)
+    net = MLP(2, [4, 3], activation="tanh", output_activation=output, seed=rng)
+    x = rng.normal(size=(4, 2))
+    z = rng.integers(0, 3, 4) if loss == "cross_entropy" else rng.integers(0, 2, (4, 3)) * 1.0
+    report = cross_check(net, x, z, loss=loss, finite_differences=True)
+    assert report.passed, report.summary()

@@ -6,22 +6,31 @@ A node is anything with four attributes (the protocol both front-ends follow):
 - ``data``: the forward value (a Python float or a numpy array);
 - ``grad``: the gradient of the last ``backward()`` (leaves: summed over calls);
 - ``_prev``: a tuple of parent nodes, in argument order (``a * a`` has two edges);
-- ``_fn``: the op that made the node (``None`` for a leaf).
+- ``_fn``: the op that made the node (``None`` for a leaf);
+
+plus ``requires_grad`` and a static ``_constant(data)`` that wraps numbers in a node
+of the same engine that needs no gradient. Array nodes also offer ``sum_to_size``
+and ``astype`` (the unbroadcast and the cast as ops, used on the graph of a gradient).
 
 An op has ``backward(grad_out, out, *inputs) -> tuple`` returning one gradient per
 parent (``None`` where a parent needs none). Its arguments are the upstream
 gradient, the op's output and its inputs, so the rule is a pure function of them.
+The rule is written once: on the fast first-order path it receives numbers or
+arrays; with ``create_graph=True`` it receives the nodes themselves, and the
+same operators then build the graph of the gradient, which can be differentiated
+again.
 
-This module owns the topological order, the backward driver, ``no_grad`` and the
-graph walk used by rendering. None of it recurses, so a chain of a million nodes
-backpropagates at the default recursion limit.
+This module owns the topological order, the backward driver, :func:`grad`,
+``no_grad``, the recording hook and the graph walk used by rendering. None of it
+recurses, so a chain of a million nodes backpropagates at the default recursion
+limit.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,10 +38,11 @@ import numpy as np
 __all__ = [
     "Op",
     "backward",
+    "enable_grad",
+    "grad",
     "grad_enabled",
     "is_grad_enabled",
     "no_grad",
-    "enable_grad",
     "recording",
     "toposort",
     "unbroadcast",
@@ -41,42 +51,121 @@ __all__ = [
 
 
 class Op:
-    """Base of every differentiable operation.
+    """Base of every differentiable operation, and the public way to add one.
 
-    ``symbol`` is the short name a graph drawing shows (``"+"``, ``"*"``, ``"tanh"``).
-    Subclasses define ``forward`` and, right below it, ``backward``.
+    A subclass defines ``forward(*inputs)`` on numbers or arrays and, right below
+    it, ``backward(grad_out, out, *inputs)`` returning one gradient per input
+    (``None`` for an input that needs none). Write ``backward`` with operators
+    (``+ - * / ** @``) and methods that numbers, arrays and nodes share
+    (``.sum``, ``.reshape``, ``.exp()`` on nodes...) and the same rule gives
+    first derivatives on arrays and, on nodes, a graph that can be differentiated
+    again. ``symbol`` is the short name a graph drawing shows. ``needs`` is set
+    per node by the engine: which inputs require a gradient.
+
+    >>> import numpy as np
+    >>> from tinygrad_mlp import Tensor
+    >>> class Cube(Op):
+    ...     '''y = a**3;  dy/da = 3 a**2.'''
+    ...     symbol = "cube"
+    ...     def forward(self, a):
+    ...         return a**3
+    ...     def backward(self, grad_out, out, a):
+    ...         return (grad_out * 3 * a**2,)
+    >>> x = Tensor([2.0], requires_grad=True)
+    >>> Cube.apply(x).sum().backward()
+    >>> x.grad.tolist()
+    [12.0]
     """
 
+    __slots__ = ("needs",)
     symbol = "?"
+
+    def forward(self, *inputs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no forward")
 
     def backward(self, grad_out: Any, out: Any, *inputs: Any) -> tuple:
         raise NotImplementedError(f"{type(self).__name__} cannot be differentiated")
 
+    @classmethod
+    def apply(cls, *inputs: Any, **options: Any) -> Any:
+        """Run the op on nodes: ``cls(**options)`` on the inputs' data, recorded in the graph.
 
-# --------------------------------------------------------------------------- no_grad
+        The first input that is a node (a ``Value`` or ``Tensor``) decides the engine;
+        the others are lifted into it.
+        """
+        for x in inputs:
+            if hasattr(x, "_apply"):
+                return x._apply(cls(**options), *inputs)
+        raise TypeError(f"{cls.__name__}.apply needs at least one Value or Tensor input")
 
-_GRAD_ENABLED = True
+
+# --------------------------------------------------------------------------- modes
+# Each thread has its own mode (as torch's grad mode is thread-local): graph
+# building on or off, and an optional recorder. The front-ends' hot paths read
+# one module global, `_MODE`: True while no thread is inside `no_grad` or
+# `recording`, so building a node costs no thread-local lookup; otherwise None,
+# and they ask `mode()` for the calling thread's mode.
 
 
-def is_grad_enabled() -> bool:
-    """True unless inside a :func:`no_grad` block."""
-    return _GRAD_ENABLED
+class _State(threading.local):
+    grad = True
+    recorder: Any = None
+
+
+_STATE = _State()
+_MODE: bool | None = True
+_SPECIAL = 0  # threads whose mode is not plain graph building
+_LOCK = threading.Lock()
+
+
+def mode() -> Any:
+    """The calling thread's mode: False (no graph), True (graph), or the active recorder."""
+    state = _STATE
+    if not state.grad:
+        return False
+    return True if state.recorder is None else state.recorder
+
+
+def _plain(state: _State) -> bool:
+    return bool(state.grad) and state.recorder is None
 
 
 @contextlib.contextmanager
-def grad_enabled(mode: bool) -> Iterator[None]:
-    """Turn graph building on or off inside a ``with`` block, restoring it after."""
-    global _GRAD_ENABLED
-    previous = _GRAD_ENABLED
-    _GRAD_ENABLED = mode
+def _switch(**settings: Any) -> Iterator[None]:
+    global _MODE, _SPECIAL
+    state = _STATE
+    previous = {key: getattr(state, key) for key in settings}
+    was_plain = _plain(state)
+    for key, value in settings.items():
+        setattr(state, key, value)
+    now_plain = _plain(state)
+    if was_plain != now_plain:
+        with _LOCK:
+            _SPECIAL += 1 if was_plain else -1
+            _MODE = True if _SPECIAL == 0 else None
     try:
         yield
     finally:
-        _GRAD_ENABLED = previous
+        for key, value in previous.items():
+            setattr(state, key, value)
+        if was_plain != now_plain:
+            with _LOCK:
+                _SPECIAL += -1 if was_plain else 1
+                _MODE = True if _SPECIAL == 0 else None
+
+
+def is_grad_enabled() -> bool:
+    """True unless the calling thread is inside a :func:`no_grad` block."""
+    return bool(_STATE.grad)
+
+
+def grad_enabled(mode: bool) -> contextlib.AbstractContextManager[None]:
+    """Turn graph building on or off in this thread inside a ``with`` block, restoring it after."""
+    return _switch(grad=bool(mode))
 
 
 def no_grad() -> contextlib.AbstractContextManager[None]:
-    """Context manager: operations inside build no graph (as ``torch.no_grad``).
+    """Context manager: operations inside build no graph (as ``torch.no_grad``, per thread).
 
     >>> from tinygrad_mlp import Value, no_grad
     >>> a = Value(2.0)
@@ -85,56 +174,41 @@ def no_grad() -> contextlib.AbstractContextManager[None]:
     >>> b._prev
     ()
     """
-    return grad_enabled(False)
+    return _switch(grad=False)
 
 
 def enable_grad() -> contextlib.AbstractContextManager[None]:
     """Context manager: graph building back on, even inside :func:`no_grad`."""
-    return grad_enabled(True)
+    return _switch(grad=True)
 
 
-# --------------------------------------------------------------------------- recording
+def recording(recorder: Any) -> contextlib.AbstractContextManager[None]:
+    """Report every interior node built, and every node a backward sweep processes.
 
-
-class _Recording(threading.local):
-    recorder: Any = None
-
-
-#: The recorder of this thread (see :func:`recording`); None almost always.
-_RECORDING = _Recording()
-
-
-@contextlib.contextmanager
-def recording(recorder: Any) -> Iterator[Any]:
-    """Report what the engines do to ``recorder``, in the order they do it, in this thread.
-
-    While active, every interior node built with grad enabled is passed to
-    ``recorder.on_forward(node)`` right after its creation, and the backward
-    driver calls ``recorder.on_backward(node, grad_out, parent_grads)`` for each
-    interior node it processes, in its own sweep order: ``grad_out`` is the
-    node's total gradient of the sweep, ``parent_grads`` one contribution per
-    parent after unbroadcasting (None where a parent gets none). The previous
-    recorder is restored on exit, as :func:`no_grad` restores its switch.
+    While active in this thread, ``recorder.on_forward(node)`` runs right after each
+    interior node is created with grad enabled (in creation order, both engines),
+    and each backward sweep calls ``recorder.on_backward(node, grad_out,
+    parent_grads)`` for every interior node it processes, in the sweep's order:
+    ``grad_out`` is the node's total gradient in this sweep, ``parent_grads`` one
+    contribution per parent after unbroadcasting (``None`` where none). The
+    previous recorder is restored on exit.
 
     >>> from tinygrad_mlp import Value
     >>> class Names:
-    ...     def __init__(self): self.seen = []
-    ...     def on_forward(self, node): self.seen.append(("forward", node.data))
+    ...     def __init__(self):
+    ...         self.seen = []
+    ...     def on_forward(self, node):
+    ...         self.seen.append(("forward", node._op))
     ...     def on_backward(self, node, grad_out, parent_grads):
-    ...         self.seen.append(("backward", parent_grads))
-    >>> rec = Names()
-    >>> with recording(rec):
-    ...     y = Value(2.0) * Value(3.0)
+    ...         self.seen.append(("backward", node._op, grad_out, parent_grads))
+    >>> names = Names()
+    >>> with recording(names):
+    ...     y = Value(2.0) * 3.0
     ...     y.backward()
-    >>> rec.seen
-    [('forward', 6.0), ('backward', (3.0, 2.0))]
+    >>> names.seen
+    [('forward', '*'), ('backward', '*', 1.0, (3.0, 2.0))]
     """
-    previous = _RECORDING.recorder
-    _RECORDING.recorder = recorder
-    try:
-        yield recorder
-    finally:
-        _RECORDING.recorder = previous
+    return _switch(recorder=recorder)
 
 
 # --------------------------------------------------------------------------- order
@@ -147,22 +221,29 @@ def toposort(root: Any) -> list:
     them directly. An explicit stack of ``(node, parent iterator)`` pairs stands
     in for recursion, so depth is limited by memory only.
     """
-    if root._fn is None:
-        return []
+    return _toposort((root,))
+
+
+def _toposort(roots: Sequence[Any]) -> list:
     order: list = []
-    seen = {root}
-    stack = [(root, iter(root._prev))]
-    push, pop, add = stack.append, stack.pop, seen.add
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent._fn is not None and parent not in seen:
-                add(parent)
-                push((parent, iter(parent._prev)))
-                break
-        else:
-            pop()
-            order.append(node)
+    seen: set = set()
+    add = seen.add
+    for root in roots:
+        if root._fn is None or root in seen:
+            continue
+        add(root)
+        stack = [(root, iter(root._prev))]
+        push, pop = stack.append, stack.pop
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent._fn is not None and parent not in seen:
+                    add(parent)
+                    push((parent, iter(parent._prev)))
+                    break
+            else:
+                pop()
+                order.append(node)
     return order
 
 
@@ -187,14 +268,17 @@ def walk(root: Any) -> list:
     return order
 
 
-# --------------------------------------------------------------------------- backward
+# --------------------------------------------------------------------------- unbroadcast
 
 
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op: Any = None) -> np.ndarray:
     """Sum ``grad`` down to ``shape``, undoing numpy broadcasting.
 
     Leading axes that broadcasting added are summed away, then every axis where
-    ``shape`` has a 1 is summed with ``keepdims``. The total is preserved.
+    ``shape`` has a 1 is summed with ``keepdims``. The total is preserved. A
+    gradient that broadcasting cannot explain (``shape`` does not broadcast to
+    its shape) is a bug in the op that produced it: a ValueError names the op
+    and both shapes, never a silent reshape.
 
     >>> unbroadcast(np.ones((2, 3)), (3,)).tolist()
     [2.0, 2.0, 2.0]
@@ -207,35 +291,57 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     extra = grad.ndim - len(shape)
     if extra == 1 and grad.shape[1:] == shape:  # NOTE: the common case, a bias over a batch
         return grad.sum(axis=0)
+    if extra < 0 or any(n not in (1, m) for n, m in zip(shape, grad.shape[extra:], strict=True)):
+        name = "a gradient" if op is None else f"the gradient of {_op_name(op)}"
+        raise ValueError(
+            f"{name} has shape {grad.shape}, which does not reduce to its input's shape {shape}"
+        )
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
     ones = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if ones:
         grad = grad.sum(axis=ones, keepdims=True)
-    return grad.reshape(shape)
+    return grad
 
 
-def backward(root: Any, grad_root: Any) -> None:
+def _op_name(op: Any) -> str:
+    name = op.__name__ if isinstance(op, type) else type(op).__name__
+    return f"{name} ({op.symbol!r})"
+
+
+# --------------------------------------------------------------------------- backward
+
+
+def backward(root: Any, grad_root: Any, create_graph: bool = False) -> None:
     """Reverse-mode sweep from ``root`` seeded with ``grad_root``.
 
     Gradients of one sweep live in a dict local to this call; a node feeding
     several consumers receives the sum, and its entry is dropped once passed on.
     Interior nodes end with this sweep's gradient in ``.grad`` (so a drawing can
-    show it); leaves *add* it, so two sweeps sum until ``zero_grad()``. Float
-    graphs take :func:`_backward_scalars`, the same rules without the dict.
+    show it); leaves *add* it, so two sweeps sum until ``zero_grad()``.
+
+    With ``create_graph`` the rules run on the nodes themselves, so every
+    gradient is a node with its own graph. Float graphs take
+    :func:`_backward_scalars`, array graphs :func:`_backward_arrays`: the same
+    rules on plain numbers, with no per-node checks. A sweep under
+    :func:`recording` takes the general sweep, which reports each node.
     """
+    if create_graph or _STATE.recorder is not None:
+        _sweep((root,), (grad_root,), create_graph, _STATE.recorder)
+        return
     order = toposort(root)
     if not order:  # the root is a leaf
-        root.grad = grad_root if root.grad is None else root.grad + grad_root
+        _accumulate(root, grad_root)
         return
-    if not hasattr(root.data, "shape"):
-        if _RECORDING.recorder is not None:
-            _backward_scalars_recorded(order, grad_root, _RECORDING.recorder)
-        else:
-            _backward_scalars(order, grad_root)
-        return
-    recorder = _RECORDING.recorder
-    grads = {root: grad_root}
+    if hasattr(root.data, "shape"):
+        _backward_arrays(order, grad_root)
+    else:
+        _backward_scalars(order, grad_root)
+
+
+def _backward_arrays(order: list, grad_root: np.ndarray) -> None:
+    """The first-order sweep for array nodes (the tensor engine's hot loop)."""
+    grads = {order[-1]: grad_root}
     pop = grads.pop
     for node in reversed(order):
         grad = pop(node, None)
@@ -251,25 +357,25 @@ def backward(root: Any, grad_root: Any) -> None:
             in_grads = node._fn.backward(grad, node.data, prev[0].data)
         else:
             in_grads = node._fn.backward(grad, node.data, *[p.data for p in prev])
-        if recorder is not None:
-            in_grads = tuple(
-                None
-                if g is None or not p.requires_grad
-                else (unbroadcast(g, p.data.shape) if g.shape != p.data.shape else g)
-                for p, g in zip(prev, in_grads, strict=True)
-            )
-            recorder.on_backward(node, grad, in_grads)
         for parent, g in zip(prev, in_grads, strict=True):
             if g is None or not parent.requires_grad:
                 continue
-            if g.shape != parent.data.shape:
-                g = unbroadcast(g, parent.data.shape)
+            data = parent.data
+            if g.shape != data.shape:
+                g = unbroadcast(g, data.shape, node._fn)
             if parent._fn is None:  # a leaf: accumulate across sweeps
+                if g.dtype != data.dtype:  # NOTE: as torch, a leaf's gradient has its dtype
+                    g = g.astype(data.dtype)
                 if parent.grad is not None:
-                    parent.grad = parent.grad + g
-                elif g is grad or g.base is not None or not g.flags.writeable:
-                    # NOTE: a leaf owns its gradient: never a view of, or the same
-                    # array as, another node's, so `p.grad *= c` touches only p.
+                    total = parent.grad + g
+                    # NOTE: numpy gives a scalar for 0-d sums; a gradient is an array
+                    parent.grad = total if type(total) is np.ndarray else np.asarray(total)
+                elif g is grad or type(g) is not np.ndarray or g.base is not None:
+                    # NOTE: a leaf owns its gradient: an array (not a numpy scalar),
+                    # never a view of, or the same array as, another node's, so
+                    # `p.grad *= c` touches only p.
+                    parent.grad = np.array(g)
+                elif not g.flags.writeable:
                     parent.grad = np.array(g)
                 else:
                     parent.grad = g
@@ -286,7 +392,8 @@ def _backward_scalars(order: list, grad_root: float) -> None:
     0 and collect their consumers' contributions in ``.grad`` itself (a float per
     node, no dict); since ``order`` lists every interior node reachable from the
     root, each is settled before its parents are visited. Leaves are not reset,
-    so they sum over sweeps, as in the tensor sweep.
+    so they sum over sweeps, as in the tensor sweep. Scalar rules return a number
+    for every parent (0.0, not None).
     """
     for node in order:
         node.grad = 0.0
@@ -302,18 +409,173 @@ def _backward_scalars(order: list, grad_root: float) -> None:
         else:
             in_grads = node._fn.backward(grad, node.data, *[p.data for p in prev])
             for parent, g in zip(prev, in_grads, strict=True):
-                parent.grad += g
+                if g is not None:
+                    parent.grad += g
 
 
-def _backward_scalars_recorded(order: list, grad_root: float, recorder: Any) -> None:
-    """:func:`_backward_scalars`, reporting each node to ``recorder`` (see :func:`recording`)."""
-    for node in order:
-        node.grad = 0.0
-    order[-1].grad = grad_root
-    for node in reversed(order):
-        grad = node.grad
-        prev = node._prev
-        in_grads = tuple(node._fn.backward(grad, node.data, *[p.data for p in prev]))
-        recorder.on_backward(node, grad, in_grads)
-        for parent, g in zip(prev, in_grads, strict=True):
-            parent.grad += g
+def _is_node(x: Any) -> bool:
+    return hasattr(x, "_fn")
+
+
+def _accumulate(leaf: Any, g: Any) -> None:
+    """Add ``g`` into a leaf's ``.grad`` (a fresh array when the leaf had none)."""
+    old = leaf.grad
+    if old is None or (type(old) is float and old == 0.0 and _is_node(g)):
+        if isinstance(g, (np.ndarray, np.generic)):
+            g = np.array(g)  # NOTE: a leaf owns its gradient array
+        leaf.grad = g
+    else:
+        total = old + g
+        leaf.grad = np.asarray(total) if isinstance(total, np.generic) else total
+
+
+def _fit(g: Any, parent: Any, op: Any) -> Any:
+    """The contribution ``g`` summed to ``parent``'s shape and cast to its dtype."""
+    data = parent.data
+    shape = getattr(data, "shape", None)
+    if shape is None:  # a float node: nothing to fit
+        return g
+    node = _is_node(g)
+    if node:
+        if g.shape != shape:
+            g = g.sum_to_size(shape, op)
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
+        return g
+    g = np.asarray(g)
+    if g.shape != shape:
+        g = unbroadcast(g, shape, op)
+    if g.dtype != data.dtype:
+        g = g.astype(data.dtype)
+    return g
+
+
+def _sweep(
+    roots: Sequence[Any],
+    seeds: Sequence[Any],
+    create_graph: bool,
+    recorder: Any = None,
+    targets: Sequence[Any] | None = None,
+) -> list | None:
+    """The general sweep: first or higher order, into ``.grad`` or into a list.
+
+    With ``targets`` nothing's ``.grad`` is touched: the total gradient of each
+    target (a leaf or an interior node) is returned, ``None`` where none arrived.
+    """
+    order = _toposort(roots)
+    grads: dict = {}
+    for root, seed in zip(roots, seeds, strict=True):
+        grads[root] = grads[root] + seed if root in grads else seed
+    wanted = None if targets is None else set(targets)
+    found: dict = {}
+    with _switch(grad=create_graph):
+        for node in reversed(order):
+            grad = grads.pop(node, None)
+            if grad is None:
+                continue
+            if wanted is None:
+                node.grad = grad
+            elif node in wanted:
+                found[node] = grad
+            fn, prev = node._fn, node._prev
+            if create_graph:
+                in_grads = fn.backward(grad, node, *prev)
+            else:
+                in_grads = fn.backward(grad, node.data, *[p.data for p in prev])
+            fitted = []
+            for parent, g in zip(prev, in_grads, strict=True):
+                if g is None or not parent.requires_grad:
+                    fitted.append(None)
+                    continue
+                g = _fit(g, parent, fn)
+                fitted.append(g)
+                grads[parent] = grads[parent] + g if parent in grads else g
+            if recorder is not None:
+                recorder.on_backward(node, grad, tuple(fitted))
+    # What is left belongs to leaves.
+    for leaf, g in grads.items():
+        if create_graph and not _is_node(g):
+            g = leaf._constant(g)
+        if wanted is None:
+            _accumulate(leaf, g)
+        elif leaf in wanted:
+            found[leaf] = g
+    if targets is None:
+        return None
+    results = []
+    for t in targets:
+        g = found.get(t)
+        if g is not None and create_graph and not _is_node(g):
+            g = t._constant(g)
+        results.append(g)
+    return results
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs``, as ``torch.autograd.grad``.
+
+    No ``.grad`` anywhere is touched. With ``create_graph`` the results are nodes
+    with their own graph (differentiate them again); without it, numbers or
+    arrays.
+
+    Args:
+        outputs: a node or a sequence of nodes (Values or Tensors).
+        inputs: a node or a sequence of nodes to differentiate with respect to.
+        grad_outputs: one seed per output; may be left out for one-element outputs.
+        create_graph: build the graph of the gradient.
+        allow_unused: return None for an input the outputs do not depend on
+            (otherwise that is a ValueError, as in torch).
+
+    Returns:
+        A tuple with one gradient per input.
+
+    >>> from tinygrad_mlp import Value, grad
+    >>> x = Value(3.0)
+    >>> (dx,) = grad(x**3, x, create_graph=True)
+    >>> dx.data, grad(dx, x)[0]
+    (27.0, 18.0)
+    """
+    outputs = (outputs,) if _is_node(outputs) else tuple(outputs)
+    inputs = (inputs,) if _is_node(inputs) else tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    elif _is_node(grad_outputs) or isinstance(grad_outputs, (np.ndarray, float, int)):
+        grad_outputs = (grad_outputs,)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"{len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    seeds = []
+    for k, (out, seed) in enumerate(zip(outputs, grad_outputs, strict=True)):
+        if not out.requires_grad:
+            raise ValueError(f"output {k} does not require grad and has no graph")
+        shape = getattr(out.data, "shape", None)
+        if seed is None:
+            if shape is not None and out.data.size != 1:
+                raise ValueError(
+                    f"output {k} has shape {shape}: grad_outputs are needed for more "
+                    "than one element"
+                )
+            seed = 1.0 if shape is None else np.ones_like(out.data)
+        elif shape is not None and np.shape(seed) != shape:
+            raise ValueError(f"grad_outputs[{k}] has shape {np.shape(seed)}, output {shape}")
+        if create_graph and not _is_node(seed):
+            seed = out._constant(seed)
+        elif not create_graph and _is_node(seed):
+            seed = seed.data
+        seeds.append(seed)
+    for k, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise ValueError(f"input {k} does not require grad")
+    results = _sweep(outputs, seeds, create_graph, _STATE.recorder, targets=inputs)
+    for k, g in enumerate(results):
+        if g is None and not allow_unused:
+            raise ValueError(
+                f"input {k} was not used to compute the outputs; pass allow_unused=True "
+                "to get None for it"
+            )
+    return tuple(results)

@@ -140,8 +140,9 @@ def loss_value(
 ) -> float:
     """L for outputs y (= f(s)) and targets z, in the convention of ``loss``.
 
-    With a sigmoid output and ``bce`` (say so with ``activation``), L is computed from
-    the logits: −[z ln σ(s) + (1 − z) ln(1 − σ(s))] = (1 − z) softplus(s) + z softplus(−s)
+    ``bce_with_logits`` and ``cross_entropy`` take the outputs y as their logits. With
+    a sigmoid output and ``bce`` (say so with ``activation``), L is computed from the
+    sums s: −[z ln σ(s) + (1 − z) ln(1 − σ(s))] = (1 − z) softplus(s) + z softplus(−s)
     (= softplus(s) − z s), finite and accurate where σ(s) rounds to 0 or 1.
     """
     loss = loss_name(loss)
@@ -150,12 +151,19 @@ def loss_value(
     if loss == "mse_mean":
         return float(((y - z) ** 2).mean())
     if loss == "bce_with_logits" or _fused(activation, loss):
-        return float(((1.0 - z) * _softplus(s) + z * _softplus(-s)).mean())
+        logits = y if loss == "bce_with_logits" else s
+        return float(((1.0 - z) * _softplus(logits) + z * _softplus(-logits)).mean())
     if loss == "bce":
         return float(-(z * np.log(y) + (1 - z) * np.log(1 - y)).mean())
-    shifted = s - s.max(axis=1, keepdims=True)  # cross_entropy
+    shifted = y - y.max(axis=1, keepdims=True)  # cross_entropy, on the logits y
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-(log_p * _one_hot(z, s.shape[1])).sum() / s.shape[0])
+    return float(-(log_p * _one_hot(z, y.shape[1])).sum() / y.shape[0])
+
+
+def _sigmoid_minus(logits: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """σ(t) − z, taken as (1 − z) σ(t) − z σ(−t): the same number without the
+    cancellation of σ(t) − 1 where σ(t) rounds to 1 (z = 1, t = 37: −8.5e-17, not 0)."""
+    return (1.0 - z) * sigmoid(logits) - z * sigmoid(-logits)
 
 
 def output_delta(
@@ -167,17 +175,19 @@ def output_delta(
         return derivative(y, s, activation) * (y - z)  # the sheet's δ_o = f'(s)(y − z)
     if loss == "mse_mean":
         return derivative(y, s, activation) * 2.0 * (y - z) / y.size
-    if loss == "bce_with_logits" or _fused(activation, loss):
+    if _fused(activation, loss):
         # NOTE: σ'(s) · (y − z) / (y(1 − y)) = σ(s) − z: the sigmoid's derivative cancels
         # the loss's denominator, so δ_L is written without either, finite at saturation.
-        # Taken as (1 − z) σ(s) − z σ(−s), the same number without the cancellation of
-        # σ(s) − 1 where σ(s) rounds to 1 (z = 1, s = 37: −8.5e-17, not 0).
-        return ((1.0 - z) * sigmoid(s) - z * sigmoid(-s)) / s.size
+        return _sigmoid_minus(s, z) / s.size
     if loss == "bce":
         return derivative(y, s, activation) * (y - z) / (y * (1.0 - y)) / y.size
-    # NOTE: for softmax cross-entropy on logits, δ_L simplifies to softmax(s) − z
-    # (z one-hot): the "y − z" of the sheet with y the softmax probabilities.
-    return (_softmax(s) - _one_hot(z, s.shape[1])) / s.shape[0]
+    if loss == "bce_with_logits":
+        # ∂L/∂y = (σ(y) − z) / N for logits y; with a linear output, δ_L = σ(s) − z.
+        return derivative(y, s, activation) * _sigmoid_minus(y, z) / y.size
+    # NOTE: for softmax cross-entropy on logits y, ∂L/∂y = softmax(y) − z (z one-hot):
+    # the "y − z" of the sheet with the softmax probabilities in place of y.
+    grad_y = (_softmax(y) - _one_hot(z, y.shape[1])) / y.shape[0]
+    return derivative(y, s, activation) * grad_y
 
 
 @dataclass

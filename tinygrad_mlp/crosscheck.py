@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tinygrad_mlp import backprop
-from tinygrad_mlp.losses import bce, bce_with_logits, cross_entropy, mse, mse_mean
+from tinygrad_mlp.losses import loss_function
 from tinygrad_mlp.names import loss_name
 from tinygrad_mlp.nn import MLP, as_mlp
 from tinygrad_mlp.tensor import Tensor
@@ -310,50 +310,24 @@ def _flat_grads(net: MLP) -> np.ndarray:
 
 
 def scalar_loss(outputs: list[Value], target: np.ndarray, loss: str, count: int) -> Value:
-    """One sample's share of the batch loss, built from Values (``loss``: a name of
-    :mod:`tinygrad_mlp.names`)."""
+    """One sample's share of the batch loss, on the ``Value`` engine.
+
+    The loss itself is :mod:`tinygrad_mlp.losses`' (one table for both engines): the sum
+    convention of ``mse`` needs nothing more; every other loss is a mean over the
+    batch, so one sample of ``count`` carries 1/count of it.
+    """
     loss = loss_name(loss)
-    if loss == "mse":
-        return mse(outputs, [float(t) for t in target])
-    if loss == "mse_mean":
-        total = sum(((y - float(t)) ** 2 for y, t in zip(outputs, target, strict=True)), Value(0.0))
-        return total * (1.0 / (count * len(outputs)))
-    if loss == "bce":
-        terms = [
-            -(float(t) * y.log() + (1.0 - float(t)) * (1.0 - y).log())
-            for y, t in zip(outputs, target, strict=True)
-        ]
-        return sum(terms, Value(0.0)) * (1.0 / (count * len(outputs)))
-    if loss == "bce_with_logits":
-        terms = []
-        for s, t in zip(outputs, target, strict=True):
-            # max(s, 0) − s z + ln(1 + e^−|s|), with the branch taken on the value of s
-            if s.data >= 0:
-                terms.append(s - s * float(t) + ((-s).exp() + 1.0).log())
-            else:
-                terms.append(-(s * float(t)) + (s.exp() + 1.0).log())
-        return sum(terms, Value(0.0)) * (1.0 / (count * len(outputs)))
+    function = loss_function(loss)
     if loss == "cross_entropy":
-        shift = max(s.data for s in outputs)  # a constant: the gradient does not depend on it
-        lse = sum(((s - shift).exp() for s in outputs), Value(0.0)).log() + shift
-        return (lse - outputs[int(target)]) * (1.0 / count)
-    raise AssertionError(f"no scalar loss for {loss!r}")  # names.LOSSES grew: add it here
+        value = function(outputs, int(np.asarray(target).reshape(-1)[0]))
+    else:
+        value = function(outputs, [float(t) for t in np.asarray(target).reshape(-1)])
+    return value if loss == "mse" else value * (1.0 / count)
 
 
 def tensor_loss(out: Tensor, z: np.ndarray, loss: str) -> Tensor:
-    """The batch loss ``loss`` (a name of :mod:`tinygrad_mlp.names`) built from Tensors."""
-    loss = loss_name(loss)
-    if loss == "mse":
-        return mse(out, z)
-    if loss == "mse_mean":
-        return mse_mean(out, z)
-    if loss == "bce":
-        return bce(out, z)
-    if loss == "bce_with_logits":
-        return bce_with_logits(out, z)
-    if loss == "cross_entropy":
-        return cross_entropy(out, z)
-    raise AssertionError(f"no tensor loss for {loss!r}")  # names.LOSSES grew: add it here
+    """The batch loss ``loss`` (a name of :mod:`tinygrad_mlp.names`) on the ``Tensor`` engine."""
+    return loss_function(loss)(out, z)
 
 
 def _weights(net: MLP) -> tuple[list[np.ndarray], list[np.ndarray]]:

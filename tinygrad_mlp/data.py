@@ -118,14 +118,19 @@ class MinMaxScaler:
         return (self.max_ - self.min_) / (high - low)
 
 
-class StandardScaler:
+class StandardScaler(MinMaxScaler):
     """Map each column to mean 0 and standard deviation 1: ``(x - mean) / sd``.
 
     The usual choice for neural networks trained by gradient descent (inputs
-    centred at 0 with one scale); a constant column (sd = 0) maps to 0, with a
-    warning naming it.
+    centred at 0 on one scale). It is the min-max map of [mean − sd, mean + sd]
+    onto [−1, 1], and is kept as one (``min_``, ``max_``, ``feature_range``), so
+    everything that reads a min-max scaler (model files, ONNX and torch export)
+    reads this one too. A constant column (sd = 0) maps to 0, with a warning
+    naming it.
 
     >>> s = StandardScaler().fit([[1.0], [3.0]])
+    >>> s.mean_.tolist(), s.scale_.tolist()
+    ([2.0], [1.0])
     >>> s.transform([[1.0], [3.0], [5.0]]).tolist()
     [[-1.0], [1.0], [3.0]]
     >>> s.inverse_transform([[3.0]]).tolist()
@@ -133,59 +138,36 @@ class StandardScaler:
     """
 
     def __init__(self) -> None:
+        super().__init__((-1.0, 1.0))
         self.mean_: np.ndarray | None = None
         self.scale_: np.ndarray | None = None
 
     @classmethod
     def from_mean_scale(cls, mean: Any, scale: Any) -> StandardScaler:
-        """A scaler with given per-column means and standard deviations."""
+        """A scaler with given per-column means and standard deviations (0: constant)."""
         scaler = cls()
-        scaler.mean_ = np.asarray(mean, dtype=np.float64).reshape(-1)
-        scaler.scale_ = np.asarray(scale, dtype=np.float64).reshape(-1)
-        if scaler.mean_.shape != scaler.scale_.shape:
-            raise ValueError(f"{scaler.mean_.size} means but {scaler.scale_.size} scales")
-        if np.any(scaler.scale_ <= 0):
-            raise ValueError("a standard scaler's scales must be positive")
+        mean = np.asarray(mean, dtype=np.float64).reshape(-1)
+        sd = np.asarray(scale, dtype=np.float64).reshape(-1)
+        if mean.shape != sd.shape:
+            raise ValueError(f"{mean.size} means but {sd.size} scales")
+        if np.any(sd < 0):
+            raise ValueError("a standard scaler's scales must not be negative")
+        scaler._set(mean, sd)
         return scaler
+
+    def _set(self, mean: np.ndarray, sd: np.ndarray) -> None:
+        self.mean_, self.scale_ = mean, sd
+        self.min_, self.max_ = mean - sd, mean + sd
 
     def fit(self, data: Any, names: list[str] | None = None) -> StandardScaler:
         """Remember each column's mean and standard deviation; ``names`` label warnings."""
-        data = MinMaxScaler._as_2d(data)
-        self.mean_ = data.mean(axis=0)
-        sd = data.std(axis=0)
+        data = self._as_2d(data)
+        mean, sd = data.mean(axis=0), data.std(axis=0)
         for k in np.flatnonzero(sd == 0):
             name = names[k] if names else f"column {k}"
-            warnings.warn(
-                f"{name} is constant ({self.mean_[k]:g}); it is mapped to 0", stacklevel=2
-            )
-        self.scale_ = np.where(sd == 0, 1.0, sd)
+            warnings.warn(f"{name} is constant ({mean[k]:g}); it is mapped to 0", stacklevel=2)
+        self._set(mean, sd)
         return self
-
-    def _check_fitted(self, data: np.ndarray) -> None:
-        if self.mean_ is None or self.scale_ is None:
-            raise ValueError("scaler is not fitted: call fit() first")
-        if data.shape[1] != self.mean_.size:
-            raise ValueError(f"scaler was fitted on {self.mean_.size} columns, got {data.shape[1]}")
-
-    def transform(self, data: Any) -> np.ndarray:
-        """Data units → mean 0, sd 1."""
-        data = MinMaxScaler._as_2d(data)
-        self._check_fitted(data)
-        return (data - self.mean_) / self.scale_
-
-    def inverse_transform(self, data: Any) -> np.ndarray:
-        """Mean 0, sd 1 → data units."""
-        data = MinMaxScaler._as_2d(data)
-        self._check_fitted(data)
-        return data * self.scale_ + self.mean_
-
-    def fit_transform(self, data: Any, names: list[str] | None = None) -> np.ndarray:
-        return self.fit(data, names).transform(data)
-
-    @property
-    def unit(self) -> np.ndarray:
-        """Data units per scaled unit, per column."""
-        return self.scale_
 
 
 def make_scaler(normalize: str) -> MinMaxScaler | StandardScaler:

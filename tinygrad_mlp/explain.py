@@ -118,8 +118,10 @@ class Delta:
 
     ``rule`` says which formula: ``"mse"`` (the sheet's f'(s)(y − z)), ``"mse_mean"``
     (f'(s)·2(y − z)/N), ``"bce"`` (f'(s)(y − z)/(y(1 − y))/N), ``"logistic"``
-    ((σ(s) − z)/N: a sigmoid folded into bce), ``"softmax"`` ((softmax(s) − z)/N) for
-    an output node, ``"hidden"`` (f'(s) Σ_k w[k][j] δ[k]) for a hidden one.
+    ((σ(s) − z)/N: a sigmoid folded into bce, or bce_with_logits on a linear output),
+    ``"softmax"`` ((softmax(s) − z)/N), ``"logistic_chain"`` and ``"softmax_chain"``
+    (f'(s)·(p − z)/N: a logit loss on the outputs of another activation, p = σ(y) or
+    softmax(y)) for an output node, ``"hidden"`` (f'(s) Σ_k w[k][j] δ[k]) for a hidden one.
     """
 
     name: str
@@ -294,6 +296,12 @@ class TextFormatter:
         if r.rule in ("logistic", "softmax"):
             p = "σ(s)" if r.rule == "logistic" else "softmax(s)"
             return head + f"({p} - z)/N = ({g(r.p)} - {g(r.z)})/{r.count} = {g(r.value)}"
+        if r.rule in ("logistic_chain", "softmax_chain"):
+            p = "σ(yo)" if r.rule == "logistic_chain" else "softmax(yo)"
+            return (
+                head + f"f'(s)·({p} - z)/N = {deriv}·({p} - z)/N = "
+                f"{g(r.fprime)}·({g(r.p)} - {g(r.z)})/{r.count} = {g(r.value)}"
+            )
         terms = " + ".join(
             f"({g(w)}·{g(d)})" for w, d in zip(r.next_weights, r.next_deltas, strict=True)
         )
@@ -379,6 +387,12 @@ class MarkdownFormatter(TextFormatter):
                 head + f"\\frac{{{p} - z}}{{N}} = \\frac{{{g(r.p)} - {g(r.z)}}}{{{r.count}}} "
                 f"= {g(r.value)}"
             )
+        if r.rule in ("logistic_chain", "softmax_chain"):
+            p = r"\sigma(y_o)" if r.rule == "logistic_chain" else r"\mathrm{softmax}(y_o)"
+            return (
+                head + f"f'(s)\\,\\frac{{{p} - z}}{{N}} = {g(r.fprime)} \\cdot "
+                f"\\frac{{{g(r.p)} - {g(r.z)}}}{{{r.count}}} = {g(r.value)}"
+            )
         terms = " + ".join(
             f"({g(w)} \\cdot {g(d)})" for w, d in zip(r.next_weights, r.next_deltas, strict=True)
         )
@@ -426,10 +440,11 @@ def _layer_names(l: int, layers: int) -> tuple[str, str, str, str, str]:  # noqa
 
 
 def _output_rule(loss: str, activation: str) -> str:
-    if loss == "bce" and activation == "sigmoid" or loss == "bce_with_logits":
-        return "logistic"
-    if loss == "cross_entropy":
-        return "softmax"
+    if loss == "bce" and activation == "sigmoid":
+        return "logistic"  # the fused pair
+    if loss in ("bce_with_logits", "cross_entropy"):
+        rule = "logistic" if loss == "bce_with_logits" else "softmax"
+        return rule if activation == "linear" else f"{rule}_chain"
     return loss  # mse, mse_mean, bce on another output
 
 
@@ -487,11 +502,14 @@ def explain(
     trace.add(Loss(loss, tuple(map(float, y)), tuple(map(float, z_rows[0])), bp.loss))
     # backward, output layer first
     rule = _output_rule(loss, acts[-1])
+    # p: the probabilities the δ formula subtracts z from (σ or softmax of the logits,
+    # which are s for the fused sigmoid + bce and the outputs y for a logit loss)
+    logits = bp.s[-1] if loss == "bce" else bp.a[-1]
     with np.errstate(all="ignore"):
         probabilities = (
-            backprop.activate(bp.s[-1], "sigmoid")
-            if rule == "logistic"
-            else np.exp(bp.s[-1] - np.logaddexp.reduce(bp.s[-1], axis=1, keepdims=True))
+            backprop.activate(logits, "sigmoid")
+            if rule.startswith("logistic")
+            else np.exp(logits - np.logaddexp.reduce(logits, axis=1, keepdims=True))
         )
     for l in range(layers - 1, -1, -1):  # noqa: E741
         d_name = _layer_names(l, layers)[4]
@@ -509,8 +527,8 @@ def explain(
                     rule=rule,
                     y=float(y[j]),
                     z=float(z_rows[0, j]),
-                    p=float(probabilities[0, j]) if rule in ("logistic", "softmax") else None,
-                    count=1 if rule == "softmax" else y.size,
+                    p=float(probabilities[0, j]) if rule.startswith(("logi", "soft")) else None,
+                    count=1 if rule.startswith("softmax") else y.size,
                     **common,
                 )
             else:

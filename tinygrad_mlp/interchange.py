@@ -1,11 +1,12 @@
 """What a model carries beside its weights when it leaves for ONNX or PyTorch.
 
 Our own model file (:mod:`tinygrad_mlp.io`) keeps, next to the network, the
-training loss, the CSV column names, the class labels, the min-max scalers and
-the settings. A network exported to ONNX or to a torch file keeps them too, as
-plain data (names, numbers, lists, dicts), so importing the file gives back the
-very model that left. This module writes those fields and reads them back,
-checking each one and naming the first that is wrong.
+training loss, the CSV column names, the class labels, the scalers (min-max or
+standard, in the model file's own layout) and the settings. A network exported
+to ONNX or to a torch file keeps them too, as plain data (names, numbers,
+lists, dicts), so importing the file gives back the very model that left.
+This module writes those fields and reads them back, checking each one and
+naming the first that is wrong.
 
 >>> from tinygrad_mlp.io import SavedModel
 >>> from tinygrad_mlp.nn import MLP
@@ -21,24 +22,58 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_mlp.data import MinMaxScaler
+from tinygrad_mlp.data import MinMaxScaler, StandardScaler
 from tinygrad_mlp.io import SavedModel
 
-__all__ = ["LOSSES", "describe", "read_fields", "read_scaler", "scaler_record"]
+__all__ = [
+    "LOSSES",
+    "PER_COLUMN",
+    "SCALER_KEYS",
+    "describe",
+    "read_fields",
+    "read_scaler",
+    "scaler_record",
+]
 
 #: The losses a saved model can have been trained with (see :mod:`tinygrad_mlp.training`).
 LOSSES = ("mse", "bce", "ce")
 
 
-def scaler_record(scaler: MinMaxScaler | None) -> dict[str, list[float]] | None:
-    """A scaler as ``{"range": [low, high], "min": [...], "max": [...]}`` (None stays None)."""
+#: The scalers a record can hold, and the keys each is written with.
+Scaler = MinMaxScaler | StandardScaler
+SCALER_KEYS = {"minmax": {"range", "min", "max"}, "standard": {"kind", "mean", "scale"}}
+#: The per-column fields of the scaler records (tensors in a torch file).
+PER_COLUMN = ("min", "max", "mean", "scale")
+
+
+def scaler_record(scaler: Scaler | None) -> dict[str, Any] | None:
+    """A scaler as plain data, laid out as in a model file (None stays None).
+
+    A :class:`~tinygrad_mlp.data.MinMaxScaler` is ``{"range": [low, high], "min":
+    [...], "max": [...]}``; a :class:`~tinygrad_mlp.data.StandardScaler` is
+    ``{"kind": "standard", "mean": [...], "scale": [...]}``.
+
+    >>> scaler_record(StandardScaler.from_mean_scale([2.0], [0.5]))
+    {'kind': 'standard', 'mean': [2.0], 'scale': [0.5]}
+    """
     if scaler is None:
         return None
-    return {
-        "range": [float(v) for v in scaler.feature_range],
-        "min": [float(v) for v in scaler.min_],
-        "max": [float(v) for v in scaler.max_],
-    }
+    if isinstance(scaler, StandardScaler):
+        return {
+            "kind": "standard",
+            "mean": [float(v) for v in scaler.mean_],
+            "scale": [float(v) for v in scaler.scale_],
+        }
+    if isinstance(scaler, MinMaxScaler):
+        return {
+            "range": [float(v) for v in scaler.feature_range],
+            "min": [float(v) for v in scaler.min_],
+            "max": [float(v) for v in scaler.max_],
+        }
+    raise TypeError(
+        f"a scaler of type {type(scaler).__name__} cannot leave this program; "
+        "a model's scalers are MinMaxScaler, StandardScaler or None"
+    )
 
 
 def describe(model: SavedModel) -> dict[str, Any]:
@@ -66,13 +101,34 @@ def _numbers(where: str, name: str, value: Any, count: int) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
-def read_scaler(where: str, name: str, record: Any, columns: int) -> MinMaxScaler | None:
-    """The scaler written by :func:`scaler_record`, checked against ``columns``."""
+def read_scaler(where: str, name: str, record: Any, columns: int) -> Scaler | None:
+    """The scaler written by :func:`scaler_record`, checked against ``columns``.
+
+    An unknown ``kind`` is refused in one sentence naming it (a file written by
+    a newer version, say), as is a missing or extra key.
+    """
     if record is None:
         return None
-    if not isinstance(record, dict) or set(record) != {"range", "min", "max"}:
-        raise ValueError(f"{where}: {name} must have the keys range, min and max")
+    if not isinstance(record, dict):
+        raise ValueError(f"{where}: {name} must be a dict (a scaler) or None")
+    kind = record.get("kind", "minmax")
+    if kind not in SCALER_KEYS:
+        raise ValueError(
+            f"{where}: {name} is a scaler of kind {kind!r}, which this version does not "
+            "know (it reads min-max and standard scalers)"
+        )
+    if set(record) != SCALER_KEYS[kind] and set(record) != SCALER_KEYS[kind] | {"kind"}:
+        keys = ", ".join(sorted(SCALER_KEYS[kind]))
+        raise ValueError(f"{where}: {name} (a {kind} scaler) must have the keys {keys}")
+    if kind == "standard":
+        means = _numbers(where, f"{name}.mean", record["mean"], columns)
+        scales = _numbers(where, f"{name}.scale", record["scale"], columns)
+        if np.any(scales <= 0):
+            raise ValueError(f"{where}: {name}.scale must hold positive numbers")
+        return StandardScaler.from_mean_scale(means, scales)
     low, high = _numbers(where, f"{name}.range", record["range"], 2)
+    if not low < high:
+        raise ValueError(f"{where}: {name}.range must have low < high, got {[low, high]}")
     lows = _numbers(where, f"{name}.min", record["min"], columns)
     highs = _numbers(where, f"{name}.max", record["max"], columns)
     return MinMaxScaler.from_min_max(lows, highs, (low, high))

@@ -131,8 +131,8 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 def _scaler_to_dict(scaler: MinMaxScaler | StandardScaler | None) -> dict | None:
     if scaler is None:
         return None
-    if isinstance(scaler, StandardScaler):
-        return {"kind": "standard", "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()}
+    # NOTE: a StandardScaler is written as the min-max map it is ([mean - sd, mean + sd]
+    # onto [-1, 1]), so every reader of model files (ONNX, torch export) reads it alike.
     return {
         "range": list(scaler.feature_range),
         "min": scaler.min_.tolist(),
@@ -203,8 +203,8 @@ def _scaler_from_dict(path, name, record, columns) -> MinMaxScaler | StandardSca
             raise ValueError(f"{path}: {name} has unknown kind {record['kind']!r}")
         means = _matrix(path, f"{name}.mean", record["mean"], (columns,))
         scales = _matrix(path, f"{name}.scale", record["scale"], (columns,))
-        if np.any(scales <= 0):
-            raise ValueError(f"{path}: {name}.scale must hold positive numbers")
+        if np.any(scales < 0):
+            raise ValueError(f"{path}: {name}.scale must not hold negative numbers")
         return StandardScaler.from_mean_scale(means, scales)
     if not isinstance(record, dict) or set(record) != {"range", "min", "max"}:
         raise ValueError(

@@ -577,6 +577,9 @@ class Module:
 
         NOTE: torch's state_dict shares memory with the parameters; ours copies, so
         ``best = net.state_dict()`` keeps the best epoch without a deepcopy.
+
+        >>> {k: v.shape for k, v in Linear(2, 3, seed=0).state_dict().items()}
+        {'weight': (3, 2), 'bias': (3,)}
         """
         return {name: p.data.copy() for name, p in self._named_parameters(False)}
 
@@ -593,6 +596,12 @@ class Module:
 
         Returns:
             ``IncompatibleKeys(missing_keys, unexpected_keys)``.
+
+        >>> net = Linear(2, 1, seed=0)
+        >>> net.load_state_dict({"weight": [[1.0, 2.0]], "extra": [0.0]}, strict=False)
+        IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['extra'])
+        >>> net.weight.data.tolist()
+        [[1.0, 2.0]]
         """
         if not hasattr(state, "keys"):
             raise TypeError(f"a state is a mapping of names to arrays, not {type(state).__name__}")
@@ -1226,6 +1235,26 @@ class MLP(Module):
             if layer.activation != "linear":
                 items.append(_ACTIVATION_MODULES[layer.activation]())
         return Sequential(*items)
+
+    def to_torch(self) -> Any:
+        """The same network as a ``torch.nn.Sequential`` (a copy; needs the torch extra).
+
+        See :func:`tinygrad_mlp.torch_bridge.to_torch`.
+        """
+        from tinygrad_mlp.torch_bridge import to_torch
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """An MLP read from an MLP-shaped ``torch.nn.Sequential`` (needs the torch extra).
+
+        Anything that is not Linear layers and Sigmoid/Tanh/ReLU/Identity is refused
+        with one sentence; see :func:`tinygrad_mlp.torch_bridge.from_torch`.
+        """
+        from tinygrad_mlp.torch_bridge import from_torch
+
+        return from_torch(module)
 
     def forward(self, x: Any) -> Any:
         if _is_scalar_input(x):

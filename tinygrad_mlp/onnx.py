@@ -10,11 +10,14 @@ A saved model (:class:`~tinygrad_mlp.io.SavedModel`, what ``tinygrad-mlp
 train`` writes) is exported as the function ``predict`` computes, so a server
 feeds it raw CSV values:
 
-- its input scaler becomes ``(x − min) / (max − min) · (high − low) + low``
-  (``Sub``, ``Div``, ``Mul``, ``Add``; a constant column is mapped to the middle
-  of the range by a ``Where``), in float64 as :class:`~tinygrad_mlp.data.MinMaxScaler`
-  computes it;
-- its output scaler maps back: ``(y − low) / (high − low) · (max − min) + min``,
+- its input scaler becomes the nodes of its ``transform``, in float64 and in
+  the order numpy computes it: ``(x − mean) / scale`` (``Sub``, ``Div``) for a
+  :class:`~tinygrad_mlp.data.StandardScaler`; ``(x − min) / (max − min) · (high
+  − low) + low`` (``Sub``, ``Div``, ``Mul``, ``Add``; a constant column is put
+  in the middle of the range by a ``Where``) for a
+  :class:`~tinygrad_mlp.data.MinMaxScaler`;
+- its output scaler maps back with the nodes of its ``inverse_transform``
+  (``y · scale + mean``, or ``(y − low) / (high − low) · (max − min) + min``),
   and the output ``output`` is in data units;
 - a ``bce`` model ends in ``Sigmoid`` and a ``ce`` model in ``Softmax``: the
   output ``probabilities`` holds one probability per output node (per class).
@@ -40,8 +43,8 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_mlp.data import MinMaxScaler, checked_file
-from tinygrad_mlp.interchange import describe, read_fields
+from tinygrad_mlp.data import MinMaxScaler, StandardScaler, checked_file
+from tinygrad_mlp.interchange import Scaler, describe, read_fields
 from tinygrad_mlp.io import SavedModel, atomic_write_bytes
 from tinygrad_mlp.nn import MLP
 
@@ -80,7 +83,7 @@ class _Builder:
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
 
-    def const(self, name: str, value: Any, dtype: Any = np.float64) -> str:
+    def const(self, name: str, value: Any, dtype: Any = None) -> str:
         array = np.asarray(value, dtype=dtype)
         self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
         return name
@@ -92,29 +95,71 @@ class _Builder:
         return output
 
 
-def _scale_in(b: _Builder, x: str, scaler: MinMaxScaler) -> str:
-    """MinMaxScaler.transform as nodes, in the same order of operations."""
-    low, high = scaler.feature_range
-    span = scaler.max_ - scaler.min_
-    safe = np.where(span == 0, 1.0, span)
-    x = b.node("Sub", [x, b.const("input_scaler.min", scaler.min_)], "input_scaler.shifted")
-    x = b.node("Div", [x, b.const("input_scaler.span", safe)], "input_scaler.unit")
-    if np.any(span == 0):
-        # NOTE: a constant column has no span; MinMaxScaler puts it in the middle (0.5).
-        constant = b.const("input_scaler.constant", span == 0, np.bool_)
-        x = b.node("Where", [constant, b.const("input_scaler.middle", 0.5), x], "input_scaler.mid")
-    x = b.node("Mul", [x, b.const("input_scaler.width", high - low)], "input_scaler.stretched")
-    return b.node("Add", [x, b.const("input_scaler.low", low)], "input_scaler.output")
+@dataclass
+class _ScalerStep:
+    """One node of a scaler: ``op`` on the running tensor (at ``position``) and constants."""
+
+    label: str  # the node's output is named "<side>_scaler.<label>"
+    op: str
+    constants: list[tuple[str, np.ndarray]]  # (initializer suffix, value), in input order
+    position: int = 0
 
 
-def _scale_out(b: _Builder, y: str, scaler: MinMaxScaler, output: str) -> str:
-    """MinMaxScaler.inverse_transform as nodes, in the same order of operations."""
-    low, high = scaler.feature_range
-    y = b.node("Sub", [y, b.const("output_scaler.low", low)], "output_scaler.shifted")
-    y = b.node("Div", [y, b.const("output_scaler.width", high - low)], "output_scaler.unit")
-    span = b.const("output_scaler.span", scaler.max_ - scaler.min_)
-    y = b.node("Mul", [y, span], "output_scaler.stretched")
-    return b.node("Add", [y, b.const("output_scaler.min", scaler.min_)], output)
+def _scaler_steps(scaler: Scaler, side: str) -> list[_ScalerStep]:
+    """The nodes that compute ``scaler.transform`` (side "input") or
+    ``scaler.inverse_transform`` (side "output"), in float64 and in the same order
+    of operations as the numpy code, so the results agree bit for bit.
+
+    Export writes these nodes and import checks a file's nodes against them: one
+    description of the arithmetic per scaler kind serves both directions.
+    """
+    f64 = np.float64
+    if isinstance(scaler, StandardScaler):
+        mean, scale = scaler.mean_.astype(f64), scaler.scale_.astype(f64)
+        if side == "input":  # (x - mean) / scale
+            return [
+                _ScalerStep("shifted", "Sub", [("mean", mean)]),
+                _ScalerStep("output", "Div", [("scale", scale)]),
+            ]
+        return [  # y * scale + mean
+            _ScalerStep("stretched", "Mul", [("scale", scale)]),
+            _ScalerStep("output", "Add", [("mean", mean)]),
+        ]
+    if isinstance(scaler, MinMaxScaler):
+        low, high = scaler.feature_range
+        span = (scaler.max_ - scaler.min_).astype(f64)
+        if side == "input":  # (x - min) / span (0.5 where span = 0) * (high - low) + low
+            steps = [
+                _ScalerStep("shifted", "Sub", [("min", scaler.min_.astype(f64))]),
+                _ScalerStep("unit", "Div", [("span", np.where(span == 0, 1.0, span))]),
+            ]
+            if np.any(span == 0):
+                # NOTE: a constant column has no span; MinMaxScaler puts it in the middle (0.5).
+                where = [("constant", span == 0), ("middle", f64(0.5))]
+                steps.append(_ScalerStep("mid", "Where", where, position=2))
+            steps.append(_ScalerStep("stretched", "Mul", [("width", f64(high - low))]))
+            steps.append(_ScalerStep("output", "Add", [("low", f64(low))]))
+            return steps
+        return [  # (y - low) / (high - low) * span + min
+            _ScalerStep("shifted", "Sub", [("low", f64(low))]),
+            _ScalerStep("unit", "Div", [("width", f64(high - low))]),
+            _ScalerStep("stretched", "Mul", [("span", span)]),
+            _ScalerStep("output", "Add", [("min", scaler.min_.astype(f64))]),
+        ]
+    raise TypeError(
+        f"ONNX export knows MinMaxScaler and StandardScaler scalers, not {type(scaler).__name__}"
+    )
+
+
+def _scale(b: _Builder, x: str, scaler: Scaler, side: str, output: str | None = None) -> str:
+    """The scaler's nodes after tensor ``x``; the last one's output is ``output`` if given."""
+    steps = _scaler_steps(scaler, side)
+    for k, step in enumerate(steps):
+        inputs = [b.const(f"{side}_scaler.{suffix}", value) for suffix, value in step.constants]
+        inputs.insert(step.position, x)
+        name = output if output is not None and k == len(steps) - 1 else None
+        x = b.node(step.op, inputs, name or f"{side}_scaler.{step.label}")
+    return x
 
 
 def _graph(model: SavedModel, onnx: Any) -> Any:
@@ -129,7 +174,7 @@ def _graph(model: SavedModel, onnx: Any) -> Any:
     x = "input"
     input_dtype = np.float64 if scaled_in else dtype
     if scaled_in:
-        x = _scale_in(b, x, model.input_scaler)
+        x = _scale(b, x, model.input_scaler, "input")
         if dtype != np.float64:
             x = b.node("Cast", [x], "input_scaler.cast", to=onnx.TensorProto.FLOAT)
     for l, layer in enumerate(net.layers):  # noqa: E741 -- the sheet's layer index
@@ -142,7 +187,8 @@ def _graph(model: SavedModel, onnx: Any) -> Any:
     if scaled_out:
         if dtype != np.float64:
             x = b.node("Cast", [x], "output_scaler.cast", to=onnx.TensorProto.DOUBLE)
-        output, output_dtype = _scale_out(b, x, model.output_scaler, "output"), np.float64
+        output = _scale(b, x, model.output_scaler, "output", output="output")
+        output_dtype = np.float64
     elif model.loss == "bce":
         output = b.node("Sigmoid", [x], "probabilities")
     elif model.loss == "ce":
@@ -434,14 +480,8 @@ def load_model(path: str | Path) -> SavedModel:
     reader.steps = steps[: len(steps) - tail]
     scaler = fields.get("input_scaler")
     if scaler is not None:
-        low, high = scaler.feature_range
-        span = scaler.max_ - scaler.min_
-        reader.take("Sub", [scaler.min_])
-        reader.take("Div", [np.where(span == 0, 1.0, span)])
-        if np.any(span == 0):
-            reader.take("Where", [span == 0, np.float64(0.5)], position=2)
-        reader.take("Mul", [np.float64(high - low)])
-        reader.take("Add", [np.float64(low)])
+        for step in _scaler_steps(scaler, "input"):
+            reader.take(step.op, [value for _, value in step.constants], step.position)
         reader.skip_cast()
     weights, biases, activations = [], [], []
     while reader.peek() is not None:
@@ -485,16 +525,14 @@ def _tail(reader: _Reader, fields: dict[str, Any]) -> int:
     loss = fields.get("loss")
     scaler = fields.get("output_scaler")
     if loss == "mse" and scaler is not None:
-        low, high = scaler.feature_range
-        if len(steps) < 4:
+        expected = _scaler_steps(scaler, "output")
+        count = len(expected)
+        if len(steps) <= count:
             raise ValueError(f"{reader.path}: the graph is too short for its output scaler")
-        tail = _Reader(reader.path, steps[-4:], reader.onnx)
-        tail.take("Sub", [np.float64(low)])
-        tail.take("Div", [np.float64(high - low)])
-        tail.take("Mul", [scaler.max_ - scaler.min_])
-        tail.take("Add", [scaler.min_])
-        count = 4
-        if len(steps) > 4 and steps[-5].op == "Cast":
+        tail = _Reader(reader.path, steps[-count:], reader.onnx)
+        for step in expected:
+            tail.take(step.op, [value for _, value in step.constants], step.position)
+        if steps[-count - 1].op == "Cast":
             count += 1
         return count
     if loss in ("bce", "ce"):

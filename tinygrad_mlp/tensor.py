@@ -3,21 +3,34 @@
 A layer is one matmul, one add and one activation, so the graph stays small and
 numpy does the work. Ops never think about broadcasting: the core
 (:func:`tinygrad_mlp.autograd.unbroadcast`) sums each gradient back to its
-parent's shape, once, for every edge.
+parent's shape, once, for every edge, and casts it to the parent's dtype.
 
 Every op is a small class: ``forward`` computes the array, ``backward`` right
 under it returns one gradient per input (``None`` for an input that needs none).
+Each rule is written once, with operators and methods that arrays and Tensors
+share (``.sum``, ``.reshape``, ``.swapaxes``, ``@``) and the helpers ``_exp``,
+``_log``, ``_sigmoid``, ``_broadcast_to``, ``_masked_fill``, ``_scatter`` that
+dispatch on their argument: on arrays (the fast first-order path) they compute,
+on Tensors (``create_graph=True``) they build the graph of the gradient.
+Masks (where a relu is off, which element is the max) are read from the
+numbers (``_num``) and are constants of the rule, as in torch.
+
+dtypes follow torch: a Python number takes the tensor's dtype, two tensors of
+different float dtypes give the wider one unless one of them is 0-d (then the
+other's), a float beats bool and integer data, and a gradient has its input's
+dtype.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from tinygrad_mlp import autograd
-from tinygrad_mlp.autograd import Op
+from tinygrad_mlp.autograd import Op, unbroadcast
 
 __all__ = ["Tensor", "concatenate", "half_squared_error", "linear"]
 
@@ -28,9 +41,100 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     arr = np.asarray(data, dtype=dtype)
-    if dtype is None and arr.dtype not in _FLOATS:
+    if dtype is None and arr.dtype not in _FLOATS and arr.dtype != np.bool_:
         arr = arr.astype(np.float64)
     return arr
+
+
+def _result_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
+    """torch's promotion for two tensors of different dtypes."""
+    float_a, float_b = a.dtype.kind == "f", b.dtype.kind == "f"
+    if float_a != float_b:  # a float beats bool and integers
+        return a.dtype if float_a else b.dtype
+    if (a.ndim == 0) != (b.ndim == 0):  # a 0-d tensor does not widen one with dimensions
+        return b.dtype if a.ndim == 0 else a.dtype
+    return np.promote_types(a.dtype, b.dtype)
+
+
+# --------------------------------------------------------------------------- dispatch
+# The few functions a backward rule needs beyond operators and shared methods.
+
+
+def _num(x: Any) -> Any:
+    """The numbers of ``x`` (its data for a Tensor): masks are computed on them."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _exp(x: Any) -> Any:
+    return x.exp() if isinstance(x, Tensor) else np.exp(x)
+
+
+def _log(x: Any) -> Any:
+    if isinstance(x, Tensor):
+        return x.log()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x)
+
+
+def _sigmoid(x: Any) -> Any:
+    return x.sigmoid() if isinstance(x, Tensor) else _sigmoid_array(x)
+
+
+def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    return x.broadcast_to(shape) if isinstance(x, Tensor) else np.broadcast_to(x, shape)
+
+
+def _masked_fill(x: Any, mask: np.ndarray, value: float) -> Any:
+    """``value`` where ``mask`` holds, ``x`` elsewhere (torch's ``masked_fill``)."""
+    if isinstance(x, Tensor):
+        return x._node(MaskedFill(mask, value), x)
+    return np.where(mask, value, x)
+
+
+def _zeros_like(x: Any) -> Any:
+    return Tensor(np.zeros_like(x.data)) if isinstance(x, Tensor) else np.zeros_like(x)
+
+
+def _scatter(x: Any, index: Any, shape: tuple[int, ...]) -> Any:
+    """A zero array of ``shape`` with ``x`` added at ``index`` (repeats accumulate)."""
+    fn = IndexAdd(index, shape)
+    return x._node(fn, x) if isinstance(x, Tensor) else fn.forward(x)
+
+
+def _sigmoid_array(a: np.ndarray) -> np.ndarray:
+    """1 / (1 + e**-a): exact to a few ulps (relative) wherever the result is a normal float.
+
+    NOTE: for a < -709, e**-a overflows to inf and the result is 0 where the true
+    value is below 1e-308; numpy's overflow warning is silenced for that case.
+    Computed in place: one array, which matters more than the arithmetic.
+    """
+    with np.errstate(over="ignore"):
+        out = np.exp(np.negative(a))
+    if type(out) is not np.ndarray:  # a 0-d input gives a numpy scalar
+        return 1.0 / (1.0 + out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
+
+
+def _power(a: np.ndarray, p: float) -> np.ndarray:
+    """a ** p for a number p; as torch, ±0.5 powers are sqrt(a) and 1 / sqrt(a).
+
+    (So (-inf) ** 0.5 is nan and (-0) ** -0.5 is -inf, where IEEE pow gives inf.)
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if p == 0.5:
+            return np.sqrt(a)
+        if p == -0.5:
+            return 1 / np.sqrt(a)
+        return a**p
+
+
+def _keep_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """``shape`` with the reduced ``axis`` (None: all) kept as 1s."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {ax % len(shape) for ax in ((axis,) if isinstance(axis, int) else axis)}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 # --------------------------------------------------------------------------- ops
@@ -39,7 +143,7 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
 class TensorOp(Op):
     """An op instance made per node; ``needs`` says which inputs want a gradient."""
 
-    __slots__ = ("needs",)
+    __slots__ = ()
 
     def __init__(self) -> None:
         self.needs: tuple[bool, ...] = ()
@@ -48,6 +152,7 @@ class TensorOp(Op):
 class Add(TensorOp):
     """y = a + b;  dy/da = 1, dy/db = 1."""
 
+    __slots__ = ()
     symbol = "+"
 
     def forward(self, a, b):
@@ -60,6 +165,7 @@ class Add(TensorOp):
 class Sub(TensorOp):
     """y = a - b;  dy/da = 1, dy/db = -1. (Fused: it saves a negate node per loss.)"""
 
+    __slots__ = ()
     symbol = "-"
 
     def forward(self, a, b):
@@ -72,6 +178,7 @@ class Sub(TensorOp):
 class Mul(TensorOp):
     """y = a * b;  dy/da = b, dy/db = a."""
 
+    __slots__ = ()
     symbol = "*"
 
     def forward(self, a, b):
@@ -87,6 +194,7 @@ class Mul(TensorOp):
 class Div(TensorOp):
     """y = a / b;  dy/da = 1 / b, dy/db = -a / b**2 = -y / b."""
 
+    __slots__ = ()
     symbol = "/"
 
     def forward(self, a, b):
@@ -98,7 +206,7 @@ class Div(TensorOp):
 
 
 class PowConst(TensorOp):
-    """y = a ** p for a fixed number p;  dy/da = p * a**(p-1)."""
+    """y = a ** p for a fixed number p;  dy/da = p * a**(p-1) (0 for p = 0, as torch)."""
 
     __slots__ = ("p",)
 
@@ -111,17 +219,48 @@ class PowConst(TensorOp):
         return f"**{self.p}"
 
     def forward(self, a):
-        return a**self.p
+        return _power(a, self.p)
 
     def backward(self, grad_out, out, a):
-        if self.p == 2:
+        p = self.p
+        if p == 2:
             return (grad_out * 2 * a,)
-        return (grad_out * self.p * a ** (self.p - 1),)
+        if p == 0:  # NOTE: torch masks p * a**-1 (nan at 0) to 0
+            return (_zeros_like(grad_out),)
+        return (grad_out * p * (a ** (p - 1) if isinstance(a, Tensor) else _power(a, p - 1)),)
+
+
+class Pow(TensorOp):
+    """y = a ** b, both tensors;  dy/da = b * a**(b-1), dy/db = y * ln(a).
+
+    NOTE: as torch, dy/da is 0 where b = 0, and dy/db is 0 where a = 0 and b >= 0
+    (where y ln a would be 0 * -inf); ln of a negative base is nan, so dy/db is
+    nan there while y itself is real for an integer b: (-2)**2 = 4.
+    """
+
+    __slots__ = ()
+    symbol = "**"
+
+    def forward(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.power(a, b)
+
+    def backward(self, grad_out, out, a, b):
+        num_a, num_b = _num(a), _num(b)
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.needs[0]:
+                grad_a = _masked_fill(grad_out * b * a ** (b - 1), num_b == 0, 0.0)
+            if self.needs[1]:
+                zero = (num_a == 0) & (num_b >= 0)
+                grad_b = _masked_fill(grad_out * out * _log(a), zero, 0.0)
+        return grad_a, grad_b
 
 
 class Neg(TensorOp):
     """y = -a;  dy/da = -1."""
 
+    __slots__ = ()
     symbol = "neg"
 
     def forward(self, a):
@@ -134,6 +273,7 @@ class Neg(TensorOp):
 class Exp(TensorOp):
     """y = e**a;  dy/da = y, taken from the saved output."""
 
+    __slots__ = ()
     symbol = "exp"
 
     def forward(self, a):
@@ -145,8 +285,9 @@ class Exp(TensorOp):
 
 
 class Log(TensorOp):
-    """y = ln(a);  dy/da = 1 / a."""
+    """y = ln(a);  dy/da = 1 / a (±inf at ±0, as torch)."""
 
+    __slots__ = ()
     symbol = "log"
 
     def forward(self, a):
@@ -161,6 +302,7 @@ class Log(TensorOp):
 class Tanh(TensorOp):
     """y = tanh(a);  dy/da = 1 - y**2, taken from the saved output."""
 
+    __slots__ = ()
     symbol = "tanh"
 
     def forward(self, a):
@@ -173,43 +315,46 @@ class Tanh(TensorOp):
 class Sigmoid(TensorOp):
     """y = 1 / (1 + e**-a);  dy/da = y * (1 - y), taken from the saved output.
 
-    Computed as (1 + tanh(a/2)) / 2, which equals the sigmoid and cannot overflow.
+    Computed as 1 / (1 + e**-a), which is exact to a few ulps relative for every
+    output that is a normal float (sigmoid(-700) ≈ 1e-304 included); the
+    (1 + tanh(a/2)) / 2 form cancels for negative a (all digits lost at -40).
     """
 
+    __slots__ = ()
     symbol = "sigmoid"
 
     def forward(self, a):
-        out = np.tanh(a * 0.5)
-        out += 1
-        out *= 0.5
-        return out
+        return _sigmoid_array(a)
 
     def backward(self, grad_out, out, a):
         return (grad_out * out * (1 - out),)
 
 
 class Relu(TensorOp):
-    """y = max(0, a);  dy/da = 1 where a > 0, else 0 (relu'(0) = 0, as in PyTorch)."""
+    """y = max(0, a);  dy/da = 0 where a <= 0, else 1 (relu'(0) = 0; nan passes, as torch)."""
 
+    __slots__ = ()
     symbol = "ReLU"
 
     def forward(self, a):
-        return np.maximum(a, 0)
+        return np.maximum(a, 0)  # NOTE: propagates nan, as torch
 
     def backward(self, grad_out, out, a):
-        return (grad_out * (a > 0),)
+        return (_masked_fill(grad_out, _num(a) <= 0, 0.0),)
 
 
 class Abs(TensorOp):
-    """y = |a|;  dy/da = sign(a) (0 at a = 0, as in PyTorch)."""
+    """y = |a|;  dy/da = sign(a) (0 at a = 0 and at nan, as torch's sgn)."""
 
+    __slots__ = ()
     symbol = "abs"
 
     def forward(self, a):
         return np.abs(a)
 
     def backward(self, grad_out, out, a):
-        return (grad_out * np.sign(a),)
+        num = _num(a)
+        return (grad_out * ((num > 0).astype(num.dtype) - (num < 0)),)
 
 
 class Clip(TensorOp):
@@ -226,12 +371,31 @@ class Clip(TensorOp):
         return np.clip(a, self.low, self.high)
 
     def backward(self, grad_out, out, a):
-        return (grad_out * ((a >= self.low) & (a <= self.high)),)
+        num = _num(a)
+        return (_masked_fill(grad_out, ~((num >= self.low) & (num <= self.high)), 0.0),)
+
+
+class MaskedFill(TensorOp):
+    """y = value where mask, else a;  dy/da = 0 where mask, else 1 (mask is a constant)."""
+
+    __slots__ = ("mask", "value")
+    symbol = "masked_fill"
+
+    def __init__(self, mask: np.ndarray, value: float) -> None:
+        super().__init__()
+        self.mask, self.value = mask, value
+
+    def forward(self, a):
+        return np.where(self.mask, self.value, a).astype(a.dtype, copy=False)
+
+    def backward(self, grad_out, out, a):
+        return (_masked_fill(grad_out, self.mask, 0.0),)
 
 
 class MatMul(TensorOp):
     """y = a @ b;  dL/da = g @ bᵀ, dL/db = aᵀ @ g (1-D operands as numpy treats them)."""
 
+    __slots__ = ()
     symbol = "@"
 
     def forward(self, a, b):
@@ -239,18 +403,23 @@ class MatMul(TensorOp):
 
     def backward(self, grad_out, out, a, b):
         g = grad_out
+        need_a, need_b = self.needs
         if a.ndim == 1 and b.ndim == 1:  # dot product
-            return (g * b if self.needs[0] else None, g * a if self.needs[1] else None)
-        if a.ndim == 1:  # (k,) @ (..., k, n) -> (..., n)
-            grad_a = (b @ g[..., None])[..., 0] if self.needs[0] else None
-            grad_b = a[:, None] * g[..., None, :] if self.needs[1] else None
+            return (g * b if need_a else None, g * a if need_b else None)
+        if a.ndim == 1:  # (k,) @ (..., k, n) -> (..., n); the core sums the batch axes
+            k, n = b.shape[-2], b.shape[-1]
+            column = g.reshape(g.shape + (1,))
+            grad_a = (b @ column).reshape(g.shape[:-1] + (k,)) if need_a else None
+            grad_b = a.reshape((k, 1)) * g.reshape(g.shape[:-1] + (1, n)) if need_b else None
             return grad_a, grad_b
         if b.ndim == 1:  # (..., m, k) @ (k,) -> (..., m)
-            grad_a = g[..., :, None] * b if self.needs[0] else None
-            grad_b = (np.swapaxes(a, -1, -2) @ g[..., None])[..., 0] if self.needs[1] else None
+            k = b.shape[0]
+            column = g.reshape(g.shape + (1,))
+            grad_a = column * b if need_a else None
+            grad_b = (a.swapaxes(-1, -2) @ column).reshape(g.shape[:-1] + (k,)) if need_b else None
             return grad_a, grad_b
-        grad_a = g @ np.swapaxes(b, -1, -2) if self.needs[0] else None
-        grad_b = np.swapaxes(a, -1, -2) @ g if self.needs[1] else None
+        grad_a = g @ b.swapaxes(-1, -2) if need_a else None
+        grad_b = a.swapaxes(-1, -2) @ g if need_b else None
         return grad_a, grad_b
 
 
@@ -263,6 +432,7 @@ class MatMulT(TensorOp):
     elementwise update on it strided and about twice as slow.
     """
 
+    __slots__ = ()
     symbol = "@ᵀ"
 
     def forward(self, a, b):
@@ -275,10 +445,10 @@ class MatMulT(TensorOp):
             return grad_a, None
         if a.ndim == 2:
             return grad_a, g.T @ a
-        if a.ndim == 1:
-            return grad_a, np.outer(g, a)
-        g2, a2 = g.reshape(-1, g.shape[-1]), a.reshape(-1, a.shape[-1])  # batched: sum over all
-        return grad_a, g2.T @ a2
+        if a.ndim == 1:  # the outer product g aᵀ
+            return grad_a, g.reshape((g.shape[0], 1)) * a
+        rows = g.reshape((-1, g.shape[-1]))  # batched: sum over every leading axis
+        return grad_a, rows.T @ a.reshape((-1, a.shape[-1]))
 
 
 class HalfSquaredError(TensorOp):
@@ -289,6 +459,7 @@ class HalfSquaredError(TensorOp):
     network spends four fewer Python-level nodes on it.
     """
 
+    __slots__ = ()
     symbol = "½Σ(y−z)²"
 
     def forward(self, y, z):
@@ -298,6 +469,63 @@ class HalfSquaredError(TensorOp):
     def backward(self, grad_out, out, y, z):
         diff = (y - z) * grad_out
         return diff if self.needs[0] else None, (-diff if self.needs[1] else None)
+
+
+#: torch's bound on y(1 − y) in the gradient of binary cross-entropy, and on its logs
+BCE_EPS = float(np.float32(1e-12))  # NOTE: torch's constant is a float32
+BCE_LOG_FLOOR = -100.0
+
+
+class BCE(TensorOp):
+    """L = −[z ln y + (1 − z) ln(1 − y)] elementwise, of probabilities y and targets z.
+
+    dL/dy = (y − z) / max(y (1 − y), 1e-12);  dL/dz = ln(1 − y) − ln(y).
+
+    As torch's ``binary_cross_entropy``: each log is bounded below by −100, and
+    the denominator of dL/dy (not the input) by 1e-12, so a saturated wrong
+    prediction still gets a large gradient.
+    """
+
+    __slots__ = ()
+    symbol = "bce"
+
+    def forward(self, y, z):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_y = np.maximum(np.log(y), BCE_LOG_FLOOR)
+            log_1my = np.maximum(np.log1p(-y), BCE_LOG_FLOOR)
+        return -(z * log_y + (1 - z) * log_1my)
+
+    def backward(self, grad_out, out, y, z):
+        grad_y = grad_z = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.needs[0]:
+                grad_y = grad_out * (y - z) / (y * (1 - y)).clip(BCE_EPS, math.inf)
+            if self.needs[1]:
+                grad_z = grad_out * (_log(1 - y) - _log(y))
+        return grad_y, grad_z
+
+
+class BCEWithLogits(TensorOp):
+    """L = (1 − z) s + ln(1 + e^−s) elementwise, of raw scores s and targets z.
+
+    dL/ds = σ(s) − z;  dL/dz = −s.
+
+    Fused (rather than composed from relu, abs and log) because the composition
+    has the kinks of relu and abs at s = 0, where it loses half of the gradient.
+    Evaluated as (1 − z) s + max(−s, 0) + ln(1 + e^−|s|), finite for any finite s.
+    """
+
+    __slots__ = ()
+    symbol = "bce_logits"
+
+    def forward(self, s, z):
+        return (1 - z) * s + np.maximum(-s, 0) + np.log1p(np.exp(-np.abs(s)))
+
+    def backward(self, grad_out, out, s, z):
+        return (
+            grad_out * (_sigmoid(s) - z) if self.needs[0] else None,
+            grad_out * -s if self.needs[1] else None,
+        )
 
 
 class Sum(TensorOp):
@@ -314,13 +542,16 @@ class Sum(TensorOp):
         return np.asarray(a.sum(axis=self.axis, keepdims=self.keepdims))
 
     def backward(self, grad_out, out, a):
-        if self.axis is not None and not self.keepdims:
-            grad_out = np.expand_dims(grad_out, self.axis)
-        return (np.broadcast_to(grad_out, a.shape),)
+        if not self.keepdims:
+            grad_out = grad_out.reshape(_keep_shape(a.shape, self.axis))
+        return (_broadcast_to(grad_out, a.shape),)
 
 
 class Max(TensorOp):
-    """y = max a over ``axis``;  dy/da = 1 at the maximum (shared equally between ties)."""
+    """y = max a over ``axis``;  dy/da = 1 at the maximum, shared equally between ties.
+
+    As ``torch.amax``: a tie of k elements gives each 1/k (a nan maximum gives nan).
+    """
 
     __slots__ = ("axis", "keepdims")
     symbol = "max"
@@ -333,11 +564,12 @@ class Max(TensorOp):
         return np.asarray(a.max(axis=self.axis, keepdims=self.keepdims))
 
     def backward(self, grad_out, out, a):
-        if self.axis is not None and not self.keepdims:
-            grad_out = np.expand_dims(grad_out, self.axis)
-            out = np.expand_dims(out, self.axis)
-        mask = a == out
-        return (mask * (grad_out / mask.sum(axis=self.axis, keepdims=True)),)
+        keep = _keep_shape(a.shape, self.axis)
+        num = _num(a)
+        mask = num == _num(out).reshape(keep)
+        count = mask.sum(axis=self.axis, keepdims=True).astype(num.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad_out.reshape(keep) / count * mask,)
 
 
 class Reshape(TensorOp):
@@ -358,12 +590,12 @@ class Reshape(TensorOp):
 
 
 class Transpose(TensorOp):
-    """y = a with axes permuted;  the gradient is permuted back."""
+    """y = a with axes permuted (a permutation of 0..n-1);  the gradient is permuted back."""
 
     __slots__ = ("axes",)
     symbol = "T"
 
-    def __init__(self, axes) -> None:
+    def __init__(self, axes: tuple[int, ...]) -> None:
         super().__init__()
         self.axes = axes
 
@@ -371,8 +603,59 @@ class Transpose(TensorOp):
         return np.transpose(a, self.axes)
 
     def backward(self, grad_out, out, a):
-        inverse = None if self.axes is None else tuple(np.argsort(self.axes))
-        return (np.transpose(grad_out, inverse),)
+        inverse = tuple(int(i) for i in np.argsort(self.axes))
+        return (grad_out.transpose(inverse),)
+
+
+class BroadcastTo(TensorOp):
+    """y = a broadcast to ``shape``;  the core sums the gradient back (unbroadcast)."""
+
+    __slots__ = ("shape",)
+    symbol = "broadcast"
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, a):
+        return np.broadcast_to(a, self.shape)
+
+    def backward(self, grad_out, out, a):
+        return (grad_out,)
+
+
+class SumTo(TensorOp):
+    """y = a summed down to ``shape`` (unbroadcast as an op);  dy/da: g broadcast back."""
+
+    __slots__ = ("shape", "op")
+    symbol = "sum_to"
+
+    def __init__(self, shape: tuple[int, ...], op: Any = None) -> None:
+        super().__init__()
+        self.shape, self.op = shape, op
+
+    def forward(self, a):
+        return unbroadcast(a, self.shape, self.op)
+
+    def backward(self, grad_out, out, a):
+        return (_broadcast_to(grad_out, a.shape),)
+
+
+class Cast(TensorOp):
+    """y = a in another dtype;  the core casts the gradient back to a's dtype."""
+
+    __slots__ = ("dtype",)
+    symbol = "cast"
+
+    def __init__(self, dtype: Any) -> None:
+        super().__init__()
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, a):
+        return a.astype(self.dtype)
+
+    def backward(self, grad_out, out, a):
+        return (grad_out,)
 
 
 class Index(TensorOp):
@@ -389,9 +672,36 @@ class Index(TensorOp):
         return np.asarray(a[self.index])
 
     def backward(self, grad_out, out, a):
-        grad = np.zeros_like(a)
-        np.add.at(grad, self.index, grad_out)
-        return (grad,)
+        return (_scatter(grad_out, self.index, a.shape),)
+
+
+class IndexAdd(TensorOp):
+    """y = zeros(shape) with a added at ``index``;  dy/da = g[index] (Index's backward as an op)."""
+
+    __slots__ = ("index", "shape", "repeats")
+    symbol = "index_add"
+
+    def __init__(self, index, shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.index, self.shape = index, shape
+        parts = index if isinstance(index, tuple) else (index,)
+        # NOTE: integer arrays may repeat an index and need np.add.at; slices, integers
+        # and boolean masks name each element once, and plain assignment is faster.
+        self.repeats = any(
+            isinstance(p, list) or (isinstance(p, np.ndarray) and p.dtype.kind in "iu")
+            for p in parts
+        )
+
+    def forward(self, a):
+        grad = np.zeros(self.shape, dtype=a.dtype)
+        if self.repeats:
+            np.add.at(grad, self.index, a)
+        else:
+            grad[self.index] = a
+        return grad
+
+    def backward(self, grad_out, out, a):
+        return (grad_out[self.index],)
 
 
 class Concatenate(TensorOp):
@@ -408,8 +718,13 @@ class Concatenate(TensorOp):
         return np.concatenate(arrays, axis=self.axis)
 
     def backward(self, grad_out, out, *inputs):
-        bounds = np.cumsum([x.shape[self.axis] for x in inputs])[:-1]
-        return tuple(np.split(grad_out, bounds, axis=self.axis))
+        axis = self.axis % grad_out.ndim
+        grads, start = [], 0
+        for x in inputs:
+            stop = start + x.shape[axis]
+            grads.append(grad_out[(slice(None),) * axis + (slice(start, stop),)])
+            start = stop
+        return tuple(grads)
 
 
 class LogSoftmax(TensorOp):
@@ -430,7 +745,7 @@ class LogSoftmax(TensorOp):
         return shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
 
     def backward(self, grad_out, out, a):
-        return (grad_out - np.exp(out) * grad_out.sum(axis=self.axis, keepdims=True),)
+        return (grad_out - _exp(out) * grad_out.sum(axis=self.axis, keepdims=True),)
 
 
 # --------------------------------------------------------------------------- Tensor
@@ -440,7 +755,8 @@ class Tensor:
     """An n-dimensional array that remembers how it was computed.
 
     Args:
-        data: anything ``numpy.asarray`` takes; integers become float64.
+        data: anything ``numpy.asarray`` takes; integers become float64, booleans
+            stay boolean (masks).
         requires_grad: whether ``backward()`` should fill ``.grad`` for it.
         dtype: ``numpy.float64`` (default) or ``numpy.float32``.
         label: a name shown in graph drawings.
@@ -461,11 +777,18 @@ class Tensor:
         self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = ""
     ) -> None:
         self.data = _as_array(data, dtype)
-        self.grad: np.ndarray | None = None
+        self.grad: Any = None
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"only float tensors can require grad, not {self.data.dtype}")
         self.requires_grad = requires_grad
         self.label = label
         self._prev: tuple = ()
         self._fn = None
+
+    @staticmethod
+    def _constant(data: Any) -> Tensor:
+        """A tensor holding ``data`` that needs no gradient (used by the core)."""
+        return Tensor(data)
 
     # -- properties ---------------------------------------------------------------
 
@@ -539,7 +862,10 @@ class Tensor:
         # NOTE: the hot path of the engine: unrolled for one and two parents.
         if len(parents) == 2:
             a, b = parents
-            data = fn.forward(a.data, b.data)
+            a_data, b_data = a.data, b.data
+            data = fn.forward(a_data, b_data)
+            if a_data.dtype is not b_data.dtype and a_data.dtype != b_data.dtype:
+                data = np.asarray(data).astype(_result_dtype(a_data, b_data), copy=False)
             needs = (a.requires_grad, b.requires_grad)
         elif len(parents) == 1:
             data = fn.forward(parents[0].data)
@@ -552,20 +878,29 @@ class Tensor:
         out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.grad = None
         out.label = ""
-        if autograd._GRAD_ENABLED and True in needs:
+        mode = autograd._MODE
+        if mode is None:
+            mode = autograd.mode()
+        if mode and True in needs:
             fn.needs = needs
             out.requires_grad, out._prev, out._fn = True, parents, fn
-            recorder = autograd._RECORDING.recorder
-            if recorder is not None:
-                recorder.on_forward(out)
+            if mode is not True:
+                mode.on_forward(out)
         else:
             out.requires_grad, out._prev, out._fn = False, (), None
         return out
 
+    def _apply(self, fn: Op, *inputs: Any) -> Tensor:
+        """A node of op ``fn`` on ``inputs`` (arrays and numbers lifted to constants)."""
+        return self._node(fn, *[self._lift(x) for x in inputs])
+
     def _lift(self, other: Any) -> Tensor:
         if isinstance(other, Tensor):
             return other
-        # NOTE: a Python number keeps this tensor's dtype (float32 stays float32).
+        if isinstance(other, np.ndarray) and other.dtype.kind == "f":
+            return Tensor(other)  # NOTE: a float array keeps its dtype, as a tensor would
+        # NOTE: a Python number (or an int/bool array) takes this tensor's dtype, as in
+        # torch: float32 stays float32.
         return Tensor(np.asarray(other, dtype=self.data.dtype))
 
     def __add__(self, other) -> Tensor:
@@ -596,15 +931,16 @@ class Tensor:
         return self._node(Neg(), self)
 
     def __pow__(self, other) -> Tensor:
-        if isinstance(other, Tensor):
-            # a ** b = exp(b * ln a) for a tensor exponent (a > 0).
-            return (other * self.log()).exp()
-        if not isinstance(other, (int, float)):
-            raise TypeError(f"Tensor ** {type(other).__name__} is not supported")
-        return self._node(PowConst(other), self)
+        if isinstance(other, (int, float, np.integer, np.floating)) and not isinstance(other, bool):
+            return self._node(
+                PowConst(other.item() if isinstance(other, np.generic) else other), self
+            )
+        if isinstance(other, (Tensor, np.ndarray)):
+            return self._node(Pow(), self, self._lift(other))
+        raise TypeError(f"Tensor ** {type(other).__name__} is not supported")
 
     def __rpow__(self, other) -> Tensor:
-        return self._lift(other) ** self
+        return self._node(Pow(), self._lift(other), self)
 
     def __matmul__(self, other) -> Tensor:
         return self._node(MatMul(), self, self._lift(other))
@@ -612,9 +948,24 @@ class Tensor:
     def __rmatmul__(self, other) -> Tensor:
         return self._node(MatMul(), self._lift(other), self)
 
+    # -- comparisons: boolean tensors outside the graph (masks), as torch's ---------
+
+    def __lt__(self, other) -> Tensor:
+        return Tensor(self.data < _num(other))
+
+    def __le__(self, other) -> Tensor:
+        return Tensor(self.data <= _num(other))
+
+    def __gt__(self, other) -> Tensor:
+        return Tensor(self.data > _num(other))
+
+    def __ge__(self, other) -> Tensor:
+        return Tensor(self.data >= _num(other))
+
     def __getitem__(self, index) -> Tensor:
-        if isinstance(index, Tensor):
-            index = index.data.astype(np.intp)
+        parts = index if isinstance(index, tuple) else (index,)
+        parts = tuple(_as_index(p) for p in parts)
+        index = parts if isinstance(index, tuple) else parts[0]
         return self._node(Index(index), self)
 
     def exp(self) -> Tensor:
@@ -643,15 +994,15 @@ class Tensor:
         return self._node(Sum(axis, keepdims), self)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum divided by the number of elements summed."""
+        """Sum divided by the number of elements summed (nan for none, as numpy and torch)."""
         count = (
             self.data.size
             if axis is None
-            else np.prod([self.shape[i] for i in np.atleast_1d(axis)])
+            else math.prod(self.shape[i] for i in np.atleast_1d(axis))
         )
-        return self.sum(axis, keepdims) * (1.0 / count)
+        return self.sum(axis, keepdims) * (1.0 / count if count else math.nan)
 
-    def max(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         return self._node(Max(axis, keepdims), self)
 
     def reshape(self, *shape) -> Tensor:
@@ -660,13 +1011,44 @@ class Tensor:
         return self._node(Reshape(shape), self)
 
     def transpose(self, *axes) -> Tensor:
+        """Axes permuted (reversed when none are given); negative axes count from the end."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return self._node(Transpose(axes or None), self)
+        n = self.ndim
+        if not axes:
+            axes = tuple(range(n - 1, -1, -1))
+        if len(axes) != n or any(not -n <= ax < n for ax in axes):
+            raise ValueError(f"axes {axes} are not a permutation of the {n} axes of {self.shape}")
+        axes = tuple(ax % n for ax in axes)
+        if len(set(axes)) != n:
+            raise ValueError(f"axes {axes} repeat an axis of a tensor of shape {self.shape}")
+        return self._node(Transpose(axes), self)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """Two axes exchanged (as ``numpy.swapaxes``)."""
+        axes = list(range(self.ndim))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return self.transpose(axes)
 
     @property
     def T(self) -> Tensor:
         return self.transpose()
+
+    def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
+        """The tensor broadcast to ``shape`` (a read-only view, as ``numpy.broadcast_to``)."""
+        shape = tuple(shape)
+        if np.broadcast_shapes(self.shape, shape) != shape:
+            raise ValueError(f"a tensor of shape {self.shape} cannot broadcast to {shape}")
+        return self if shape == self.shape else self._node(BroadcastTo(shape), self)
+
+    def sum_to_size(self, shape: tuple[int, ...], op: Any = None) -> Tensor:
+        """Summed down to ``shape``, undoing broadcasting (torch's ``sum_to_size``)."""
+        shape = tuple(shape)
+        return self if shape == self.shape else self._node(SumTo(shape, op), self)
+
+    def astype(self, dtype: Any) -> Tensor:
+        """The same numbers in another float dtype (the gradient is cast back)."""
+        return self if np.dtype(dtype) == self.dtype else self._node(Cast(dtype), self)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         return self._node(LogSoftmax(axis), self)
@@ -676,12 +1058,24 @@ class Tensor:
 
     # -- autodiff -----------------------------------------------------------------
 
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, grad: Any = None, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every tensor with ``requires_grad`` this one depends on.
 
         Args:
             grad: d(something)/d(self), shaped like self. May be left out only
                 when self holds a single element (then it is 1).
+            create_graph: make every gradient a Tensor with its own graph, so it
+                can be differentiated again (as torch's ``create_graph``).
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> (x**3).sum().backward(create_graph=True)
+        >>> x.grad.tolist()
+        [3.0, 12.0]
+        >>> g = x.grad
+        >>> x.grad = None
+        >>> g.sum().backward()
+        >>> x.grad.tolist()
+        [6.0, 12.0]
         """
         if not self.requires_grad:
             raise ValueError("backward() on a tensor that does not require grad and has no graph")
@@ -693,12 +1087,26 @@ class Tensor:
                 )
             grad = np.ones_like(self.data)
         else:
-            grad = _as_array(grad, self.data.dtype)
+            if isinstance(grad, Tensor) and create_graph:
+                grad = grad.astype(self.data.dtype)
+            else:
+                grad = _as_array(grad, self.data.dtype)
             if grad.shape != self.shape:
                 raise ValueError(
                     f"gradient of shape {grad.shape} for a tensor of shape {self.shape}"
                 )
-        autograd.backward(self, grad)
+        autograd.backward(self, grad, create_graph)
+
+
+def _as_index(part: Any) -> Any:
+    """One part of an index: a Tensor becomes its array (booleans stay a mask)."""
+    if isinstance(part, Tensor):
+        part = part.data
+    if isinstance(part, np.ndarray) and part.dtype.kind == "f":
+        if not np.all(part == np.round(part)):
+            raise IndexError("a float tensor used as an index must hold whole numbers")
+        part = part.astype(np.intp)
+    return part
 
 
 def half_squared_error(y: Tensor, z: Tensor) -> Tensor:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tinygrad_mlp.interchange import describe, read_fields
+from tinygrad_mlp.interchange import PER_COLUMN, describe, read_fields
 from tinygrad_mlp.io import SavedModel, atomic_write_bytes
 from tinygrad_mlp.names import ACTIVATIONS
 from tinygrad_mlp.nn import MLP
@@ -225,8 +225,10 @@ def save_torch(model: SavedModel | MLP, path: str | Path) -> None:
     :func:`to_torch`'s ``Sequential``: ``"0.weight"``, ``"0.bias"``, ``"2.weight"``,
     ...), ``activations`` (one name per layer), and the model's ``loss``,
     ``input_names``, ``target_names``, ``classes``, ``input_scaler`` /
-    ``output_scaler`` (``{"range": [low, high], "min": tensor, "max": tensor}`` or
-    None) and ``settings``. Written atomically.
+    ``output_scaler`` (a min-max scaler as ``{"range": [low, high], "min": tensor,
+    "max": tensor}``, a standard one as ``{"kind": "standard", "mean": tensor,
+    "scale": tensor}``, or None; float64 tensors) and ``settings``. Written
+    atomically.
 
     Args:
         model: a saved model, or a bare network (saved with no scalers, loss mse).
@@ -237,9 +239,10 @@ def save_torch(model: SavedModel | MLP, path: str | Path) -> None:
         model = SavedModel(model)
     record = describe(model)
     for key in ("input_scaler", "output_scaler"):
-        if record[key] is not None:
-            for bound in ("min", "max"):
-                record[key][bound] = torch.tensor(record[key][bound], dtype=torch.float64)
+        scaler = record[key]
+        for field in PER_COLUMN:
+            if scaler is not None and field in scaler:
+                scaler[field] = torch.tensor(scaler[field], dtype=torch.float64)
     record.update(
         format=FORMAT,
         version=VERSION,

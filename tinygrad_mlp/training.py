@@ -349,7 +349,7 @@ def warm_start(start: SavedModel, given: dict[str, Any], source: str) -> TrainCo
         "hidden": net.sizes[1:-1],
         "activation": hidden_acts[0] if hidden_acts else net.activations[-1],
         "loss": start.loss,
-        "normalize": _normalize_name(start.input_scaler),
+        "normalize": start.settings.get("normalize") or _normalize_name(start.input_scaler),
     }
     if start.loss == "mse":
         own["output_activation"] = net.activations[-1]

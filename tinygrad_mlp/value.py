@@ -6,29 +6,100 @@ backward driver lives in :mod:`tinygrad_mlp.autograd`; this module only holds
 the ops (each ``backward`` right under its ``forward``) and operator sugar.
 
 Primitives: ``Add``, ``Mul``, ``Pow`` (Value exponent), ``PowConst`` (number
-exponent), ``Exp``, ``Log``, ``Tanh``, ``Sigmoid``, ``Relu``. Everything else
-is composed: ``-a = a * -1``, ``a - b = a + (-b)``, ``a / b = a * b**-1``,
-exactly as micrograd composes them, so micrograd code gives the same numbers.
+exponent), ``Exp``, ``Log``, ``Tanh``, ``Sigmoid``, ``Relu``, and the two fused
+losses ``BCE`` and ``BCEWithLogits``. Everything else is composed: ``-a = a * -1``,
+``a - b = a + (-b)``, ``a / b = a * b**-1``, exactly as micrograd composes them,
+so micrograd code gives the same numbers.
+
+Numbers follow IEEE arithmetic as numpy and torch do: ``Value(1.0) / 0`` is inf,
+``Value(-1.0).log()`` is nan, ``Value(-8.0) ** (1/3)`` is nan; no math-domain case
+raises. Each backward rule is written once, with operators and the helpers
+``_pow``, ``_div``, ``_log``, ``_sigmoid`` that take plain floats (the fast
+first-order path) or Values (building the graph of the gradient).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
+
+import numpy as np
 
 from tinygrad_mlp import autograd
-from tinygrad_mlp.autograd import _RECORDING, Op
+from tinygrad_mlp.autograd import Op
 
 __all__ = ["Value"]
 
 
+# --------------------------------------------------------------------------- IEEE helpers
+# Python's float arithmetic raises where IEEE (numpy, torch) gives inf or nan; these
+# try the fast Python operation and fall back to numpy's scalar arithmetic. On
+# Values they are the Value operators (which never raise).
+
+
+def _ieee(fn, *args: float) -> float:
+    with np.errstate(all="ignore"):
+        return float(fn(*[np.float64(a) for a in args]))
+
+
+def _pow(a, b):
+    """a ** b: IEEE on floats (0 ** -1 = inf, (-8) ** (1/3) = nan), a node on Values."""
+    try:
+        out = a**b
+    except (ZeroDivisionError, OverflowError):
+        return _ieee(np.power, a, b)
+    return math.nan if type(out) is complex else out
+
+
+def _pow_const(a, p: float):
+    """a ** p for a fixed number p: :func:`_pow`, except that ±0.5 powers are square roots.
+
+    NOTE: torch computes x ** ±0.5 (a number exponent) as sqrt(x) and 1 / sqrt(x),
+    so (-inf) ** 0.5 is nan and (-0) ** -0.5 is -inf there, not IEEE pow's inf.
+    """
+    if type(a) is float and (p == 0.5 or p == -0.5):
+        root = math.sqrt(a) if a >= 0 else math.nan
+        return root if p == 0.5 else _div(1.0, root)
+    return _pow(a, p)
+
+
+def _log1p_neg(a: float) -> float:
+    """ln(1 − a) for a float, accurate for small a (-inf at 1, nan above)."""
+    if a < 1:
+        return math.log1p(-a)
+    return -math.inf if a == 1 else math.nan
+
+
+def _div(a, b):
+    """a / b: IEEE on floats (1 / 0 = inf, 0 / 0 = nan), a node on Values."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return _ieee(np.divide, a, b)
+
+
+def _log(a):
+    return a.log() if isinstance(a, Value) else Log.forward(a)
+
+
+def _sigmoid(a):
+    return a.sigmoid() if isinstance(a, Value) else Sigmoid.forward(a)
+
+
+def _num(a) -> float:
+    """The number of a Value, or the float itself (for masks: constants of the rule)."""
+    return a.data if isinstance(a, Value) else a
+
+
 # --------------------------------------------------------------------------- ops
-# Scalar ops carry no per-node state, so the class itself is the node's ``_fn``
+# Most scalar ops carry no per-node state, so the class itself is the node's ``_fn``
 # and both methods are static: no op object is allocated per node.
 
 
 class Add(Op):
     """y = a + b;  dy/da = 1, dy/db = 1."""
 
+    __slots__ = ()
     symbol = "+"
 
     @staticmethod
@@ -43,6 +114,7 @@ class Add(Op):
 class Mul(Op):
     """y = a * b;  dy/da = b, dy/db = a."""
 
+    __slots__ = ()
     symbol = "*"
 
     @staticmethod
@@ -57,29 +129,27 @@ class Mul(Op):
 class Pow(Op):
     """y = a ** b with both a node;  dy/da = b * a**(b-1), dy/db = y * ln(a).
 
-    NOTE: ln(a) is only real for a > 0; elsewhere dy/db is nan, as in PyTorch
-    (and 0 at a = 0 with b > 0, where y = 0, also as in PyTorch).
+    NOTE: as torch, dy/da is 0 where b = 0 (not 0 * a**-1, nan at a = 0), and
+    dy/db is 0 where a = 0 and b >= 0 (where y * ln(a) is 0 * -inf); ln(a) of a
+    negative a is nan, so dy/db is nan there.
     """
 
+    __slots__ = ()
     symbol = "**"
 
     @staticmethod
     def forward(a: float, b: float) -> float:
-        return a**b
+        return _pow(a, b)
 
     @staticmethod
     def backward(grad_out, out, a, b):
-        if a > 0:
-            grad_b = grad_out * out * math.log(a)
-        elif a == 0 and b > 0:
-            grad_b = 0.0
-        else:
-            grad_b = math.nan
-        return grad_out * b * a ** (b - 1), grad_b
+        grad_a = 0.0 if _num(b) == 0 else grad_out * b * _pow(a, b - 1)
+        grad_b = 0.0 if _num(a) == 0 and _num(b) >= 0 else grad_out * out * _log(a)
+        return grad_a, grad_b
 
 
 class PowConst(Op):
-    """y = a ** p for a fixed number p;  dy/da = p * a**(p-1)."""
+    """y = a ** p for a fixed number p;  dy/da = p * a**(p-1) (0 for p = 0, as torch)."""
 
     __slots__ = ("p",)
 
@@ -91,15 +161,19 @@ class PowConst(Op):
         return f"**{self.p}"
 
     def forward(self, a: float) -> float:
-        return a**self.p
+        return _pow_const(a, self.p)
 
     def backward(self, grad_out, out, a):
-        return (grad_out * self.p * a ** (self.p - 1),)
+        p = self.p
+        if p == 0:
+            return (0.0,)
+        return (grad_out * p * _pow_const(a, p - 1),)
 
 
 class Exp(Op):
     """y = e**a;  dy/da = y, taken from the saved output."""
 
+    __slots__ = ()
     symbol = "exp"
 
     @staticmethod
@@ -117,8 +191,9 @@ class Exp(Op):
 
 
 class Log(Op):
-    """y = ln(a);  dy/da = 1 / a."""
+    """y = ln(a);  dy/da = 1 / a (-inf at 0, nan below 0, as numpy)."""
 
+    __slots__ = ()
     symbol = "log"
 
     @staticmethod
@@ -129,12 +204,13 @@ class Log(Op):
 
     @staticmethod
     def backward(grad_out, out, a):
-        return (grad_out / a if a != 0 else math.copysign(math.inf, grad_out),)
+        return (_div(grad_out, a),)
 
 
 class Tanh(Op):
     """y = tanh(a);  dy/da = 1 - y**2, taken from the saved output."""
 
+    __slots__ = ()
     symbol = "tanh"
 
     @staticmethod
@@ -150,9 +226,11 @@ class Sigmoid(Op):
     """y = 1 / (1 + e**-a);  dy/da = y * (1 - y), taken from the saved output.
 
     Fused rather than composed from exp, add and pow so that the graph reads as
-    the cheat sheet's f(s) and sigmoid(-1000) is 0 without an overflow.
+    the cheat sheet's f(s) and sigmoid(-1000) is 0 without an overflow: for
+    a < 0 it is computed as e**a / (1 + e**a), exact to rounding.
     """
 
+    __slots__ = ()
     symbol = "sigmoid"
 
     @staticmethod
@@ -168,20 +246,79 @@ class Sigmoid(Op):
 
 
 class Relu(Op):
-    """y = max(0, a);  dy/da = 1 if a > 0 else 0.
+    """y = max(0, a);  dy/da = 0 where a <= 0, else 1.
 
-    NOTE: relu'(0) = 0, as in PyTorch and micrograd.
+    NOTE: relu'(0) = 0, as in PyTorch and micrograd; relu(nan) = nan and its
+    derivative passes the gradient through, as torch's ``a <= 0`` test does.
     """
 
+    __slots__ = ()
     symbol = "ReLU"
 
     @staticmethod
     def forward(a: float) -> float:
-        return a if a > 0 else 0.0
+        return 0.0 if a <= 0 else a
 
     @staticmethod
     def backward(grad_out, out, a):
-        return (grad_out if a > 0 else 0.0,)
+        return (0.0 if a <= 0 else grad_out,)
+
+
+#: torch's bound on y(1 − y) in the gradient of binary cross-entropy, and on its logs
+BCE_EPS = float(np.float32(1e-12))  # NOTE: torch's constant is a float32
+BCE_LOG_FLOOR = -100.0
+
+
+class BCE(Op):
+    """L = −[z ln y + (1 − z) ln(1 − y)] of a probability y and a target z.
+
+    dL/dy = (y − z) / max(y (1 − y), 1e-12);  dL/dz = ln(1 − y) − ln(y).
+
+    As torch's ``binary_cross_entropy``: each log is bounded below by −100, and
+    the denominator of dL/dy (not the input) by 1e-12, so a saturated wrong
+    prediction still gets a large gradient.
+    """
+
+    __slots__ = ()
+    symbol = "bce"
+
+    @staticmethod
+    def forward(y: float, z: float) -> float:
+        log_y, log_1my = Log.forward(y), _log1p_neg(y)
+        log_y = BCE_LOG_FLOOR if log_y < BCE_LOG_FLOOR else log_y
+        log_1my = BCE_LOG_FLOOR if log_1my < BCE_LOG_FLOOR else log_1my
+        return -(z * log_y + (1.0 - z) * log_1my)
+
+    @staticmethod
+    def backward(grad_out, out, y, z):
+        bound = y * (1.0 - y)
+        if _num(bound) < BCE_EPS:  # NOTE: a constant there, so its derivative is 0 (clamp)
+            bound = BCE_EPS
+        grad_y = grad_out * _div(y - z, bound)
+        grad_z = grad_out * (_log(1.0 - y) - _log(y))
+        return grad_y, grad_z
+
+
+class BCEWithLogits(Op):
+    """L = (1 − z) s + ln(1 + e^−s) of a raw score s and a target z, computed stably.
+
+    dL/ds = σ(s) − z;  dL/dz = −s.
+
+    Fused (rather than composed from relu, abs and log) because the composition
+    has the kinks of relu and abs at s = 0, where it loses half of the gradient.
+    Evaluated as (1 − z) s + max(−s, 0) + ln(1 + e^−|s|), finite for any finite s.
+    """
+
+    __slots__ = ()
+    symbol = "bce_logits"
+
+    @staticmethod
+    def forward(s: float, z: float) -> float:
+        return (1.0 - z) * s + (-s if s < 0 else 0.0) + math.log1p(Exp.forward(-abs(s)))
+
+    @staticmethod
+    def backward(grad_out, out, s, z):
+        return grad_out * (_sigmoid(s) - z), grad_out * -s
 
 
 # --------------------------------------------------------------------------- Value
@@ -213,6 +350,11 @@ class Value:
         self._prev = _prev
         self._fn = _fn
 
+    @staticmethod
+    def _constant(data: float) -> Value:
+        """A leaf holding ``data`` (the core wraps numbers with it on higher-order paths)."""
+        return Value(data)
+
     @property
     def _op(self) -> str:
         """The op's symbol ('' for a leaf): the string micrograd's drawing code reads."""
@@ -220,50 +362,50 @@ class Value:
 
     def __repr__(self) -> str:
         name = f"{self.label}, " if self.label else ""
-        return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
+        grad = self.grad
+        grad = f"{grad:.6g}" if isinstance(grad, (float, int)) else repr(grad)
+        return f"Value({name}data={self.data:.6g}, grad={grad})"
 
     # -- building nodes ---------------------------------------------------------
 
     def _unary(self, fn) -> Value:
         out = fn.forward(self.data)
-        if autograd._GRAD_ENABLED:
-            node = Value(out, "", (self,), fn)
-            if _RECORDING.recorder is not None:  # NOTE: see autograd.recording
-                _RECORDING.recorder.on_forward(node)
-            return node
-        return Value(out)
+        if autograd._MODE is True:
+            return Value(out, "", (self,), fn)
+        return _built(out, (self,), fn)
+
+    def _apply(self, fn: Op, *inputs: Any) -> Value:
+        """A node of op ``fn`` on ``inputs`` (numbers are lifted to constant Values)."""
+        parents = tuple(x if isinstance(x, Value) else Value(x) for x in inputs)
+        if not isinstance(fn, type):  # NOTE: stateless scalar ops are classes, not instances
+            fn.needs = (True,) * len(parents)
+        out = fn.forward(*[p.data for p in parents])
+        return _built(out, parents, fn)
 
     def __add__(self, other) -> Value:
         if not isinstance(other, Value):
             other = Value(other)
         out = self.data + other.data
-        if autograd._GRAD_ENABLED:
-            node = Value(out, "", (self, other), Add)
-            if _RECORDING.recorder is not None:  # NOTE: see autograd.recording
-                _RECORDING.recorder.on_forward(node)
-            return node
-        return Value(out)
+        if autograd._MODE is True:
+            return Value(out, "", (self, other), Add)
+        return _built(out, (self, other), Add)
 
     def __mul__(self, other) -> Value:
         if not isinstance(other, Value):
             other = Value(other)
         out = self.data * other.data
-        if autograd._GRAD_ENABLED:
-            node = Value(out, "", (self, other), Mul)
-            if _RECORDING.recorder is not None:  # NOTE: see autograd.recording
-                _RECORDING.recorder.on_forward(node)
-            return node
-        return Value(out)
+        if autograd._MODE is True:
+            return Value(out, "", (self, other), Mul)
+        return _built(out, (self, other), Mul)
 
     def __pow__(self, other) -> Value:
         if isinstance(other, Value):
             out = Pow.forward(self.data, other.data)
-            if autograd._GRAD_ENABLED:
-                node = Value(out, "", (self, other), Pow)
-                if _RECORDING.recorder is not None:  # NOTE: see autograd.recording
-                    _RECORDING.recorder.on_forward(node)
-                return node
-            return Value(out)
+            if autograd._MODE is True:
+                return Value(out, "", (self, other), Pow)
+            return _built(out, (self, other), Pow)
+        if isinstance(other, (np.integer, np.floating)):
+            other = other.item()
         if not isinstance(other, (int, float)):
             raise TypeError(f"Value ** {type(other).__name__} is not supported")
         return self._unary(PowConst(other))
@@ -285,7 +427,7 @@ class Value:
         return self._unary(Sigmoid)
 
     def relu(self) -> Value:
-        """max(0, self)."""
+        """max(0, self) (nan stays nan)."""
         return self._unary(Relu)
 
     # -- composed ---------------------------------------------------------------
@@ -314,16 +456,53 @@ class Value:
     def __rpow__(self, other) -> Value:
         return Value(other) ** self
 
+    # -- comparisons: plain bools from the numbers (no graph), as torch's masks ------
+    # NOTE: `==` stays identity: nodes are dict keys in the backward sweep.
+
+    def __lt__(self, other) -> bool:
+        return self.data < _num(other)
+
+    def __le__(self, other) -> bool:
+        return self.data <= _num(other)
+
+    def __gt__(self, other) -> bool:
+        return self.data > _num(other)
+
+    def __ge__(self, other) -> bool:
+        return self.data >= _num(other)
+
     # -- autodiff -----------------------------------------------------------------
 
-    def backward(self) -> None:
+    def backward(self, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node this one depends on with d(self)/d(node).
 
         Leaves add to what they hold, so two calls sum (as in PyTorch); interior
-        nodes hold this call's gradient.
+        nodes hold this call's gradient. With ``create_graph`` every gradient is a
+        ``Value`` with its own graph, so it can be differentiated again.
+
+        >>> x = Value(3.0)
+        >>> (x**3).backward(create_graph=True)
+        >>> x.grad.data
+        27.0
+        >>> g = x.grad
+        >>> x.grad = 0.0
+        >>> g.backward()
+        >>> x.grad
+        18.0
         """
-        autograd.backward(self, 1.0)
+        autograd.backward(self, 1.0, create_graph)
 
     def zero_grad(self) -> None:
         """Set this node's gradient to zero."""
         self.grad = 0.0
+
+
+def _built(out: float, parents: tuple, fn) -> Value:
+    """A node in the calling thread's mode: no graph, a graph, or a reported graph."""
+    mode = autograd.mode()
+    if mode is False:
+        return Value(out)
+    node = Value(out, "", parents, fn)
+    if mode is not True:
+        mode.on_forward(node)
+    return node

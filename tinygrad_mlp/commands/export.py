@@ -13,7 +13,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "export",
         help="write a saved model as ONNX (for serving) or as a torch file (to train on)",
-        description="Write a saved model as ONNX (raw inputs through the min-max scalers, "
+        description="Write a saved model as ONNX (raw inputs through its scalers, min-max or "
+        "standard, "
         "outputs in data units or class probabilities; needs the onnx extra) or as a torch "
         "file (state dict, activations, scalers and settings, read with "
         "torch.load(weights_only=True); needs the torch extra).",

@@ -24,20 +24,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the network itself (--network: weights, biases and, with data, each node's δ for the "
         "row). The output format follows the file's extension: .dot (DOT source, no Graphviz "
         "needed), .svg, .png or .pdf.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add_arguments(p, rows=False)
-    p.add_argument("-o", "--output", type=Path, default=Path("graph.png"), help="file to write")
-    p.add_argument("--engine", choices=["scalar", "tensor"], default="scalar")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("graph.png"),
+        help="file to write (default graph.png)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=["scalar", "tensor"],
+        default="scalar",
+        help="scalar: one node per multiply and add; tensor: one node per layer op "
+        "(default scalar)",
+    )
     p.add_argument("--network", action="store_true", help="draw the network diagram instead")
     p.add_argument(
         "--rankdir",
         choices=["LR", "TB"],
         help="LR (left to right) or TB (top to bottom); default LR, TB for tensor graphs",
     )
-    p.add_argument("--precision", type=int, default=4, help="significant digits of each number")
+    p.add_argument(
+        "--precision", type=int, default=4, help="significant digits of each number (default 4)"
+    )
     p.add_argument("--derivatives", action="store_true", help="local derivative on each edge")
-    p.add_argument("--max-nodes", type=int, default=400, help="collapse past this many values")
+    p.add_argument(
+        "--max-nodes", type=int, default=400, help="collapse past this many values (default 400)"
+    )
     p.add_argument("--json", action="store_true", help="print what was written as JSON")
     p.set_defaults(run=run)
 

@@ -77,10 +77,14 @@ def run(args: argparse.Namespace) -> int:
         if scaler is None:
             print(f"{name}: none")
             continue
-        if isinstance(scaler, StandardScaler):
+        standard = isinstance(scaler, StandardScaler) or (
+            model.settings.get("normalize") == "standard" and scaler.feature_range == (-1, 1)
+        )
+        if standard:
             print(f"{name}: standard (x - mean) / sd")
-            for column, mean, sd in zip(columns, scaler.mean_, scaler.scale_, strict=True):
-                print(f"  {column}: mean {mean:g}, sd {sd:g}")
+            mean, sd = (scaler.max_ + scaler.min_) / 2, (scaler.max_ - scaler.min_) / 2
+            for column, m, d in zip(columns, mean, sd, strict=True):
+                print(f"  {column}: mean {m:g}, sd {d:g}")
             continue
         low, high = scaler.feature_range
         print(f"{name}: min-max to [{low:g}, {high:g}]")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from tinygrad_mlp.commands.common import HelpFormatter, emit_json
-from tinygrad_mlp.data import MinMaxScaler
 from tinygrad_mlp.io import (
     check_writable,
     load_model,
@@ -76,14 +75,14 @@ def run_export(args: argparse.Namespace) -> int:
             f"{args.model}: the seed system runs mse networks with one activation, sigmoid or "
             f"tanh, in every layer; this one has {model.loss} and {model.net.activations}"
         )
-    scalers = (model.input_scaler, model.output_scaler)
-    if not all(isinstance(s, MinMaxScaler) for s in scalers):
-        raise ValueError(
-            f"{args.model}: the seed system needs min-max scalers for both inputs and outputs "
-            "(train with --preset seed, or --normalize zero-to-one and a sigmoid output)"
-        )
+    if model.input_scaler is None or model.output_scaler is None:
+        raise ValueError(f"{args.model}: the seed system needs both input and output scalers")
     if model.input_scaler.feature_range != model.output_scaler.feature_range:
-        raise ValueError(f"{args.model}: the seed system scales inputs and outputs to one range")
+        raise ValueError(
+            f"{args.model}: the seed system scales inputs and outputs to one range; this model "
+            f"scales inputs to {list(model.input_scaler.feature_range)} and outputs to "
+            f"{list(model.output_scaler.feature_range)} (--preset seed trains one it can run)"
+        )
     write_seed_weights(args.weights, model.net)
     write_seed_minmax(args.minmax, model.input_scaler, model.output_scaler)
     summary = {"weights": args.weights, "minmax": args.minmax}

@@ -53,6 +53,17 @@ def modules_of(order: list) -> dict[int, Any]:
 
     Args:
         order: the graph's nodes, parents first (as :func:`autograd.walk` gives them).
+
+    Returns:
+        A dict from ``id(node)`` to its module, for the nodes that have one.
+
+    >>> from tinygrad_mlp.autograd import walk
+    >>> from tinygrad_mlp.nn import MLP
+    >>> net = MLP(2, [1], seed=0)
+    >>> order = walk(net([1.0, 2.0])[0])
+    >>> owner = modules_of(order)
+    >>> sorted(n.label or n._op for n in order if owner.get(id(n)) is net.layers[0].neurons[0])
+    ['*', '*', '+', 'bo[0]', 'so[0]', 'wo[0][0]', 'wo[0][1]', 'yo[0]']
     """
     position = {id(node): k for k, node in enumerate(order)}
     outputs: dict[int, tuple[Any, list]] = {}
@@ -297,7 +308,22 @@ def draw_graph(
     if clusters and members:
         _clusters(dot, layout, members, output_of)
     _hold_order(dot, layout, outputs)
+    fed = {id(p) for n in order if id(n) in layout.owner for p in n._prev}
+    inputs = [
+        ids[id(n)] for n in order if n._fn is None and id(n) in fed and id(n) not in layout.owner
+    ]
+    _chain(dot, "order_inputs", inputs)
     return dot
+
+
+def _chain(dot, name: str, nodes: list[str]) -> None:
+    """Hold ``nodes`` in one rank, in this order (see :func:`_hold_order`)."""
+    if len(nodes) < 2:
+        return
+    with dot.subgraph(name=name) as group:
+        group.attr(rank="same")
+        for above, below in zip(nodes, nodes[1:], strict=False):
+            group.edge(above, below, style="invis")
 
 
 def _clusters(dot, layout: _Layout, members: dict[int, list[str]], output_of: dict) -> None:
@@ -338,12 +364,7 @@ def _hold_order(dot, layout: _Layout, outputs: dict[int, str]) -> None:
     """
     for layer in layout.layers:
         names = [outputs[id(n)] for n in layout.neurons_of(layer) if id(n) in outputs]
-        if len(names) < 2:
-            continue
-        with dot.subgraph(name=f"order_{layout.layer_key(layer)}") as group:
-            group.attr(rank="same")
-            for above, below in zip(names, names[1:], strict=False):
-                group.edge(above, below, style="invis")
+        _chain(dot, f"order_{layout.layer_key(layer)}", names)
 
 
 def _record(
@@ -434,11 +455,7 @@ def _collapsed(dot, order, layout: _Layout, max_nodes, digits, computed, colours
                 if (colours and output is not None)
                 else "#eef3fb",
             )
-        if len(names) > 1:
-            with dot.subgraph(name=f"order_{k}") as column:
-                column.attr(rank="same")
-                for above, below in zip(names, names[1:], strict=False):
-                    column.edge(above, below, style="invis")
+        _chain(dot, f"order_{k}", names)
     room = max_nodes - len(set(ids.values()))
     feeds_boxes = {id(p) for n in order if id(n) in group_of for p in n._prev}
     if len(outside) <= max(room, 0):
@@ -453,11 +470,7 @@ def _collapsed(dot, order, layout: _Layout, max_nodes, digits, computed, colours
         # NOTE: the network's inputs, in the order the walk met them (index order),
         # held in one rank like the neurons.
         inputs = [ids[id(n)] for n in outside if n._fn is None and id(n) in feeds_boxes]
-        if len(inputs) > 1:
-            with dot.subgraph(name="order_inputs") as column:
-                column.attr(rank="same")
-                for above, below in zip(inputs, inputs[1:], strict=False):
-                    column.edge(above, below, style="invis")
+        _chain(dot, "order_inputs", inputs)
     elif outside:
         for node in outside:
             ids[id(node)] = "rest"

@@ -1,11 +1,12 @@
 """Network diagrams: :func:`draw_network`.
 
-Neurons as circles in one column (LR) or row (TB) per layer, in index order;
+Neurons as ellipses in one column (LR) or row (TB) per layer, in index order;
 weights as edges coloured by sign and as wide as their size; a legend and a
 title saying which data row the error signals δ come from. Numbers follow the
-one format of :func:`format_number`. Weight labels are drawn on the edges only
-between layers small enough that they cannot pile up; every edge carries its
-weight as a tooltip (hover in an SVG viewer or browser) in any case.
+one format of :func:`format_number`. No number is written on an edge, so none
+can pile up where edges cross: a node with few inputs lists its incoming
+weights in input order (``w -0.5 -1``, the sheet's own notation), and every edge
+carries its weight as a tooltip (hover in an SVG viewer or browser).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from tinygrad_mlp.viz._text import (
 
 __all__ = ["draw_network"]
 
-#: Edge labels are drawn between two layers with at most this many edges shown.
-LABEL_LIMIT = 12
+#: A node lists its incoming weights when it has at most this many inputs.
+WEIGHT_LIMIT = 4
 
 
 def _elide(count: int, limit: int) -> list[int | None]:
@@ -68,8 +69,9 @@ def draw_network(
 
     Args:
         net: an ``MLP``, or a ``Sequential`` of ``Linear`` and activation modules.
-        weights: "value" (labels where they fit, colour and width by sign and
-            size, the value as each edge's tooltip), "colour" (no labels) or "none".
+        weights: "value" (colour and width by sign and size, each node's incoming
+            weights listed when it has at most four inputs, each edge's weight as
+            its tooltip), "colour" (no numbers) or "none".
         show: "grad" adds each node's bias gradient ∂L/∂b: after one sample's
             backward pass, its error signal δ. None shows names and biases only.
         max_per_layer: a layer with more nodes shows the first ones, "…", the last.
@@ -112,7 +114,7 @@ def draw_network(
         edge_attr={"fontname": FONT, "fontsize": "8", "arrowsize": "0.4"},
     )
     shown = [_elide(n, max_per_layer) for n in sizes]
-    hidden_labels = False
+    listed = [weights == "value" and size <= WEIGHT_LIMIT for size in sizes[:-1]]
     for c, rows in enumerate(shown):
         last = c == len(sizes) - 1
         head = "inputs" if c == 0 else ("output layer" if last else f"hidden layer {c - 1}")
@@ -130,7 +132,9 @@ def draw_network(
                     )
                 )
             else:
-                column.append(_neuron(layers[c - 1], c - 1, j, last, outputs, show, precision))
+                column.append(
+                    _neuron(layers[c - 1], c - 1, j, last, outputs, show, precision, listed[c - 1])
+                )
         # NOTE: a rank=same subgraph (clusters ignore rank) with the title first,
         # chained by invisible edges, holds the layer in index order in LR and TB.
         with dot.subgraph(name=f"column{c}") as sub:
@@ -146,9 +150,6 @@ def draw_network(
     scale = max((float(np.abs(la.weight.data).max()) for la in layers), default=1.0) or 1.0
     for l, layer in enumerate(layers):  # noqa: E741 -- the sheet's layer index
         rows, cols = shown[l + 1], shown[l]
-        drawn = sum(j is not None for j in rows) * sum(i is not None for i in cols)
-        label_edges = weights == "value" and drawn <= LABEL_LIMIT
-        hidden_labels |= weights == "value" and not label_edges
         last = l == len(layers) - 1
         for j in rows:
             if j is None:
@@ -166,16 +167,6 @@ def draw_network(
                 if weights != "none":
                     attrs["color"] = EDGE_POSITIVE if w >= 0 else EDGE_NEGATIVE
                     attrs["penwidth"] = f"{0.4 + 2.6 * abs(w) / scale:.2f}"
-                if label_edges:
-                    # NOTE: near the head, where the few edges into one node fan apart.
-                    attrs.update(
-                        headlabel=plain(format_number(w, precision)),
-                        labeldistance="5",
-                        labelangle="8",
-                        labelfontsize="8",
-                        labelfontname=FONT,
-                        labeltooltip=attrs["tooltip"],
-                    )
                 dot.edge(f"c{l}_{i}", f"c{l + 1}_{j}", **attrs)
     rows_legend: list[tuple[str, str]] = []
     if weights != "none":
@@ -191,17 +182,24 @@ def draw_network(
         ]
     if title is None and show == "grad":
         title = "δ = ∂L/∂b from the last backward pass"
-    note = "weights between wide layers: hover an edge (SVG)" if hidden_labels else None
+    notes = []
+    if any(listed):
+        notes.append("w: a node's incoming weights, in input order")
+    if weights == "value" and not all(listed):
+        notes.append("hover an edge for its weight (SVG)")
+    note = "; ".join(notes) or None
     if title or rows_legend or note:
         dot.attr(label=legend(title, rows_legend, note))
     return dot
 
 
-def _neuron(layer, l, j, last, outputs, show, digits) -> tuple[str, Any, dict]:  # noqa: E741
+def _neuron(layer, l, j, last, outputs, show, digits, listed) -> tuple[str, Any, dict]:  # noqa: E741
     name = f"yo[{j}]" if last else f"ah[{l}][{j}]"
     texts = [name]
     if last and outputs is not None:
         texts.append(outputs[j])
+    if listed:
+        texts.append("w " + " ".join(format_number(w, digits) for w in layer.weight.data[j]))
     texts.append(f"b {format_number(layer.bias.data[j], digits)}")
     fill = "#eef3fb"
     if show == "grad":
@@ -212,5 +210,5 @@ def _neuron(layer, l, j, last, outputs, show, digits) -> tuple[str, Any, dict]: 
         else:
             texts.append(f"δ {format_number(grad[j], digits)}")
             fill = grad_colour(grad[j])
-    attrs = {"shape": "circle", "style": "filled", "fillcolor": fill, "width": "0.9"}
+    attrs = {"shape": "ellipse", "style": "filled", "fillcolor": fill, "width": "0.9"}
     return f"c{l + 1}_{j}", lines(*texts), attrs

@@ -108,9 +108,18 @@ def write_picture(graph: graphviz.Digraph, path: str | Path) -> Picture:
     ``.png`` and ``.pdf`` are rendered by ``dot``. The file appears whole or not
     at all.
 
+    Returns:
+        A :class:`Picture`: the path, the size in bytes and Graphviz's notes.
+
     Raises:
         ValueError: for an unknown extension (before anything runs).
         GraphvizMissing: when an image is asked for and ``dot`` is not installed.
+
+    >>> import tempfile, graphviz
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     picture = write_picture(graphviz.Digraph(), Path(folder) / "empty.dot")
+    ...     picture.size == len(picture.path.read_bytes()), picture.notes
+    (True, [])
     """
     from tinygrad_mlp.io import atomic_write_bytes
 
