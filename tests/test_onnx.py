@@ -498,3 +498,21 @@ def test_cli_import_of_a_truncated_file_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert str(path) in err and err.count("\n") == 1
     assert not (tmp_path / "m.json").exists()
+
+
+def test_a_constant_column_under_standard_scaling_maps_to_zero_as_predict_does(tmp_path):
+    # NOTE: a constant input column has sd 0; StandardScaler maps it to 0, so must the graph.
+    from tinygrad_mlp.io import SavedModel
+
+    ort = pytest.importorskip("onnxruntime")
+    net = MLP(3, [4, 1], activation="tanh", output_activation="linear", seed=0)
+    with pytest.warns(UserWarning, match="constant"):
+        scaler = StandardScaler().fit([[1.0, 5.0, 2.0], [3.0, 5.0, 4.0], [2.0, 5.0, 9.0]])
+    model = SavedModel(net, input_scaler=scaler)
+    export(model, tmp_path / "c.onnx")
+    raw = np.array([[0.5, 5.0, 3.0], [7.0, 6.0, -1.0]])
+    session = ort.InferenceSession(str(tmp_path / "c.onnx"))
+    (served,) = session.run(None, {session.get_inputs()[0].name: raw})
+    expected = net(scaler.transform(raw)).data
+    assert np.all(np.isfinite(served))
+    np.testing.assert_allclose(served, expected, rtol=1e-12, atol=1e-12)

@@ -273,11 +273,12 @@ def test_a_standard_scaler_with_a_missing_or_bad_field_is_named(tmp_path):
     with pytest.raises(ValueError) as error:
         load_torch(path)
     assert "input_scaler" in _one_sentence(error) and "scale" in str(error.value)
-    record["input_scaler"]["scale"] = torch.tensor([1.0, 0.0, 2.0], dtype=torch.float64)
+    # NOTE: a zero scale is a constant column (mapped to 0); a negative one is nonsense.
+    record["input_scaler"]["scale"] = torch.tensor([1.0, -1.0, 2.0], dtype=torch.float64)
     torch.save(record, path)
     with pytest.raises(ValueError) as error:
         load_torch(path)
-    assert "input_scaler.scale must hold positive numbers" in _one_sentence(error)
+    assert "input_scaler.scale must not hold negative numbers" in _one_sentence(error)
 
 
 def test_saving_a_scaler_of_a_foreign_class_is_one_sentence(tmp_path):

@@ -123,8 +123,8 @@ def read_scaler(where: str, name: str, record: Any, columns: int) -> Scaler | No
     if kind == "standard":
         means = _numbers(where, f"{name}.mean", record["mean"], columns)
         scales = _numbers(where, f"{name}.scale", record["scale"], columns)
-        if np.any(scales <= 0):
-            raise ValueError(f"{where}: {name}.scale must hold positive numbers")
+        if np.any(scales < 0):
+            raise ValueError(f"{where}: {name}.scale must not hold negative numbers")
         return StandardScaler.from_mean_scale(means, scales)
     low, high = _numbers(where, f"{name}.range", record["range"], 2)
     if not low < high:

@@ -131,8 +131,8 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 def _scaler_to_dict(scaler: MinMaxScaler | StandardScaler | None) -> dict | None:
     if scaler is None:
         return None
-    # NOTE: a StandardScaler is written as the min-max map it is ([mean - sd, mean + sd]
-    # onto [-1, 1]), so every reader of model files (ONNX, torch export) reads it alike.
+    if isinstance(scaler, StandardScaler):  # NOTE: before MinMaxScaler: it is one
+        return {"kind": "standard", "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()}
     return {
         "range": list(scaler.feature_range),
         "min": scaler.min_.tolist(),

@@ -116,10 +116,18 @@ def _scaler_steps(scaler: Scaler, side: str) -> list[_ScalerStep]:
     f64 = np.float64
     if isinstance(scaler, StandardScaler):
         mean, scale = scaler.mean_.astype(f64), scaler.scale_.astype(f64)
-        if side == "input":  # (x - mean) / scale
+        if side == "input":  # (x - mean) / scale (0 where scale = 0)
+            if not np.any(scale == 0):
+                return [
+                    _ScalerStep("shifted", "Sub", [("mean", mean)]),
+                    _ScalerStep("output", "Div", [("scale", scale)]),
+                ]
+            # NOTE: a constant column has no spread; the scaler maps it to 0.
+            where = [("constant", scale == 0), ("zero", f64(0.0))]
             return [
                 _ScalerStep("shifted", "Sub", [("mean", mean)]),
-                _ScalerStep("output", "Div", [("scale", scale)]),
+                _ScalerStep("unit", "Div", [("scale", np.where(scale == 0, 1.0, scale))]),
+                _ScalerStep("output", "Where", where, position=2),
             ]
         return [  # y * scale + mean
             _ScalerStep("stretched", "Mul", [("scale", scale)]),
