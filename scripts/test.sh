@@ -24,7 +24,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 # NOTE: the reference extra pins torch==2.13.0; any other torch would download gigabytes.
-python -m pip install --quiet --disable-pip-version-check -e ".[dev,reference,playback,browser]"
+python -m pip install --quiet --disable-pip-version-check -e ".[dev,reference,playback,browser,docs]"
 
 python -m ruff check .
 python -m pytest -n 2 "$@"

@@ -65,6 +65,7 @@ class Neuron(Module):
         return act.relu() if self.nonlin else act
 
     def parameters(self) -> list[Value]:
+        """The neuron's weights ``w[0..nin-1]`` then its bias ``b``: nin + 1 Values."""
         return self.w + [self.b]
 
     def __repr__(self) -> str:
@@ -83,6 +84,7 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
+        """Every neuron's parameters, neuron by neuron: nout · (nin + 1) Values."""
         return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
@@ -104,6 +106,11 @@ class MLP(Module):
         return x
 
     def parameters(self) -> list[Value]:
+        """Every layer's parameters, first layer first, as micrograd lists them.
+
+        >>> len(MLP(2, [3, 1]).parameters())  # 3 · (2 + 1) + 1 · (3 + 1)
+        13
+        """
         return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:

@@ -80,9 +80,12 @@ class Recorder:
         self.backward: list[tuple[Any, Any, tuple]] = []
 
     def on_forward(self, node: Any) -> None:
+        """Note ``node``, an interior node the core has just created."""
         self.forward.append(node)
 
     def on_backward(self, node: Any, grad_out: Any, parent_grads: tuple) -> None:
+        """Note one backward step: ``node``'s incoming gradient ∂L/∂node and the
+        gradients it sends each parent (copies: later sweeps do not change them)."""
         self.backward.append((node, _copy(grad_out), tuple(_copy(g) for g in parent_grads)))
 
 
@@ -298,9 +301,11 @@ class Playback:
 
     @property
     def collapsed(self) -> bool:
+        """True when the frames draw one box per neuron or layer, not one per node."""
         return len(self.unit_titles) < len(self.order)
 
     def name(self, node: Any) -> str:
+        """The name the captions give ``node`` (``wh[0][2][1]``, ``ah[0][1]``, ``L``...)."""
         return self.names[id(node)]
 
     # -- state ---------------------------------------------------------------------
