@@ -2,9 +2,11 @@
 
 Each round runs one fresh process per revision (in alternating order), and each
 process times ``--repeats`` training steps of every case and reports their
-medians. The table gives, per case, the median over rounds of those medians for
-both revisions, their ratio, and the spread of the ratio across rounds (min and
-max), so machine noise is visible beside the difference.
+medians. Times are the process's CPU time (``time.process_time``), so other
+programs sharing the machine disturb them less than wall time. The table gives,
+per case, the median over rounds of those medians for both revisions, their
+ratio, and the spread of the ratio across rounds (min and max), so machine noise
+is visible beside the difference.
 
     python benchmarks/compare_revisions.py --base HEAD~1 [--rounds 7] [--repeats 15]
 
@@ -78,10 +80,10 @@ for name, step in cases.items():
     times = []
     for _ in range(repeats):
         gc.collect()
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(number):
             step()
-        times.append((time.perf_counter() - start) / number)
+        times.append((time.process_time() - start) / number)
     result[name] = statistics.median(times)
 print(json.dumps(result))
 """
@@ -106,7 +108,8 @@ def export(revision: str, into: Path) -> Path:
 
 
 def measure(tree: Path, repeats: int) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
+    one_thread = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    env = {**os.environ, "PYTHONPATH": str(tree), **one_thread}
     out = subprocess.run(
         [sys.executable, "-c", RUNNER, str(repeats)],
         check=True,

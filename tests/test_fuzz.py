@@ -8,6 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tests.strategies_dag import (
+    REDUCE,
     SINGULAR_VALUES,
     input_values,
     near_kink,
@@ -148,3 +149,43 @@ def test_dags_at_singular_points_agree_with_torch_by_class_on_both_engines(progr
         tensor_grad = 0.0 if tensors[k].grad is None else tensors[k].grad
         same_class(np.array(leaves[k].grad), np.array(expected), 1e-9, 1e-12, f"scalar d/dx{k}")
         same_class(np.array(tensor_grad), np.array(expected), 1e-9, 1e-12, f"tensor d/dx{k}")
+
+
+@settings(max_examples=150, deadline=None)
+@given(program=programs(reduce=True), shapes=tensor_shapes(), seed=st.integers(0, 2**16))
+def test_second_derivatives_of_random_dags_match_torch_on_both_engines(program, shapes, seed):
+    torch = pytest.importorskip("torch")
+    from tinygrad_mlp import grad
+
+    rng = np.random.default_rng(seed)
+    arrays = [np.array(rng.uniform(-2, 2, s)) for s in shapes.input_shapes]
+    vs = [rng.uniform(0.5, 1.5, s) for s in shapes.input_shapes]
+    ours = [Tensor(a, requires_grad=True) for a in arrays]
+    out = total(run(program, ours, "ours"), "ours").sum()
+    firsts = grad(out, ours, create_graph=True, allow_unused=True)
+    s = sum(((g * v).sum() for g, v in zip(firsts, vs, strict=True) if g is not None), Tensor(0.0))
+    seconds = grad(s, ours, allow_unused=True) if s.requires_grad else [None] * 3
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    ref = total(run(program, theirs, "torch"), "torch").sum()
+    t_firsts = torch.autograd.grad(ref, theirs, create_graph=True, allow_unused=True)
+    t_s = sum(
+        ((g * torch.tensor(v)).sum() for g, v in zip(t_firsts, vs, strict=True) if g is not None),
+        torch.tensor(0.0, dtype=torch.float64),
+    )
+    t_seconds = (
+        torch.autograd.grad(t_s, theirs, allow_unused=True) if t_s.requires_grad else [None] * 3
+    )
+    for k, (g, r) in enumerate(zip(seconds, t_seconds, strict=True)):
+        got = np.zeros(arrays[k].shape) if g is None else g
+        expected = np.zeros(arrays[k].shape) if r is None else r.numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-10, err_msg=f"input {k}")
+    scalar_ops = all(op not in REDUCE for op, _ in program)
+    if scalar_ops and all(a.ndim == 0 for a in arrays):  # the scalar engine, same program
+        leaves = [Value(float(a)) for a in arrays]
+        y = total(run(program, leaves, "ours"), "ours")
+        g1 = grad(y, leaves, create_graph=True, allow_unused=True)
+        s1 = sum((g * float(v) for g, v in zip(g1, vs, strict=True) if g is not None), Value(0.0))
+        g2 = grad(s1, leaves, allow_unused=True)
+        for k, g in enumerate(g2):
+            expected = 0.0 if t_seconds[k] is None else t_seconds[k].item()
+            assert (0.0 if g is None else g) == pytest.approx(expected, rel=1e-9, abs=1e-10)

@@ -39,3 +39,30 @@ def test_cross_entropy_is_the_mean_negative_log_softmax_at_the_label():
     logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
     expected = -logp[np.arange(2), labels].mean()
     np.testing.assert_allclose(cross_entropy(Tensor(logits), labels).item(), expected, rtol=1e-13)
+
+
+def test_scalar_engine_losses_equal_the_tensor_engine_in_value_and_gradient():
+    import pytest
+
+    from tinygrad_mlp import Value
+
+    rng = np.random.default_rng(4)
+    y = rng.uniform(0.05, 0.95, 4)
+    z = rng.uniform(0.0, 1.0, 4)
+    cases = [
+        (mse, y, z),
+        (mse_mean, y, z),
+        (bce, y, z),
+        (bce_with_logits, y * 6 - 3, z),
+        (cross_entropy, y * 4 - 2, 2),
+    ]
+    for loss, pred, target in cases:
+        values = [Value(float(v)) for v in pred]
+        scalar = loss(np.array(values, dtype=object), target)
+        scalar.backward()
+        t = Tensor(pred[None, :] if loss is cross_entropy else pred, requires_grad=True)
+        tensor = loss(t, [target] if loss is cross_entropy else target)
+        tensor.backward()
+        assert scalar.data == pytest.approx(tensor.item(), rel=1e-13), loss.__name__
+        got = [v.grad for v in values]
+        np.testing.assert_allclose(got, t.grad.reshape(-1), rtol=1e-12, err_msg=loss.__name__)

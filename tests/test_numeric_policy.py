@@ -278,3 +278,12 @@ def test_op_slots_take_effect(module):
     assert not hasattr(op, "__dict__")
     with pytest.raises(AttributeError):
         op.anything = 1
+
+
+def test_numpy_number_exponents_are_numbers_on_both_engines():
+    x = Tensor([2.0], requires_grad=True)
+    (x ** np.float32(3.0)).sum().backward()
+    assert x.grad.tolist() == [12.0]
+    v = Value(2.0)
+    (v ** np.int64(3)).backward()
+    assert v.grad == 12.0

@@ -363,9 +363,9 @@ def _backward_arrays(order: list, grad_root: np.ndarray) -> None:
             data = parent.data
             if g.shape != data.shape:
                 g = unbroadcast(g, data.shape, node._fn)
-            if g.dtype != data.dtype:  # NOTE: as torch, a gradient has its input's dtype
-                g = g.astype(data.dtype)
             if parent._fn is None:  # a leaf: accumulate across sweeps
+                if g.dtype != data.dtype:  # NOTE: as torch, a leaf's gradient has its dtype
+                    g = g.astype(data.dtype)
                 if parent.grad is not None:
                     total = parent.grad + g
                     # NOTE: numpy gives a scalar for 0-d sums; a gradient is an array

@@ -37,9 +37,12 @@ class Optimizer:
     @staticmethod
     def _gradient(p: Tensor, weight_decay: float) -> np.ndarray | None:
         """∂L/∂p plus the L2 term λp (None if p got no gradient)."""
-        if p.grad is None or not weight_decay:
-            return p.grad
-        return p.grad + weight_decay * p.data
+        grad = p.grad
+        if isinstance(grad, Tensor):  # NOTE: a gradient that is a node (create_graph=True)
+            grad = grad.data
+        if grad is None or not weight_decay:
+            return grad
+        return grad + weight_decay * p.data
 
 
 class SGD(Optimizer):

@@ -102,9 +102,18 @@ def _scatter(x: Any, index: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _sigmoid_array(a: np.ndarray) -> np.ndarray:
-    """1 / (1 + e**-a), as e**a / (1 + e**a) where a < 0: exact to rounding, never overflows."""
-    e = np.exp(-np.abs(a))
-    return np.where(a < 0, e, 1.0) / (1.0 + e)
+    """1 / (1 + e**-a): exact to a few ulps (relative) wherever the result is a normal float.
+
+    NOTE: for a < -709, e**-a overflows to inf and the result is 0 where the true
+    value is below 1e-308; numpy's overflow warning is silenced for that case.
+    Computed in place: one array, which matters more than the arithmetic.
+    """
+    with np.errstate(over="ignore"):
+        out = np.exp(np.negative(a))
+    if type(out) is not np.ndarray:  # a 0-d input gives a numpy scalar
+        return 1.0 / (1.0 + out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
 
 
 def _power(a: np.ndarray, p: float) -> np.ndarray:
@@ -306,8 +315,9 @@ class Tanh(TensorOp):
 class Sigmoid(TensorOp):
     """y = 1 / (1 + e**-a);  dy/da = y * (1 - y), taken from the saved output.
 
-    Computed as e**a / (1 + e**a) where a < 0, so it never overflows and stays
-    exact to rounding down to the smallest outputs (sigmoid(-700) ≈ 1e-304).
+    Computed as 1 / (1 + e**-a), which is exact to a few ulps relative for every
+    output that is a normal float (sigmoid(-700) ≈ 1e-304 included); the
+    (1 + tanh(a/2)) / 2 form cancels for negative a (all digits lost at -40).
     """
 
     __slots__ = ()
@@ -1180,8 +1190,10 @@ class Tensor:
         return self._node(Neg(), self)
 
     def __pow__(self, other) -> Tensor:
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return self._node(PowConst(other), self)
+        if isinstance(other, (int, float, np.integer, np.floating)) and not isinstance(other, bool):
+            return self._node(
+                PowConst(other.item() if isinstance(other, np.generic) else other), self
+            )
         if isinstance(other, (Tensor, np.ndarray)):
             return self._node(Pow(), self, self._lift(other))
         raise TypeError(f"Tensor ** {type(other).__name__} is not supported")

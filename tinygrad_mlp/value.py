@@ -436,6 +436,8 @@ class Value:
             if autograd._MODE is True:
                 return Value(out, "", (self, other), Pow)
             return _built(out, (self, other), Pow)
+        if isinstance(other, (np.integer, np.floating)):
+            other = other.item()
         if not isinstance(other, (int, float)):
             raise TypeError(f"Value ** {type(other).__name__} is not supported")
         return self._unary(PowConst(other))
