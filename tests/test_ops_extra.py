@@ -225,3 +225,85 @@ def test_second_derivative_of_hardsigmoid_is_zero():
     if g.requires_grad:
         (h,) = grad(g.sum(), [x], allow_unused=True)
         assert h is None or not np.any(h)
+
+
+NEW_ACTIVATIONS = [
+    "leaky_relu",
+    "elu",
+    "celu",
+    "gelu",
+    "gelu_tanh",
+    "silu",
+    "softplus",
+    "softsign",
+    "hardtanh",
+    "hardsigmoid",
+]
+
+
+@pytest.mark.parametrize("act", NEW_ACTIVATIONS)
+@pytest.mark.parametrize("loss", ["mse", "ce"])
+def test_new_activations_pass_the_three_road_cross_check(act, loss):
+    from tinygrad_mlp.crosscheck import cross_check
+    from tinygrad_mlp.nn import MLP
+
+    rng = np.random.default_rng(NEW_ACTIVATIONS.index(act))
+    net = MLP(3, [4, 3], activation=act, output_activation="linear" if loss == "ce" else act)
+    for p in net.parameters():
+        p.data[...] = rng.uniform(-1.5, 1.5, p.data.shape)
+    x = rng.uniform(-2, 2, (5, 3))
+    z = rng.integers(0, 3, 5) if loss == "ce" else rng.uniform(-1, 1, (5, 3))
+    report = cross_check(net, x, z, loss, scalar=True, finite_differences=True)
+    assert report.passed, report.text() if hasattr(report, "text") else str(report)
+    assert set(report.roads) == {"scalar", "tensor", "delta", "finite differences"}
+
+
+@pytest.mark.parametrize("act", NEW_ACTIVATIONS)
+def test_delta_witness_formulas_match_torch(act):
+    from tinygrad_mlp import backprop
+
+    s = np.linspace(-4, 4, 81)
+    t = torch.tensor(s, requires_grad=True)
+    name, kwargs = ("gelu", {"approximate": "tanh"}) if act == "gelu_tanh" else (act, {})
+    out = getattr(torch.nn.functional, name)(t, **kwargs)
+    out.sum().backward()
+    a = backprop.activate(s, act)
+    np.testing.assert_allclose(a, out.detach().numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(backprop.derivative(a, s, act), t.grad.numpy(), rtol=1e-7)
+
+
+@pytest.mark.parametrize("act", ["gelu", "leaky_relu", "silu", "hardtanh"])
+def test_new_activations_train_save_and_predict_from_the_cli(tmp_path, capsys, act):
+    import json
+
+    from tinygrad_mlp.cli import main
+    from tinygrad_mlp.io import load_model
+    from tinygrad_mlp.training import predict
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (40, 2))
+    y = np.sin(x[:, 0]) + 0.5 * x[:, 1]
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,y\n" + "\n".join(f"{r[0]},{r[1]},{t}" for r, t in zip(x, y, strict=True)))
+    model_path = tmp_path / "m.json"
+    argv = ["train", "--data", str(path), "--hidden", "5", "--activation", act]
+    argv += ["--output-activation", "linear", "--epochs", "30", "--lr", "0.05"]
+    argv += ["--seed", "1", "--model", str(model_path), "--json"]
+    capsys.readouterr()
+    assert main(argv) == 0
+    history = json.loads(capsys.readouterr().out)["loss_history"]
+    assert history[-1] < history[0]
+    model = load_model(model_path)
+    assert model.net.activations == [act, "linear"]
+    assert main(["predict", "--model", str(model_path), "--data", str(path), "--json"]) == 0
+    rows = np.array(json.loads(capsys.readouterr().out)["rows"])
+    np.testing.assert_allclose(rows[:, 2], predict(model, x)[:, 0], rtol=0, atol=1e-12)
+
+
+def test_cli_refuses_an_unknown_activation(capsys):
+    from tinygrad_mlp.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--data", "x.csv", "--activation", "swishy"])
+    assert exc.value.code != 0
+    assert "swishy" in capsys.readouterr().err

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_mlp import names
 from tinygrad_mlp.tensor import Tensor, linear
 from tinygrad_mlp.value import Value
 
@@ -35,7 +36,7 @@ __all__ = [
     "ParameterValue",
 ]
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+ACTIVATIONS = names.ACTIVATIONS  # the one vocabulary (tinygrad_mlp.names)
 
 
 def check_activation(name: str) -> str:

@@ -1424,6 +1424,10 @@ class Tensor:
             raise ValueError(f"approximate must be 'none' or 'tanh', not {approximate!r}")
         return self._elementwise("gelu" if approximate == "none" else "gelu_tanh")
 
+    def gelu_tanh(self) -> Tensor:
+        """gelu's tanh form (``gelu(approximate="tanh")``), by the name MLPs use."""
+        return self._elementwise("gelu_tanh")
+
     def silu(self) -> Tensor:
         """a σ(a) (swish); derivative σ(a)(1 + a(1 − σ(a)))."""
         return self._elementwise("silu")

@@ -573,6 +573,10 @@ class Value:
             raise ValueError(f"approximate must be 'none' or 'tanh', not {approximate!r}")
         return self._elementwise("gelu" if approximate == "none" else "gelu_tanh")
 
+    def gelu_tanh(self) -> Value:
+        """gelu's tanh form (``gelu(approximate="tanh")``), by the name MLPs use."""
+        return self._elementwise("gelu_tanh")
+
     def silu(self) -> Value:
         """self σ(self)."""
         return self._elementwise("silu")

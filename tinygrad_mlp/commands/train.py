@@ -14,6 +14,7 @@ from typing import Any
 from tinygrad_mlp.commands.common import emit_json, stderr
 from tinygrad_mlp.data import load_csv
 from tinygrad_mlp.io import load_model, save_model
+from tinygrad_mlp.names import ACTIVATIONS
 from tinygrad_mlp.training import Diverged, TrainConfig, fit, new_model
 
 try:  # Python 3.11+
@@ -65,8 +66,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         help="hidden layer sizes: --hidden 3, --hidden 4,4,4 (default 3)",
     )
-    p.add_argument("--activation", choices=["sigmoid", "tanh", "relu", "linear"])
-    p.add_argument("--output-activation", choices=["sigmoid", "tanh", "relu", "linear"])
+    p.add_argument("--activation", choices=ACTIVATIONS)
+    p.add_argument("--output-activation", choices=ACTIVATIONS)
     p.add_argument("--loss", choices=["mse", "bce", "ce"])
     p.add_argument("--epochs", type=int, help="passes over the data (default 1000)")
     p.add_argument("--lr", type=float, help="learning rate (default 0.1)")
