@@ -307,3 +307,19 @@ def test_cli_refuses_an_unknown_activation(capsys):
         main(["train", "--data", "x.csv", "--activation", "swishy"])
     assert exc.value.code != 0
     assert "swishy" in capsys.readouterr().err
+
+
+def test_docs_list_every_element_wise_function_and_activation():
+    from pathlib import Path
+
+    from tinygrad_mlp.elementwise import FUNCTIONS
+    from tinygrad_mlp.names import ACTIVATIONS
+
+    text = (Path(__file__).parent.parent / "docs" / "ops.md").read_text()
+    missing = [n for n in [*FUNCTIONS, *ACTIVATIONS] if f"`{n}" not in text and n != "linear"]
+    missing += [
+        n
+        for n in ("prod", "var", "logsumexp", "cumsum", "cumprod", "stack", "pad", "roll")
+        if f"`{n}" not in text
+    ]
+    assert not missing, f"docs/ops.md does not list {missing}"

@@ -1552,8 +1552,10 @@ class Tensor:
     def std(
         self, axis: int | tuple[int, ...] | None = None, correction: float = 1, keepdims=False
     ) -> Tensor:
-        """√var (see :meth:`var`)."""
-        return self.var(axis, correction, keepdims).sqrt()
+        """√var (see :meth:`var`); the gradient is 0 where the spread is 0, as torch's."""
+        var = self.var(axis, correction, keepdims)
+        # NOTE: a constant where var = 0, so the inf of √'s rule at 0 is masked to 0
+        return var.masked_fill(var.data == 0, 0.0).sqrt()
 
     def logsumexp(self, axis: int | tuple[int, ...] | None = None, keepdims=False) -> Tensor:
         """ln Σ e^a, shifted by the (constant) maximum; gradient softmax(a)."""
