@@ -307,6 +307,7 @@ EXTRA_OPS: list[OpSpec] = [
         lambda a: a.cumprod(-1),
         "nonzero",
         shapes=(((3, 4),), ((5,),), ((2, 3, 4),)),
+        singular=((2.0, 0.0, 3.0, 0.0, 0.5, -1.5),),
     ),
     # -- shape
     OpSpec(

@@ -323,3 +323,20 @@ def test_docs_list_every_element_wise_function_and_activation():
         if f"`{n}" not in text
     ]
     assert not missing, f"docs/ops.md does not list {missing}"
+
+
+@pytest.mark.parametrize(
+    "data", [[0.0, 1.0, 2.0], [3.0, 0.0, 2.0, 0.0], [[1.5, 0.0, 2.0], [0.5, -1.0, 0.0]]]
+)
+def test_cumprod_second_derivative_at_zeros_matches_torch(data):
+    from tinygrad_mlp import grad
+
+    w = np.random.default_rng(0).uniform(0.5, 1.5, np.shape(data))
+    x = Tensor(data, requires_grad=True)
+    (g,) = grad((x.cumprod(0) * Tensor(w)).sum(), [x], create_graph=True)
+    (h,) = grad((g * Tensor(w)).sum(), [x])
+    t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    (tg,) = torch.autograd.grad((t.cumprod(0) * torch.tensor(w)).sum(), [t], create_graph=True)
+    (th,) = torch.autograd.grad((tg * torch.tensor(w)).sum(), [t])
+    np.testing.assert_allclose(g.data, tg.detach().numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(h, th.numpy(), rtol=1e-12, atol=1e-15)

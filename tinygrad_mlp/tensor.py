@@ -986,10 +986,11 @@ class Tile(TensorOp):
 
 
 class Cumprod(TensorOp):
-    """y_i = Π_{j<=i} a_j along ``axis``;  dL/da_i = (Σ_{j>=i} g_j y_j) / a_i.
+    """y_i = Π_{j<=i} a_j along ``axis``;  dL/da_i = Σ_{j>=i} g_j Π_{k<=j, k≠i} a_k.
 
-    NOTE: the rule divides by a_i, so at a zero input the gradient is inf or nan
-    where torch's zero-aware rule is finite.
+    Without zeros that is (Σ_{j>=i} g_j y_j) / a_i, a reversed cumsum. With a zero
+    along a row the products are taken without dividing: (product before i) times
+    Σ_{j>=i} g_j Π_{i<k<=j} a_k, from an n × n table per row (exact, as torch).
     """
 
     __slots__ = ("axis",)
@@ -1003,9 +1004,24 @@ class Cumprod(TensorOp):
         return np.cumprod(a, axis=self.axis)
 
     def backward(self, grad_out, out, a):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            total = _reverse(_cumsum(_reverse(grad_out * out, self.axis), self.axis), self.axis)
+        axis = self.axis
+        if not (_num(a) == 0).any():
+            total = _reverse(_cumsum(_reverse(grad_out * out, axis), axis), axis)
             return (total / a,)
+        x, g = a.swapaxes(axis, -1), grad_out.swapaxes(axis, -1)
+        n = x.shape[-1]
+        upto = np.tril(np.ones((n, n), dtype=bool))  # [i, k]: k <= i
+        rows = _masked_fill(
+            _broadcast_to(x.reshape(x.shape[:-1] + (1, n)), x.shape + (n,)), upto, 1.0
+        )
+        after = _cumprod(rows, -1)  # [i, j] = Π_{i<k<=j} a_k (1 for j <= i)
+        weighted = _masked_fill(g.reshape(g.shape[:-1] + (1, n)) * after, ~upto.T, 0.0)
+        total = _exclusive_cumprod(x, -1) * weighted.sum(-1)
+        return (total.swapaxes(axis, -1),)
+
+
+def _cumprod(x: Any, axis: int) -> Any:
+    return x.cumprod(axis) if isinstance(x, Tensor) else np.cumprod(x, axis=axis)
 
 
 # --------------------------------------------------------------------------- Tensor
