@@ -340,3 +340,35 @@ def test_cumprod_second_derivative_at_zeros_matches_torch(data):
     (th,) = torch.autograd.grad((tg * torch.tensor(w)).sum(), [t])
     np.testing.assert_allclose(g.data, tg.detach().numpy(), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(h, th.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_an_integer_and_an_index_array_split_by_a_slice_is_refused():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4))
+    with pytest.raises(IndexError, match="numpy and torch"):
+        x[0, :, [0, 1]]
+    with pytest.raises(IndexError, match="two steps"):
+        x[[0, 1], :, 2]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        (0, [0, 2]),
+        ([1, 0], [0, 2]),
+        (slice(None), [0, 2], 1),
+        (0, slice(None), 1),
+        (Ellipsis, [0, 3]),
+        ([0, 1], slice(None), [0, 3]),
+    ],
+    ids=str,
+)
+def test_indexing_that_numpy_and_torch_agree_on_matches_torch(index):
+    data = np.arange(24.0).reshape(2, 3, 4)
+    x = Tensor(data, requires_grad=True)
+    out = x[index]
+    out.sum().backward()
+    t = torch.tensor(data, requires_grad=True)
+    ref = t[index]
+    ref.sum().backward()
+    np.testing.assert_array_equal(out.data, ref.detach().numpy())
+    np.testing.assert_array_equal(x.grad, t.grad.numpy())

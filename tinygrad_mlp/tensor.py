@@ -1240,6 +1240,7 @@ class Tensor:
     def __getitem__(self, index) -> Tensor:
         parts = index if isinstance(index, tuple) else (index,)
         parts = tuple(_as_index(p) for p in parts)
+        _refuse_split_advanced_index(parts)
         index = parts if isinstance(index, tuple) else parts[0]
         return self._node(Index(index), self)
 
@@ -1748,6 +1749,33 @@ class Tensor:
                     f"gradient of shape {grad.shape} for a tensor of shape {self.shape}"
                 )
         autograd.backward(self, grad, create_graph)
+
+
+def _refuse_split_advanced_index(parts: tuple) -> None:
+    """Refuse an integer and an index array separated by a slice (numpy and torch differ).
+
+    numpy counts an integer as an advanced index and moves the broadcast
+    dimensions to the front when advanced indices are not adjacent: for x of shape
+    (2, 3, 4), ``x[0, :, [0, 1]]`` is (2, 3) in numpy and (3, 2) in torch, which
+    takes the integer first. Rather than silently pick one, this is an error.
+    """
+    kinds = []
+    for k, p in enumerate(parts):
+        if isinstance(p, (bool, np.bool_)):
+            continue
+        if isinstance(p, (int, np.integer)):
+            kinds.append((k, "int"))
+        elif isinstance(p, list) or (isinstance(p, np.ndarray) and p.ndim > 0):
+            kinds.append((k, "array"))
+    found = {kind for _, kind in kinds}
+    if found == {"int", "array"}:
+        where = [k for k, _ in kinds]
+        if max(where) - min(where) + 1 != len(where):
+            raise IndexError(
+                "an index that mixes integers and index arrays separated by a slice is "
+                "arranged differently by numpy and torch; index in two steps, "
+                "e.g. x[0][:, [0, 1]]"
+            )
 
 
 def _as_index(part: Any) -> Any:
