@@ -158,6 +158,7 @@ EXTRA_OPS: list[OpSpec] = [
         2,
         lambda a, b: a.maximum(b),
         lambda a, b: _torch().maximum(a, b),
+        scalar=lambda a, b: a.maximum(b),
         singular=(SPECIAL, SPECIAL),
     ),
     OpSpec(
@@ -165,6 +166,7 @@ EXTRA_OPS: list[OpSpec] = [
         2,
         lambda a, b: a.minimum(b),
         lambda a, b: _torch().minimum(a, b),
+        scalar=lambda a, b: a.minimum(b),
         singular=(SPECIAL, SPECIAL),
     ),
     OpSpec(

@@ -254,12 +254,24 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    """Element-wise max (nan wins);  the gradient goes to the larger, halved at ties."""
+    """Element-wise max (nan wins);  the gradient goes to the larger, halved at ties.
+
+    >>> maximum(Value(2.0), 3.0).data
+    3.0
+    """
+    if isinstance(a, Value):
+        return a.maximum(b)
+    if isinstance(b, Value):
+        return Value(a).maximum(b)
     return _tensor(a, b if isinstance(b, Tensor) else None).maximum(b)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Element-wise min (nan wins);  the gradient goes to the smaller, halved at ties."""
+    if isinstance(a, Value):
+        return a.minimum(b)
+    if isinstance(b, Value):
+        return Value(a).minimum(b)
     return _tensor(a, b if isinstance(b, Tensor) else None).minimum(b)
 
 
@@ -528,6 +540,3 @@ def smooth_l1_loss(y: Tensor, z: Any, reduction: str = "mean", beta: float = 1.0
     d = y - z
     a = d.abs()
     return _reduce((d * d * (0.5 / beta)).where(a.data < beta, a - 0.5 * beta), reduction)
-
-
-_ = Value  # the element-wise functions take Values as well

@@ -355,6 +355,38 @@ class Elementwise(Op):
         return (grad_out * (d if isinstance(d, Value) else float(d)),)
 
 
+class Extremum(Op):
+    """y = max(a, b) (or min);  the gradient goes to the larger (smaller), halved at a tie.
+
+    As torch's ``maximum``/``minimum``: a nan in either makes y nan and passes the
+    whole gradient to both.
+    """
+
+    __slots__ = ("larger", "needs")
+
+    def __init__(self, larger: bool) -> None:
+        self.larger = larger
+
+    @property
+    def symbol(self) -> str:  # type: ignore[override]
+        return "maximum" if self.larger else "minimum"
+
+    def forward(self, a: float, b: float) -> float:
+        if a != a or b != b:
+            return math.nan
+        if self.larger:
+            return a if a >= b else b
+        return a if a <= b else b
+
+    def backward(self, grad_out, out, a, b):
+        x, z = _num(a), _num(b)
+        if x == z:
+            return grad_out * 0.5, grad_out * 0.5
+        a_loses = x < z if self.larger else x > z
+        b_loses = x > z if self.larger else x < z
+        return (0.0 if a_loses else grad_out), (0.0 if b_loses else grad_out)
+
+
 # --------------------------------------------------------------------------- Value
 
 
@@ -596,6 +628,14 @@ class Value:
     def hardsigmoid(self) -> Value:
         """min(max(self + 3, 0), 6) / 6."""
         return self._elementwise("hardsigmoid")
+
+    def maximum(self, other: Any) -> Value:
+        """max(self, other); the gradient goes to the larger, halved at a tie (as torch)."""
+        return self._apply(Extremum(True), self, other)
+
+    def minimum(self, other: Any) -> Value:
+        """min(self, other); the gradient goes to the smaller, halved at a tie (as torch)."""
+        return self._apply(Extremum(False), self, other)
 
     def masked_fill(self, mask: bool, value: float) -> Value:
         """A constant ``value`` if ``mask``, else self (the rules' masks on scalars)."""
