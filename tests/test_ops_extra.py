@@ -372,3 +372,32 @@ def test_indexing_that_numpy_and_torch_agree_on_matches_torch(index):
     ref.sum().backward()
     np.testing.assert_array_equal(out.data, ref.detach().numpy())
     np.testing.assert_array_equal(x.grad, t.grad.numpy())
+
+
+@pytest.mark.parametrize("act", NEW_ACTIVATIONS)
+def test_hessian_of_a_small_network_with_each_new_activation_matches_torch(act):
+    from tinygrad_mlp.functional import hessian
+
+    rng = np.random.default_rng(5)
+    w1, w2, x0 = rng.uniform(-1, 1, (4, 3)), rng.uniform(-1, 1, (2, 4)), rng.uniform(-1, 1, 3)
+    torch_name, kwargs = ("gelu", {"approximate": "tanh"}) if act == "gelu_tanh" else (act, {})
+    torch_act = getattr(torch.nn.functional, torch_name)
+    rtol = 1e-10
+    if act == "hardsigmoid":
+        # NOTE: torch has no double backward for hardsigmoid; its composed form has the
+        # same second derivative (0) and an exact 1/6 slope where the op's is float32's
+        # (four factors of the slope in the Hessian: 4 × 3e-8 relative)
+        torch_act, rtol = (lambda s: (s + 3.0).clamp(0.0, 6.0) / 6.0), 2e-7
+
+    def ours(x):
+        h = getattr(Tensor(w1) @ x, act)()
+        return (getattr(Tensor(w2) @ h, act)() ** 2).sum()
+
+    def theirs(x):
+        h = torch_act(torch.tensor(w1) @ x, **kwargs)
+        return (torch_act(torch.tensor(w2) @ h, **kwargs) ** 2).sum()
+
+    got = hessian(ours, Tensor(x0))
+    ref = torch.autograd.functional.hessian(theirs, torch.tensor(x0))
+    got = got.data if isinstance(got, Tensor) else np.asarray(got)
+    np.testing.assert_allclose(got, ref.numpy(), rtol=rtol, atol=1e-12)
