@@ -436,6 +436,12 @@ OPS: list[OpSpec] = [
     ),
 ]
 
+# The wider set of ops (its own module, so each group keeps its rows together).
+from tests.tensor_ops_extra import DOMAINS as EXTRA_DOMAINS  # noqa: E402
+from tests.tensor_ops_extra import EXTRA_OPS  # noqa: E402
+
+OPS.extend(EXTRA_OPS)
+
 ELEMENTWISE = [op for op in OPS if not op.shapes]
 SCALAR = [op for op in OPS if op.scalar is not None]
 
@@ -459,6 +465,8 @@ def sample(domain: str, shape: tuple[int, ...], rng: np.random.Generator) -> np.
         x = rng.uniform(0.05, 0.95, shape)
     elif domain == "logit":
         x = rng.uniform(-3.0, 3.0, shape)
+    elif domain in EXTRA_DOMAINS:
+        x = EXTRA_DOMAINS[domain](x)
     elif domain == "unclipped":  # off the clip bounds -1 and 0.5
         x = np.where(np.abs(x + 1.0) < 0.1, x - 0.2, x)
         x = np.where(np.abs(x - 0.5) < 0.1, x + 0.2, x)

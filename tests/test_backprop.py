@@ -35,7 +35,7 @@ def test_backprop_imports_numpy_the_standard_library_and_the_names_only():
     # the project's vocabulary of names, and nothing else of the project
     assert project == {"tinygrad_mlp.names"}, project
     others = {name.split(".")[0] for name in imported - project}
-    assert others <= {"__future__", "collections", "dataclasses", "numpy"}, others
+    assert others <= {"__future__", "collections", "dataclasses", "math", "numpy"}, others
 
 
 LOSS_OUTPUT = {

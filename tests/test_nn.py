@@ -43,8 +43,8 @@ def test_activation_applies_to_every_layer_unless_output_named():
 
 
 def test_bad_arguments_raise_one_clear_error():
-    with pytest.raises(ValueError, match="unknown activation 'softplus'"):
-        MLP(2, [3, 1], activation="softplus")
+    with pytest.raises(ValueError, match="unknown activation 'softplusplus'"):
+        MLP(2, [3, 1], activation="softplusplus")
     with pytest.raises(ValueError, match="2 activations given for 3 layers"):
         MLP(2, [3, 3, 1], activation=["tanh", "tanh"])
     net = MLP(2, [3, 1])

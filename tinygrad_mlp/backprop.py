@@ -24,6 +24,7 @@ Arrays hold one sample per row: x is (n, inputs), s_l and a_l are (n, nodes).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -70,6 +71,63 @@ def sigmoid(s: np.ndarray) -> np.ndarray:
     return np.where(s >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+# -- the wider activations, each f(s) and f'(s) written here from its math (torch's
+# defaults): leaky_relu slope 0.01; elu and celu α = 1 (so celu = elu); softplus β = 1
+# with threshold 20; hardtanh [−1, 1]; Φ and φ the normal cdf and density.
+_erf = np.vectorize(math.erf, otypes=[float])
+
+
+def _phi_cdf(s: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + _erf(s / math.sqrt(2.0)))
+
+
+def _phi_pdf(s: np.ndarray) -> np.ndarray:
+    return np.exp(-0.5 * s * s) / math.sqrt(2.0 * math.pi)
+
+
+def _logistic(s: np.ndarray) -> np.ndarray:
+    return 0.5 * (np.tanh(0.5 * s) + 1.0)
+
+
+_K = math.sqrt(2.0 / math.pi)  # gelu_tanh: u = K (s + 0.044715 s³)
+
+
+def _gelu_tanh_prime(s: np.ndarray) -> np.ndarray:
+    t = np.tanh(_K * (s + 0.044715 * s**3))
+    return 0.5 * (1.0 + t) + 0.5 * s * (1.0 - t * t) * _K * (1.0 + 3 * 0.044715 * s * s)
+
+
+_MORE = {
+    "leaky_relu": (lambda s: np.where(s > 0, s, 0.01 * s), lambda s: np.where(s > 0, 1.0, 0.01)),
+    "elu": (
+        lambda s: np.where(s > 0, s, np.expm1(np.minimum(s, 0.0))),
+        lambda s: np.where(s > 0, 1.0, np.exp(np.minimum(s, 0.0))),
+    ),
+    "celu": (
+        lambda s: np.where(s > 0, s, np.expm1(np.minimum(s, 0.0))),
+        lambda s: np.where(s > 0, 1.0, np.exp(np.minimum(s, 0.0))),
+    ),
+    "gelu": (lambda s: s * _phi_cdf(s), lambda s: _phi_cdf(s) + s * _phi_pdf(s)),
+    "gelu_tanh": (
+        lambda s: 0.5 * s * (1.0 + np.tanh(_K * (s + 0.044715 * s**3))),
+        _gelu_tanh_prime,
+    ),
+    "silu": (lambda s: s * _logistic(s), lambda s: _logistic(s) * (1.0 + s * (1.0 - _logistic(s)))),
+    "softplus": (
+        lambda s: np.where(s > 20, s, np.log1p(np.exp(np.minimum(s, 20.0)))),
+        lambda s: np.where(s > 20, 1.0, _logistic(s)),
+    ),
+    "softsign": (lambda s: s / (1.0 + np.abs(s)), lambda s: 1.0 / (1.0 + np.abs(s)) ** 2),
+    "hardtanh": (lambda s: np.clip(s, -1.0, 1.0), lambda s: ((s > -1) & (s < 1)) * 1.0),
+    # NOTE: torch (and so both engines) scale hardsigmoid's gradient by 1/6 rounded to
+    # float32; the witness does the same so that its 1e-10 comparison is about the rest
+    "hardsigmoid": (
+        lambda s: np.clip(s / 6.0 + 0.5, 0.0, 1.0),
+        lambda s: ((s > -3) & (s < 3)) * float(np.float32(1.0 / 6.0)),
+    ),
+}
+
+
 def activate(s: np.ndarray, name: str) -> np.ndarray:
     """a = f(s) for the activation ``name`` (or one of its aliases)."""
     name = activation_name(name)
@@ -79,7 +137,10 @@ def activate(s: np.ndarray, name: str) -> np.ndarray:
         return np.tanh(s)
     if name == "relu":
         return np.maximum(s, 0.0)
-    return np.array(s, dtype=np.float64)  # linear
+    if name == "linear":
+        return np.array(s, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _MORE[name][0](s)
 
 
 def derivative(a: np.ndarray, s: np.ndarray, name: str) -> np.ndarray:
@@ -96,7 +157,10 @@ def derivative(a: np.ndarray, s: np.ndarray, name: str) -> np.ndarray:
         return 1.0 - a * a
     if name == "relu":
         return (s > 0).astype(np.float64)
-    return np.ones_like(s, dtype=np.float64)  # linear
+    if name == "linear":
+        return np.ones_like(s, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _MORE[name][1](s)
 
 
 def forward(

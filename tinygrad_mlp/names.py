@@ -23,13 +23,32 @@ __all__ = [
 ]
 
 #: Canonical activation names, in the order help texts list them.
-ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu", "linear")
+ACTIVATIONS: tuple[str, ...] = (
+    "sigmoid",
+    "tanh",
+    "relu",
+    "linear",
+    # torch's defaults: leaky_relu slope 0.01, elu/celu alpha 1, softplus beta 1 and
+    # threshold 20, hardtanh [-1, 1]; gelu is the exact (erf) form, gelu_tanh torch's
+    # approximate="tanh"
+    "leaky_relu",
+    "elu",
+    "celu",
+    "gelu",
+    "gelu_tanh",
+    "silu",
+    "softplus",
+    "softsign",
+    "hardtanh",
+    "hardsigmoid",
+)
 
 #: Other spellings people use, mapped to the canonical name.
 ACTIVATION_ALIASES: dict[str, str] = {
     "identity": "linear",
     "none": "linear",
     "logistic": "sigmoid",
+    "swish": "silu",
 }
 
 #: Canonical loss names: ``mse`` is the sheet's ½-sum, ``mse_mean`` torch's MSELoss,

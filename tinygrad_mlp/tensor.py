@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_mlp import autograd
+from tinygrad_mlp import autograd, elementwise
 from tinygrad_mlp.autograd import Op, unbroadcast
 
 __all__ = ["Tensor", "concatenate", "half_squared_error", "linear"]
@@ -748,6 +748,282 @@ class LogSoftmax(TensorOp):
         return (grad_out - _exp(out) * grad_out.sum(axis=self.axis, keepdims=True),)
 
 
+# --------------------------------------------------------------------------- ops: the wider set
+# Element-wise functions from one table (tinygrad_mlp.elementwise), selection,
+# scans and shape ops. Each backward rule is written once, as above.
+
+
+class Elementwise(TensorOp):
+    """y = f(a) for a function of :data:`tinygrad_mlp.elementwise.FUNCTIONS`;  dy/da = f'(a).
+
+    The row gives the forward on arrays and f'(a) as a rule on arrays or Tensors.
+    """
+
+    __slots__ = ("fn", "params")
+
+    def __init__(self, name: str, params: tuple = ()) -> None:
+        super().__init__()
+        self.fn, self.params = elementwise.FUNCTIONS[name], params
+
+    @property
+    def symbol(self) -> str:  # type: ignore[override]
+        return self.fn.name
+
+    def forward(self, a):
+        with np.errstate(all="ignore"):
+            return np.asarray(self.fn.forward(a, *self.params), dtype=a.dtype)
+
+    def backward(self, grad_out, out, a):
+        with np.errstate(all="ignore"):
+            d = self.fn.derivative(a, out, *self.params)
+            return (_zeros_like(grad_out) if d is None else grad_out * d,)
+
+
+class Where(TensorOp):
+    """y = x where cond, else z (cond a constant);  dy/dx = cond, dy/dz = not cond."""
+
+    __slots__ = ("cond",)
+    symbol = "where"
+
+    def __init__(self, cond: np.ndarray) -> None:
+        super().__init__()
+        self.cond = cond
+
+    def forward(self, x, z):
+        return np.where(self.cond, x, z)
+
+    def backward(self, grad_out, out, x, z):
+        shape = np.broadcast_shapes(self.cond.shape, grad_out.shape)
+        g = _broadcast_to(grad_out, shape)
+        return (
+            _masked_fill(g, ~self.cond, 0.0) if self.needs[0] else None,
+            _masked_fill(g, self.cond, 0.0) if self.needs[1] else None,
+        )
+
+
+class Extremum(TensorOp):
+    """y = max(a, b) (or min);  the gradient goes to the larger (smaller), halved at ties.
+
+    As torch's ``maximum``/``minimum``: a nan in either input makes y nan and
+    passes the whole gradient to both inputs.
+    """
+
+    __slots__ = ("larger",)
+
+    def __init__(self, larger: bool) -> None:
+        super().__init__()
+        self.larger = larger
+
+    @property
+    def symbol(self) -> str:  # type: ignore[override]
+        return "maximum" if self.larger else "minimum"
+
+    def forward(self, a, b):
+        return np.maximum(a, b) if self.larger else np.minimum(a, b)
+
+    def backward(self, grad_out, out, a, b):
+        num_a, num_b = _num(a), _num(b)
+        tie = num_a == num_b
+        loses_a = num_a < num_b if self.larger else num_a > num_b
+        loses_b = num_a > num_b if self.larger else num_a < num_b
+        dtype = _num(grad_out).dtype
+        half = np.where(tie, 0.5, 1.0).astype(dtype)
+        return (
+            _masked_fill(grad_out * half, loses_a, 0.0) if self.needs[0] else None,
+            _masked_fill(grad_out * half, loses_b, 0.0) if self.needs[1] else None,
+        )
+
+
+class ClampTensor(TensorOp):
+    """y = min(max(a, low), high) with tensor bounds (torch.clamp).
+
+    dy/da = 1 where low <= a <= high; dy/dlow = 1 where a < low; dy/dhigh = 1
+    where a > high (and high wins when low > high, as torch).
+    """
+
+    __slots__ = ()
+    symbol = "clamp"
+
+    def forward(self, a, low, high):
+        return np.minimum(np.maximum(a, low), high)
+
+    def backward(self, grad_out, out, a, low, high):
+        x, lo, hi = _num(a), _num(low), _num(high)
+        shape = grad_out.shape
+        inside = (x >= lo) & (x <= hi)
+        below = (x < lo) & (lo <= hi)
+        above = (x > hi) | (lo > hi)
+        g = grad_out
+        return (
+            _masked_fill(g, ~np.broadcast_to(inside, shape), 0.0) if self.needs[0] else None,
+            _masked_fill(g, ~np.broadcast_to(below, shape), 0.0) if self.needs[1] else None,
+            _masked_fill(g, ~np.broadcast_to(above, shape), 0.0) if self.needs[2] else None,
+        )
+
+
+def _reverse(x: Any, axis: int) -> Any:
+    """``x`` reversed along ``axis`` (a slice, so an op on Tensors)."""
+    return x[(slice(None),) * (axis % x.ndim) + (slice(None, None, -1),)]
+
+
+def _cumsum(x: Any, axis: int) -> Any:
+    return x.cumsum(axis) if isinstance(x, Tensor) else np.cumsum(x, axis=axis)
+
+
+class Cumsum(TensorOp):
+    """y_i = Σ_{j<=i} a_j along ``axis``;  dL/da_i = Σ_{j>=i} g_j (a reversed cumsum)."""
+
+    __slots__ = ("axis",)
+    symbol = "cumsum"
+
+    def __init__(self, axis: int) -> None:
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, a):
+        return np.cumsum(a, axis=self.axis)
+
+    def backward(self, grad_out, out, a):
+        return (_reverse(_cumsum(_reverse(grad_out, self.axis), self.axis), self.axis),)
+
+
+def _exclusive_cumprod(x: Any, axis: int) -> Any:
+    """Products of the elements before each one along ``axis`` (1 for the first)."""
+    axis = axis % x.ndim
+    n = x.shape[axis]
+    ones = np.ones(x.shape[:axis] + (1,) + x.shape[axis + 1 :], dtype=_num(x).dtype)
+    if n <= 1:
+        return ones if n == 1 else _num(x)
+    head = x[(slice(None),) * axis + (slice(0, n - 1),)]
+    running = head.cumprod(axis) if isinstance(head, Tensor) else np.cumprod(head, axis=axis)
+    if isinstance(running, Tensor):
+        return concatenate([Tensor(ones), running], axis)
+    return np.concatenate([ones, running], axis=axis)
+
+
+class Prod(TensorOp):
+    """y = Π a along ``axis`` (or all);  dy/da_i = Π_{j≠i} a_j.
+
+    The product of the others is taken as (product before i) × (product after i),
+    so zeros need no division: exact at one zero and at several, as torch.
+    """
+
+    __slots__ = ("axis", "keepdims")
+    symbol = "prod"
+
+    def __init__(self, axis: int | None, keepdims: bool) -> None:
+        super().__init__()
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, a):
+        return np.asarray(np.prod(a, axis=self.axis, keepdims=self.keepdims))
+
+    def backward(self, grad_out, out, a):
+        keep = _keep_shape(a.shape, self.axis)
+        flat = a.reshape((-1,)) if self.axis is None else a
+        axis = 0 if self.axis is None else self.axis
+        before = _exclusive_cumprod(flat, axis)
+        after = _reverse(_exclusive_cumprod(_reverse(flat, axis), axis), axis)
+        others = (before * after).reshape(a.shape)
+        return (grad_out.reshape(keep) * others,)
+
+
+class Pad(TensorOp):
+    """y = a with ``widths`` constant entries added on each side;  dL/da = g[inner]."""
+
+    __slots__ = ("widths", "value")
+    symbol = "pad"
+
+    def __init__(self, widths: tuple, value: float) -> None:
+        super().__init__()
+        self.widths, self.value = widths, value
+
+    def forward(self, a):
+        return np.pad(a, self.widths, constant_values=self.value)
+
+    def backward(self, grad_out, out, a):
+        inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(self.widths, a.shape, strict=True))
+        return (grad_out[inner],)
+
+
+class Roll(TensorOp):
+    """y = a shifted cyclically by ``shifts`` along ``axes``;  dL/da = g rolled back."""
+
+    __slots__ = ("shifts", "axes")
+    symbol = "roll"
+
+    def __init__(self, shifts: Any, axes: Any) -> None:
+        super().__init__()
+        self.shifts, self.axes = shifts, axes
+
+    def forward(self, a):
+        return np.roll(a, self.shifts, self.axes)
+
+    def backward(self, grad_out, out, a):
+        back = tuple(-s for s in self.shifts) if self.axes is not None else -self.shifts
+        if isinstance(grad_out, Tensor):
+            return (grad_out._node(Roll(back, self.axes), grad_out),)
+        return (np.roll(grad_out, back, self.axes),)
+
+
+class Tile(TensorOp):
+    """y = a repeated ``reps`` times along each axis (torch's ``repeat``);  dL/da = Σ copies."""
+
+    __slots__ = ("reps",)
+    symbol = "repeat"
+
+    def __init__(self, reps: tuple[int, ...]) -> None:
+        super().__init__()
+        self.reps = reps
+
+    def forward(self, a):
+        return np.tile(a, self.reps)
+
+    def backward(self, grad_out, out, a):
+        split = tuple(n for r, s in zip(self.reps, a.shape, strict=True) for n in (r, s))
+        axes = tuple(range(0, 2 * len(self.reps), 2))
+        return (grad_out.reshape(split).sum(axes),)
+
+
+class Cumprod(TensorOp):
+    """y_i = Π_{j<=i} a_j along ``axis``;  dL/da_i = Σ_{j>=i} g_j Π_{k<=j, k≠i} a_k.
+
+    Without zeros that is (Σ_{j>=i} g_j y_j) / a_i, a reversed cumsum. With a zero
+    along a row the products are taken without dividing: (product before i) times
+    Σ_{j>=i} g_j Π_{i<k<=j} a_k, from an n × n table per row (exact, as torch).
+    """
+
+    __slots__ = ("axis",)
+    symbol = "cumprod"
+
+    def __init__(self, axis: int) -> None:
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, a):
+        return np.cumprod(a, axis=self.axis)
+
+    def backward(self, grad_out, out, a):
+        axis = self.axis
+        if not (_num(a) == 0).any():
+            total = _reverse(_cumsum(_reverse(grad_out * out, axis), axis), axis)
+            return (total / a,)
+        x, g = a.swapaxes(axis, -1), grad_out.swapaxes(axis, -1)
+        n = x.shape[-1]
+        upto = np.tril(np.ones((n, n), dtype=bool))  # [i, k]: k <= i
+        rows = _masked_fill(
+            _broadcast_to(x.reshape(x.shape[:-1] + (1, n)), x.shape + (n,)), upto, 1.0
+        )
+        after = _cumprod(rows, -1)  # [i, j] = Π_{i<k<=j} a_k (1 for j <= i)
+        weighted = _masked_fill(g.reshape(g.shape[:-1] + (1, n)) * after, ~upto.T, 0.0)
+        total = _exclusive_cumprod(x, -1) * weighted.sum(-1)
+        return (total.swapaxes(axis, -1),)
+
+
+def _cumprod(x: Any, axis: int) -> Any:
+    return x.cumprod(axis) if isinstance(x, Tensor) else np.cumprod(x, axis=axis)
+
+
 # --------------------------------------------------------------------------- Tensor
 
 
@@ -965,6 +1241,7 @@ class Tensor:
     def __getitem__(self, index) -> Tensor:
         parts = index if isinstance(index, tuple) else (index,)
         parts = tuple(_as_index(p) for p in parts)
+        _refuse_split_advanced_index(parts)
         index = parts if isinstance(index, tuple) else parts[0]
         return self._node(Index(index), self)
 
@@ -1048,6 +1325,8 @@ class Tensor:
 
     def astype(self, dtype: Any) -> Tensor:
         """The same numbers in another float dtype (the gradient is cast back)."""
+        if np.dtype(dtype).kind != "f":  # integers and booleans leave the graph, as in torch
+            return self.cast(dtype)
         return self if np.dtype(dtype) == self.dtype else self._node(Cast(dtype), self)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
@@ -1055,6 +1334,381 @@ class Tensor:
 
     def softmax(self, axis: int = -1) -> Tensor:
         return self.log_softmax(axis).exp()
+
+    # -- the wider set: element-wise functions and activations -------------------------
+
+    def _elementwise(self, name: str, *params: Any) -> Tensor:
+        return self._node(Elementwise(name, params), self)
+
+    def sqrt(self) -> Tensor:
+        """√a (nan below 0); derivative 1 / (2√a), inf at 0."""
+        return self._elementwise("sqrt")
+
+    def rsqrt(self) -> Tensor:
+        """1 / √a; derivative −a^(−3/2) / 2."""
+        return self._elementwise("rsqrt")
+
+    def sin(self) -> Tensor:
+        """sin a; derivative cos a."""
+        return self._elementwise("sin")
+
+    def cos(self) -> Tensor:
+        """cos a; derivative −sin a."""
+        return self._elementwise("cos")
+
+    def tan(self) -> Tensor:
+        """tan a; derivative 1 + tan² a."""
+        return self._elementwise("tan")
+
+    def sinh(self) -> Tensor:
+        """sinh a; derivative cosh a."""
+        return self._elementwise("sinh")
+
+    def cosh(self) -> Tensor:
+        """cosh a; derivative sinh a."""
+        return self._elementwise("cosh")
+
+    def asin(self) -> Tensor:
+        """asin a (nan outside [−1, 1]); derivative 1 / √(1 − a²)."""
+        return self._elementwise("asin")
+
+    def acos(self) -> Tensor:
+        """acos a (nan outside [−1, 1]); derivative −1 / √(1 − a²)."""
+        return self._elementwise("acos")
+
+    def atan(self) -> Tensor:
+        """atan a; derivative 1 / (1 + a²)."""
+        return self._elementwise("atan")
+
+    def asinh(self) -> Tensor:
+        """asinh a; derivative 1 / √(a² + 1)."""
+        return self._elementwise("asinh")
+
+    def acosh(self) -> Tensor:
+        """acosh a (nan below 1); derivative 1 / √(a² − 1)."""
+        return self._elementwise("acosh")
+
+    def atanh(self) -> Tensor:
+        """atanh a (±inf at ±1); derivative 1 / (1 − a²)."""
+        return self._elementwise("atanh")
+
+    def log2(self) -> Tensor:
+        """log₂ a; derivative 1 / (a ln 2)."""
+        return self._elementwise("log2")
+
+    def exp2(self) -> Tensor:
+        """2^a; derivative 2^a ln 2."""
+        return self._elementwise("exp2")
+
+    def erf(self) -> Tensor:
+        """The error function; derivative 2/√π e^(−a²)."""
+        return self._elementwise("erf")
+
+    def sign(self) -> Tensor:
+        """−1, 0 or 1 (nan at nan); derivative 0."""
+        return self._elementwise("sign")
+
+    def floor(self) -> Tensor:
+        """Rounded down; derivative 0."""
+        return self._elementwise("floor")
+
+    def ceil(self) -> Tensor:
+        """Rounded up; derivative 0."""
+        return self._elementwise("ceil")
+
+    def round(self) -> Tensor:
+        """Rounded to the nearest integer, halves to even (as torch); derivative 0."""
+        return self._elementwise("round")
+
+    def trunc(self) -> Tensor:
+        """Rounded toward zero; derivative 0."""
+        return self._elementwise("trunc")
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """a where a > 0, else slope·a; derivative 1 or slope (slope at 0, as torch)."""
+        return self._elementwise("leaky_relu", float(negative_slope))
+
+    def elu(self, alpha: float = 1.0) -> Tensor:
+        """a where a > 0, else α(e^a − 1); derivative 1 or α e^a."""
+        return self._elementwise("elu", float(alpha))
+
+    def celu(self, alpha: float = 1.0) -> Tensor:
+        """a where a > 0, else α(e^(a/α) − 1); derivative 1 or e^(a/α)."""
+        return self._elementwise("celu", float(alpha))
+
+    def gelu(self, approximate: str = "none") -> Tensor:
+        """a Φ(a) (``approximate="tanh"``: torch's tanh form); see :mod:`~.elementwise`."""
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"approximate must be 'none' or 'tanh', not {approximate!r}")
+        return self._elementwise("gelu" if approximate == "none" else "gelu_tanh")
+
+    def gelu_tanh(self) -> Tensor:
+        """gelu's tanh form (``gelu(approximate="tanh")``), by the name MLPs use."""
+        return self._elementwise("gelu_tanh")
+
+    def silu(self) -> Tensor:
+        """a σ(a) (swish); derivative σ(a)(1 + a(1 − σ(a)))."""
+        return self._elementwise("silu")
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+        """ln(1 + e^(βa))/β, and a itself where βa > threshold (as torch)."""
+        return self._elementwise("softplus", float(beta), float(threshold))
+
+    def softsign(self) -> Tensor:
+        """a / (1 + |a|); derivative 1 / (1 + |a|)²."""
+        return self / (self.abs() + 1.0)
+
+    def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+        """a clipped to [min, max]; derivative 1 strictly inside, 0 elsewhere (as torch)."""
+        return self._elementwise("hardtanh", float(min_val), float(max_val))
+
+    def hardsigmoid(self) -> Tensor:
+        """min(max(a + 3, 0), 6) / 6; derivative 1/6 on (−3, 3), else 0."""
+        return self._elementwise("hardsigmoid")
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """a + w (end − a); gradients 1 − w, w and end − a."""
+        return self + (self._lift(end) - self) * weight
+
+    # -- comparisons and selection (results are constants, as in torch) --------------
+
+    def eq(self, other: Any) -> Tensor:
+        """Element-wise a == b as a boolean tensor (``==`` itself stays identity)."""
+        return Tensor(self.data == _num(other))
+
+    def ne(self, other: Any) -> Tensor:
+        """Element-wise a != b as a boolean tensor."""
+        return Tensor(self.data != _num(other))
+
+    def lt(self, other: Any) -> Tensor:
+        return self < other
+
+    def le(self, other: Any) -> Tensor:
+        return self <= other
+
+    def gt(self, other: Any) -> Tensor:
+        return self > other
+
+    def ge(self, other: Any) -> Tensor:
+        return self >= other
+
+    def isnan(self) -> Tensor:
+        return Tensor(np.isnan(self.data))
+
+    def isinf(self) -> Tensor:
+        return Tensor(np.isinf(self.data))
+
+    def isfinite(self) -> Tensor:
+        return Tensor(np.isfinite(self.data))
+
+    def logical_not(self) -> Tensor:
+        return Tensor(np.logical_not(self.data))
+
+    def any(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Whether any element is nonzero (boolean, no gradient)."""
+        return Tensor(np.any(self.data, axis=axis, keepdims=keepdims))
+
+    def all(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Whether every element is nonzero (boolean, no gradient)."""
+        return Tensor(np.all(self.data, axis=axis, keepdims=keepdims))
+
+    def masked_fill(self, mask: Any, value: float) -> Tensor:
+        """``value`` where ``mask`` holds, a elsewhere; no gradient flows to filled places."""
+        mask = np.asarray(_num(mask), dtype=bool)
+        return self._node(MaskedFill(mask, value), self)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """a where ``condition`` holds, ``other`` elsewhere (torch's ``Tensor.where``)."""
+        cond = np.asarray(_num(condition), dtype=bool)
+        return self._node(Where(cond), self, self._lift(other))
+
+    def maximum(self, other: Any) -> Tensor:
+        """Element-wise max; the gradient goes to the larger input, halved at ties."""
+        return self._node(Extremum(True), self, self._lift(other))
+
+    def minimum(self, other: Any) -> Tensor:
+        """Element-wise min; the gradient goes to the smaller input, halved at ties."""
+        return self._node(Extremum(False), self, self._lift(other))
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """a limited to [min, max]; bounds may be numbers, Tensors or None (as torch)."""
+        if min is None and max is None:
+            raise ValueError("clamp() needs at least one of min and max")
+        low = self._lift(-math.inf if min is None else min)
+        high = self._lift(math.inf if max is None else max)
+        return self._node(ClampTensor(), self, low, high)
+
+    # -- reductions -------------------------------------------------------------------
+
+    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Smallest element (ties share the gradient equally, as torch's ``amin``)."""
+        return -((-self).max(axis, keepdims))
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the first largest element (int64, no gradient; nan counts as largest)."""
+        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims), dtype=np.int64)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the first smallest element (int64, no gradient)."""
+        return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims), dtype=np.int64)
+
+    def prod(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Product of the elements (over one axis or all); exact gradient at zeros."""
+        if axis is not None and not isinstance(axis, int):
+            raise TypeError(f"prod() takes one axis (an int) or None, not {axis!r}")
+        return self._node(Prod(axis, keepdims), self)
+
+    def var(
+        self, axis: int | tuple[int, ...] | None = None, correction: float = 1, keepdims=False
+    ) -> Tensor:
+        """Σ (a − mean)² / (N − correction) (torch's default correction is 1)."""
+        count = self.size if axis is None else math.prod(self.shape[i] for i in np.atleast_1d(axis))
+        centred = self - self.mean(axis, keepdims=True)
+        dof = count - correction
+        return (centred * centred).sum(axis, keepdims) * (1.0 / dof if dof > 0 else math.inf)
+
+    def std(
+        self, axis: int | tuple[int, ...] | None = None, correction: float = 1, keepdims=False
+    ) -> Tensor:
+        """√var (see :meth:`var`); the gradient is 0 where the spread is 0, as torch's."""
+        var = self.var(axis, correction, keepdims)
+        # NOTE: a constant where var = 0, so the inf of √'s rule at 0 is masked to 0
+        return var.masked_fill(var.data == 0, 0.0).sqrt()
+
+    def logsumexp(self, axis: int | tuple[int, ...] | None = None, keepdims=False) -> Tensor:
+        """ln Σ e^a, shifted by the (constant) maximum; gradient softmax(a)."""
+        with np.errstate(invalid="ignore"):
+            shift = np.max(self.data, axis=axis, keepdims=True)
+        shift = np.where(np.isinf(shift), 0.0, shift).astype(self.dtype)
+        total = (self - shift).exp().sum(axis, keepdims=True).log() + shift
+        if keepdims:
+            return total
+        n = self.ndim
+        axes = range(n) if axis is None else {a % n for a in np.atleast_1d(axis)}
+        return total.reshape(tuple(size for i, size in enumerate(self.shape) if i not in axes))
+
+    def cumsum(self, axis: int) -> Tensor:
+        """Running sums along ``axis``; gradient the reversed running sums."""
+        return self._node(Cumsum(axis), self)
+
+    def cumprod(self, axis: int) -> Tensor:
+        """Running products along ``axis`` (see :class:`Cumprod` for zeros)."""
+        return self._node(Cumprod(axis), self)
+
+    # -- shape ------------------------------------------------------------------------
+
+    def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
+        """Size-1 axes removed (only those in ``axis`` when given, as torch: others stay)."""
+        if axis is None:
+            shape = tuple(n for n in self.shape if n != 1)
+        else:
+            axes = {a % max(self.ndim, 1) for a in np.atleast_1d(axis)}
+            shape = tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1))
+        return self.reshape(shape)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """A size-1 axis inserted at ``axis`` (negative counts from the new end)."""
+        axis = axis % (self.ndim + 1)
+        return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
+
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+        """Axes start..end merged into one (torch's ``flatten``)."""
+        if self.ndim == 0:
+            return self.reshape((1,))
+        start, end = start_axis % self.ndim, end_axis % self.ndim
+        merged = math.prod(self.shape[start : end + 1])
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
+
+    def unflatten(self, axis: int, sizes: Sequence[int]) -> Tensor:
+        """Axis ``axis`` split into ``sizes`` (one may be −1)."""
+        axis = axis % self.ndim
+        sizes = tuple(sizes)
+        if -1 in sizes:
+            known = math.prod(n for n in sizes if n != -1)
+            sizes = tuple(self.shape[axis] // known if n == -1 else n for n in sizes)
+        if math.prod(sizes) != self.shape[axis]:
+            raise ValueError(f"sizes {sizes} do not multiply to axis {axis} of {self.shape}")
+        return self.reshape(self.shape[:axis] + sizes + self.shape[axis + 1 :])
+
+    def expand(self, *sizes: int) -> Tensor:
+        """Broadcast to ``sizes`` (−1 keeps an axis), as torch's ``expand``."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        lead = len(sizes) - self.ndim
+        shape = tuple(
+            self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes)
+        )
+        return self.broadcast_to(shape)
+
+    def permute(self, *axes: int) -> Tensor:
+        """Axes reordered as torch's ``permute`` (same as :meth:`transpose` with axes)."""
+        return self.transpose(*axes)
+
+    def flip(self, axis: int | Sequence[int]) -> Tensor:
+        """Reversed along each axis in ``axis``."""
+        out = self
+        for a in np.atleast_1d(axis):
+            out = _reverse(out, int(a))
+        return out
+
+    def roll(self, shifts: int | Sequence[int], axis: int | Sequence[int] | None = None) -> Tensor:
+        """Shifted cyclically (flattened first when ``axis`` is None, as torch)."""
+        if axis is None:
+            return self._node(Roll(int(shifts), None), self)
+        shifts = tuple(int(s) for s in np.atleast_1d(shifts))
+        axes = tuple(int(a) for a in np.atleast_1d(axis))
+        if len(shifts) != len(axes):
+            raise ValueError(f"roll() got {len(shifts)} shifts for {len(axes)} axes")
+        return self._node(Roll(shifts, axes), self)
+
+    def repeat(self, *sizes: int) -> Tensor:
+        """Tiled ``sizes`` times along each axis (torch's ``repeat``, numpy's ``tile``)."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        if len(sizes) < self.ndim:
+            raise ValueError(f"repeat() needs at least {self.ndim} sizes, got {len(sizes)}")
+        x = self.reshape((1,) * (len(sizes) - self.ndim) + self.shape)
+        return x._node(Tile(tuple(sizes)), x)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two axes (others 0); gradient likewise masked."""
+        keep = np.tril(np.ones(self.shape[-2:], dtype=bool), diagonal)
+        return self.masked_fill(~keep, 0.0)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two axes (others 0); gradient likewise masked."""
+        keep = np.triu(np.ones(self.shape[-2:], dtype=bool), diagonal)
+        return self.masked_fill(~keep, 0.0)
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        """The diagonal of axes ``axis1``, ``axis2``, as a new last axis (as torch)."""
+        n = self.ndim
+        axis1, axis2 = axis1 % n, axis2 % n
+        rest = [i for i in range(n) if i not in (axis1, axis2)]
+        moved = self.transpose(rest + [axis1, axis2])
+        rows, cols = moved.shape[-2:]
+        start_r, start_c = max(-offset, 0), max(offset, 0)
+        length = max(min(rows - start_r, cols - start_c), 0)
+        r = np.arange(length) + start_r
+        c = np.arange(length) + start_c
+        return moved[(Ellipsis, r, c)]
+
+    def pad(self, widths: Sequence[int], value: float = 0.0) -> Tensor:
+        """Constant padding, torch style: (left, right) of the last axis first, then the next."""
+        widths = tuple(int(w) for w in widths)
+        if len(widths) % 2 or len(widths) > 2 * self.ndim or any(w < 0 for w in widths):
+            raise ValueError(f"pad widths {widths} do not fit a tensor of shape {self.shape}")
+        pairs = [(0, 0)] * self.ndim
+        for k in range(len(widths) // 2):
+            pairs[self.ndim - 1 - k] = (widths[2 * k], widths[2 * k + 1])
+        return self._node(Pad(tuple(pairs), value), self)
+
+    def cast(self, dtype: Any) -> Tensor:
+        """The same numbers in ``dtype`` (integer and boolean results leave the graph)."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            return Tensor(self.data.astype(dtype), dtype=dtype)
+        return self.astype(dtype)
 
     # -- autodiff -----------------------------------------------------------------
 
@@ -1096,6 +1750,33 @@ class Tensor:
                     f"gradient of shape {grad.shape} for a tensor of shape {self.shape}"
                 )
         autograd.backward(self, grad, create_graph)
+
+
+def _refuse_split_advanced_index(parts: tuple) -> None:
+    """Refuse an integer and an index array separated by a slice (numpy and torch differ).
+
+    numpy counts an integer as an advanced index and moves the broadcast
+    dimensions to the front when advanced indices are not adjacent: for x of shape
+    (2, 3, 4), ``x[0, :, [0, 1]]`` is (2, 3) in numpy and (3, 2) in torch, which
+    takes the integer first. Rather than silently pick one, this is an error.
+    """
+    kinds = []
+    for k, p in enumerate(parts):
+        if isinstance(p, (bool, np.bool_)):
+            continue
+        if isinstance(p, (int, np.integer)):
+            kinds.append((k, "int"))
+        elif isinstance(p, list) or (isinstance(p, np.ndarray) and p.ndim > 0):
+            kinds.append((k, "array"))
+    found = {kind for _, kind in kinds}
+    if found == {"int", "array"}:
+        where = [k for k, _ in kinds]
+        if max(where) - min(where) + 1 != len(where):
+            raise IndexError(
+                "an index that mixes integers and index arrays separated by a slice is "
+                "arranged differently by numpy and torch; index in two steps, "
+                "e.g. x[0][:, [0, 1]]"
+            )
 
 
 def _as_index(part: Any) -> Any:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_mlp import autograd
+from tinygrad_mlp import autograd, elementwise
 from tinygrad_mlp.autograd import Op
 
 __all__ = ["Value"]
@@ -321,6 +321,72 @@ class BCEWithLogits(Op):
         return grad_out * (_sigmoid(s) - z), grad_out * -s
 
 
+# --------------------------------------------------------------------------- ops: the wider set
+
+
+class Elementwise(Op):
+    """y = f(a) for a function of :data:`tinygrad_mlp.elementwise.FUNCTIONS`;  dy/da = f'(a).
+
+    Numbers are computed with numpy's float64 scalars, so IEEE cases (sqrt(−1),
+    asin(2), tan at overflow) give nan or inf and never raise.
+    """
+
+    __slots__ = ("fn", "params")
+
+    def __init__(self, name: str, params: tuple = ()) -> None:
+        self.fn, self.params = elementwise.FUNCTIONS[name], params
+
+    @property
+    def symbol(self) -> str:  # type: ignore[override]
+        return self.fn.name
+
+    def forward(self, a: float) -> float:
+        with np.errstate(all="ignore"):
+            return float(self.fn.forward(np.float64(a), *self.params))
+
+    def backward(self, grad_out, out, a):
+        if not isinstance(a, Value):
+            a = np.float64(a)
+            out = np.float64(_num(out))
+        with np.errstate(all="ignore"):
+            d = self.fn.derivative(a, out, *self.params)
+        if d is None:
+            return (0.0,)
+        return (grad_out * (d if isinstance(d, Value) else float(d)),)
+
+
+class Extremum(Op):
+    """y = max(a, b) (or min);  the gradient goes to the larger (smaller), halved at a tie.
+
+    As torch's ``maximum``/``minimum``: a nan in either makes y nan and passes the
+    whole gradient to both.
+    """
+
+    __slots__ = ("larger", "needs")
+
+    def __init__(self, larger: bool) -> None:
+        self.larger = larger
+
+    @property
+    def symbol(self) -> str:  # type: ignore[override]
+        return "maximum" if self.larger else "minimum"
+
+    def forward(self, a: float, b: float) -> float:
+        if a != a or b != b:
+            return math.nan
+        if self.larger:
+            return a if a >= b else b
+        return a if a <= b else b
+
+    def backward(self, grad_out, out, a, b):
+        x, z = _num(a), _num(b)
+        if x == z:
+            return grad_out * 0.5, grad_out * 0.5
+        a_loses = x < z if self.larger else x > z
+        b_loses = x > z if self.larger else x < z
+        return (0.0 if a_loses else grad_out), (0.0 if b_loses else grad_out)
+
+
 # --------------------------------------------------------------------------- Value
 
 
@@ -429,6 +495,153 @@ class Value:
     def relu(self) -> Value:
         """max(0, self) (nan stays nan)."""
         return self._unary(Relu)
+
+    # -- the wider set: element-wise functions and activations -------------------------
+
+    def _elementwise(self, name: str, *params: float) -> Value:
+        return self._unary(Elementwise(name, params))
+
+    def sqrt(self) -> Value:
+        """√self (nan below 0); derivative 1 / (2√self)."""
+        return self._elementwise("sqrt")
+
+    def rsqrt(self) -> Value:
+        """1 / √self; derivative −self^(−3/2) / 2."""
+        return self._elementwise("rsqrt")
+
+    def sin(self) -> Value:
+        """sin self; derivative cos self."""
+        return self._elementwise("sin")
+
+    def cos(self) -> Value:
+        """cos self; derivative −sin self."""
+        return self._elementwise("cos")
+
+    def tan(self) -> Value:
+        """tan self; derivative 1 + tan² self."""
+        return self._elementwise("tan")
+
+    def sinh(self) -> Value:
+        """sinh self; derivative cosh self."""
+        return self._elementwise("sinh")
+
+    def cosh(self) -> Value:
+        """cosh self; derivative sinh self."""
+        return self._elementwise("cosh")
+
+    def asin(self) -> Value:
+        """asin self; derivative 1 / √(1 − self²)."""
+        return self._elementwise("asin")
+
+    def acos(self) -> Value:
+        """acos self; derivative −1 / √(1 − self²)."""
+        return self._elementwise("acos")
+
+    def atan(self) -> Value:
+        """atan self; derivative 1 / (1 + self²)."""
+        return self._elementwise("atan")
+
+    def asinh(self) -> Value:
+        """asinh self; derivative 1 / √(self² + 1)."""
+        return self._elementwise("asinh")
+
+    def acosh(self) -> Value:
+        """acosh self; derivative 1 / √(self² − 1)."""
+        return self._elementwise("acosh")
+
+    def atanh(self) -> Value:
+        """atanh self; derivative 1 / (1 − self²)."""
+        return self._elementwise("atanh")
+
+    def log2(self) -> Value:
+        """log₂ self; derivative 1 / (self ln 2)."""
+        return self._elementwise("log2")
+
+    def exp2(self) -> Value:
+        """2^self; derivative 2^self ln 2."""
+        return self._elementwise("exp2")
+
+    def erf(self) -> Value:
+        """The error function; derivative 2/√π e^(−self²)."""
+        return self._elementwise("erf")
+
+    def abs(self) -> Value:
+        """|self|; derivative sign(self) (0 at 0)."""
+        return self._elementwise("abs")
+
+    def sign(self) -> Value:
+        """−1, 0 or 1; derivative 0."""
+        return self._elementwise("sign")
+
+    def floor(self) -> Value:
+        """Rounded down; derivative 0."""
+        return self._elementwise("floor")
+
+    def ceil(self) -> Value:
+        """Rounded up; derivative 0."""
+        return self._elementwise("ceil")
+
+    def round(self) -> Value:
+        """Rounded half to even; derivative 0."""
+        return self._elementwise("round")
+
+    def trunc(self) -> Value:
+        """Rounded toward zero; derivative 0."""
+        return self._elementwise("trunc")
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """self where > 0, else slope·self; derivative 1 or slope (slope at 0)."""
+        return self._elementwise("leaky_relu", float(negative_slope))
+
+    def elu(self, alpha: float = 1.0) -> Value:
+        """self where > 0, else α(e^self − 1)."""
+        return self._elementwise("elu", float(alpha))
+
+    def celu(self, alpha: float = 1.0) -> Value:
+        """self where > 0, else α(e^(self/α) − 1)."""
+        return self._elementwise("celu", float(alpha))
+
+    def gelu(self, approximate: str = "none") -> Value:
+        """self Φ(self), or torch's tanh form with ``approximate="tanh"``."""
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"approximate must be 'none' or 'tanh', not {approximate!r}")
+        return self._elementwise("gelu" if approximate == "none" else "gelu_tanh")
+
+    def gelu_tanh(self) -> Value:
+        """gelu's tanh form (``gelu(approximate="tanh")``), by the name MLPs use."""
+        return self._elementwise("gelu_tanh")
+
+    def silu(self) -> Value:
+        """self σ(self)."""
+        return self._elementwise("silu")
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Value:
+        """ln(1 + e^(β self))/β, self itself where β self > threshold."""
+        return self._elementwise("softplus", float(beta), float(threshold))
+
+    def softsign(self) -> Value:
+        """self / (1 + |self|)."""
+        return self / (self.abs() + 1.0)
+
+    def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Value:
+        """self clipped to [min, max]; derivative 1 strictly inside, else 0."""
+        return self._elementwise("hardtanh", float(min_val), float(max_val))
+
+    def hardsigmoid(self) -> Value:
+        """min(max(self + 3, 0), 6) / 6."""
+        return self._elementwise("hardsigmoid")
+
+    def maximum(self, other: Any) -> Value:
+        """max(self, other); the gradient goes to the larger, halved at a tie (as torch)."""
+        return self._apply(Extremum(True), self, other)
+
+    def minimum(self, other: Any) -> Value:
+        """min(self, other); the gradient goes to the smaller, halved at a tie (as torch)."""
+        return self._apply(Extremum(False), self, other)
+
+    def masked_fill(self, mask: bool, value: float) -> Value:
+        """A constant ``value`` if ``mask``, else self (the rules' masks on scalars)."""
+        return Value(value) if mask else self
 
     # -- composed ---------------------------------------------------------------
 

@@ -1,0 +1,324 @@
+"""Element-wise functions and activations, each with its derivative, for both engines.
+
+One table (:data:`FUNCTIONS`) holds, per function, its forward on numpy numbers and
+its derivative f'(a) written with :func:`call`, :func:`fill` and operators. The
+derivative receives the input ``a`` and the saved output ``y``: plain numpy numbers
+on the fast first-order path, or nodes (``Tensor`` or ``Value``) when the graph of a
+gradient is built (``create_graph=True``), so each rule is written once and every
+op has derivatives of every order. :class:`tinygrad_mlp.tensor.Elementwise` and
+:class:`tinygrad_mlp.value.Elementwise` turn a row into an op of their engine.
+
+Derivatives follow torch's formulas, so singular points (±0, ±inf, nan, kinks)
+give torch's numbers: for example relu-like kinks take torch's one-sided value,
+and ``sign``, ``floor``, ``ceil``, ``round`` and ``trunc`` have derivative 0.
+
+This module imports only numpy and the standard library.
+
+>>> FUNCTIONS["sin"].forward(np.array([0.0])).tolist()
+[0.0]
+>>> FUNCTIONS["sin"].derivative(np.array([0.0]), None).tolist()
+[1.0]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = ["FUNCTIONS", "Function", "call", "fill", "num"]
+
+LN2 = math.log(2.0)
+SQRT1_2 = math.sqrt(0.5)
+#: 2 / sqrt(pi), the scale of erf's derivative
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+#: 1 / sqrt(2 pi), the scale of the normal density
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+#: sqrt(2 / pi) and the cubic coefficient of gelu's tanh form
+GELU_BETA = math.sqrt(2.0 / math.pi)
+GELU_KAPPA = 0.044715
+#: torch's hardsigmoid slope: 1/6 as a float32
+HARDSIGMOID_SLOPE = float(np.float32(1.0 / 6.0))
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf_array(a: Any) -> Any:
+    """erf on numpy numbers (numpy has no erf; math.erf element by element)."""
+    a = np.asarray(a)
+    return np.asarray(_erf(a), dtype=a.dtype) if a.size else np.array(a, copy=True)
+
+
+#: numpy forms of the functions a derivative may call on numbers
+NUMPY: dict[str, Callable[[Any], Any]] = {
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "rsqrt": lambda a: 1 / np.sqrt(a),
+    "sin": np.sin,
+    "cos": np.cos,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": np.tanh,
+    "erf": _erf_array,
+    "sigmoid": lambda a: 1 / (1 + np.exp(-a)),
+}
+
+
+def num(x: Any) -> Any:
+    """The numbers of ``x``: the data of a node, or ``x`` itself."""
+    return x if isinstance(x, (np.ndarray, np.generic, float, int)) else x.data
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (np.ndarray, np.generic, float, int))
+
+
+def call(name: str, x: Any) -> Any:
+    """``name`` applied to ``x``: numpy's function on numbers, the node's method on a node."""
+    if _is_number(x):
+        with np.errstate(all="ignore"):
+            return NUMPY[name](x)
+    return getattr(x, name)()
+
+
+def fill(x: Any, mask: Any, value: float) -> Any:
+    """``value`` where ``mask`` holds, ``x`` elsewhere; the mask is a constant of the rule."""
+    if isinstance(x, np.ndarray):
+        return np.where(mask, value, x).astype(x.dtype, copy=False)
+    if _is_number(x):
+        return type(x)(value) if mask else x
+    return x.masked_fill(mask, value)
+
+
+def _const(a: Any, values: Any) -> Any:
+    """Constant numbers in the dtype of ``a`` (a number for a scalar input)."""
+    data = num(a)
+    if isinstance(data, np.ndarray):
+        return np.asarray(values, dtype=data.dtype)
+    return type(data)(values) if isinstance(data, np.generic) else float(values)
+
+
+class Function(NamedTuple):
+    """One element-wise function: its forward on numbers and its derivative rule.
+
+    ``derivative(a, y, *params)`` returns f'(a) (to be multiplied by the incoming
+    gradient), or None for a function whose derivative is 0 everywhere.
+    """
+
+    name: str
+    math: str
+    forward: Callable[..., Any]
+    derivative: Callable[..., Any]
+    #: the parameters' names and defaults, in order
+    params: tuple = ()
+
+
+def _zero(a: Any, y: Any, *params: Any) -> None:
+    return None
+
+
+def _leaky_relu_d(a, y, slope):
+    return _const(a, np.where(num(a) > 0, 1.0, slope))
+
+
+def _elu_d(a, y, alpha):
+    # NOTE: exp of the input with its part >= 0 replaced by a constant 0, so that a
+    # large input (masked anyway) never makes an inf whose derivative is 0 * inf, and
+    # the second derivative at 0 is 0, as torch's (which tests a < 0 there).
+    positive = np.logical_not(num(a) <= 0)  # nan counts as positive, as torch
+    inner = fill(a, np.logical_not(num(a) < 0), 0.0)
+    return fill(alpha * call("exp", inner), positive, 1.0)
+
+
+def _celu_d(a, y, alpha):
+    positive = np.logical_not(num(a) <= 0)
+    inner = fill(a, np.logical_not(num(a) < 0), 0.0)
+    return fill(call("exp", inner * (1.0 / alpha)), positive, 1.0)
+
+
+def _gelu_d(a, y):
+    cdf = 0.5 * (1.0 + call("erf", a * SQRT1_2))
+    pdf = INV_SQRT_2PI * call("exp", a * a * -0.5)
+    return cdf + a * pdf
+
+
+def _gelu_tanh_forward(a):
+    inner = GELU_BETA * (a + GELU_KAPPA * (a * a * a))
+    return 0.5 * a * (1.0 + np.tanh(inner))
+
+
+def _gelu_tanh_d(a, y):
+    inner = GELU_BETA * (a + GELU_KAPPA * (a * a * a))
+    t = call("tanh", inner)
+    inner_d = GELU_BETA * (1.0 + 3.0 * GELU_KAPPA * (a * a))
+    return 0.5 * (1.0 + t) + 0.5 * a * (1.0 - t * t) * inner_d
+
+
+def _silu_d(a, y):
+    s = call("sigmoid", a)
+    return s * (1.0 + a * (1.0 - s))
+
+
+def _softplus_forward(a, beta, threshold):
+    return np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)
+
+
+def _softplus_d(a, y, beta, threshold):
+    x = num(a)
+    linear = x * beta > threshold
+    # NOTE: a constant from the threshold on (so no overflow, and the second
+    # derivative is 0 at βa = threshold itself, as torch's double backward).
+    z = call("exp", fill(a, x * beta >= threshold, threshold / beta) * beta)
+    return fill(z / (z + 1.0), linear, 1.0)
+
+
+def _hardtanh_d(a, y, low, high):
+    x = num(a)
+    return _const(
+        a, np.logical_not((x <= low) | (x >= high))
+    )  # NOTE: nan passes the gradient, as torch
+
+
+def _hardsigmoid_d(a, y):
+    x = num(a)
+    # NOTE: torch's kernel multiplies by 1/6 rounded to float32, in every dtype
+    return _const(a, ((x > -3.0) & (x < 3.0)) * HARDSIGMOID_SLOPE)
+
+
+def _sign(a):
+    a = np.asarray(a)
+    return (a > 0).astype(a.dtype) - (a < 0)
+
+
+def _abs_d(a, y):
+    return _const(a, _sign(np.asarray(num(a), dtype=np.float64)))
+
+
+FUNCTIONS: dict[str, Function] = {
+    f.name: f
+    for f in [
+        Function("sqrt", "y = √a;  dy/da = 1 / (2y)", np.sqrt, lambda a, y: 0.5 / y),
+        Function(
+            "rsqrt",
+            "y = 1/√a;  dy/da = −y³ / 2",
+            NUMPY["rsqrt"],
+            lambda a, y: -0.5 * (y * y * y),
+        ),
+        Function("sin", "y = sin a;  dy/da = cos a", np.sin, lambda a, y: call("cos", a)),
+        Function("cos", "y = cos a;  dy/da = −sin a", np.cos, lambda a, y: -call("sin", a)),
+        Function("tan", "y = tan a;  dy/da = 1 + y²", np.tan, lambda a, y: 1.0 + y * y),
+        Function("sinh", "y = sinh a;  dy/da = cosh a", np.sinh, lambda a, y: call("cosh", a)),
+        Function("cosh", "y = cosh a;  dy/da = sinh a", np.cosh, lambda a, y: call("sinh", a)),
+        Function(
+            "asin",
+            "y = asin a;  dy/da = 1/√(1 − a²)",
+            np.arcsin,
+            lambda a, y: call("rsqrt", 1.0 - a * a),
+        ),
+        Function(
+            "acos",
+            "y = acos a;  dy/da = −1/√(1 − a²)",
+            np.arccos,
+            lambda a, y: -call("rsqrt", 1.0 - a * a),
+        ),
+        Function(
+            "atan", "y = atan a;  dy/da = 1/(1 + a²)", np.arctan, lambda a, y: 1.0 / (a * a + 1.0)
+        ),
+        Function(
+            "asinh",
+            "y = asinh a;  dy/da = 1/√(a² + 1)",
+            np.arcsinh,
+            lambda a, y: call("rsqrt", a * a + 1.0),
+        ),
+        Function(
+            "acosh",
+            "y = acosh a;  dy/da = 1/√(a² − 1)",
+            np.arccosh,
+            lambda a, y: call("rsqrt", a * a - 1.0),
+        ),
+        Function(
+            "atanh",
+            "y = atanh a;  dy/da = 1/(1 − a²)",
+            np.arctanh,
+            lambda a, y: 1.0 / (1.0 - a * a),
+        ),
+        Function("log2", "y = log₂ a;  dy/da = 1/(a ln 2)", np.log2, lambda a, y: 1.0 / (a * LN2)),
+        Function("exp2", "y = 2^a;  dy/da = y ln 2", np.exp2, lambda a, y: y * LN2),
+        Function(
+            "erf",
+            "y = erf a;  dy/da = 2/√π e^(−a²)",
+            _erf_array,
+            lambda a, y: TWO_OVER_SQRT_PI * call("exp", -(a * a)),
+        ),
+        Function("sign", "y = sign a (0 at 0 and at nan, as torch);  dy/da = 0", _sign, _zero),
+        Function("floor", "y = ⌊a⌋;  dy/da = 0", np.floor, _zero),
+        Function("ceil", "y = ⌈a⌉;  dy/da = 0", np.ceil, _zero),
+        Function("round", "y = a rounded half to even;  dy/da = 0", np.round, _zero),
+        Function("trunc", "y = a rounded toward 0;  dy/da = 0", np.trunc, _zero),
+        Function("abs", "y = |a|;  dy/da = sign a (0 at 0 and nan)", np.abs, _abs_d),
+        # -- activations
+        Function(
+            "leaky_relu",
+            "y = a (a > 0), s·a (else);  dy/da = 1 (a > 0), s (else, so s at 0)",
+            lambda a, slope: np.where(a > 0, a, a * slope),
+            _leaky_relu_d,
+            (("negative_slope", 0.01),),
+        ),
+        Function(
+            "elu",
+            "y = a (a > 0), α(e^a − 1) (else);  dy/da = 1 (a > 0), α e^a (else)",
+            lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a)),
+            _elu_d,
+            (("alpha", 1.0),),
+        ),
+        Function(
+            "celu",
+            "y = a (a > 0), α(e^(a/α) − 1) (else);  dy/da = 1 (a > 0), e^(a/α) (else)",
+            lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a * (1.0 / alpha))),
+            _celu_d,
+            (("alpha", 1.0),),
+        ),
+        Function(
+            "gelu",
+            "y = a Φ(a), Φ(a) = ½(1 + erf(a/√2));  dy/da = Φ(a) + a φ(a), φ(a) = e^(−a²/2)/√(2π)",
+            lambda a: a * 0.5 * (1.0 + _erf_array(a * SQRT1_2)),
+            _gelu_d,
+        ),
+        Function(
+            "gelu_tanh",
+            "y = ½a(1 + tanh u), u = √(2/π)(a + 0.044715a³);  "
+            "dy/da = ½(1 + tanh u) + ½a(1 − tanh² u) √(2/π)(1 + 3·0.044715a²)",
+            _gelu_tanh_forward,
+            _gelu_tanh_d,
+        ),
+        Function(
+            "silu",
+            "y = a σ(a);  dy/da = σ(a)(1 + a(1 − σ(a)))",
+            lambda a: a / (1.0 + np.exp(-a)),
+            _silu_d,
+        ),
+        Function(
+            "softplus",
+            "y = ln(1 + e^(βa))/β (a when βa > threshold);  dy/da = e^(βa)/(e^(βa) + 1) (1 there)",
+            _softplus_forward,
+            _softplus_d,
+            (("beta", 1.0), ("threshold", 20.0)),
+        ),
+        Function(
+            "hardtanh",
+            "y = min(max(a, lo), hi);  dy/da = 0 for a <= lo or a >= hi, else 1 (1 at nan)",
+            lambda a, low, high: np.minimum(np.maximum(a, low), high),
+            _hardtanh_d,
+            (("min_val", -1.0), ("max_val", 1.0)),
+        ),
+        Function(
+            "hardsigmoid",
+            "y = min(max(a + 3, 0), 6)/6;  dy/da = 1/6 for −3 < a < 3, else 0",
+            lambda a: np.minimum(np.maximum(a + 3.0, 0.0), 6.0) / 6.0,
+            _hardsigmoid_d,
+        ),
+    ]
+}
