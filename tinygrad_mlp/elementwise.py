@@ -101,6 +101,11 @@ def _const(a: Any, values: Any) -> Any:
     return type(data)(values) if isinstance(data, np.generic) else float(values)
 
 
+#: torch's bounds for binary cross-entropy on probabilities, shared by both engines:
+#: the log is floored at −100 and y(1 − y) bounded below by float32(1e-12).
+BCE_EPS = float(np.float32(1e-12))  # NOTE: torch's constant is a float32
+BCE_LOG_FLOOR = -100.0
+
 class Function(NamedTuple):
     """One element-wise function: its forward on numbers and its derivative rule.
 

@@ -265,8 +265,7 @@ class Relu(Op):
 
 
 #: torch's bound on y(1 − y) in the gradient of binary cross-entropy, and on its logs
-BCE_EPS = float(np.float32(1e-12))  # NOTE: torch's constant is a float32
-BCE_LOG_FLOOR = -100.0
+BCE_EPS, BCE_LOG_FLOOR = elementwise.BCE_EPS, elementwise.BCE_LOG_FLOOR  # torch's bounds
 
 
 class BCE(Op):
