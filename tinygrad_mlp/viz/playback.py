@@ -23,13 +23,7 @@ everywhere: escaped in the page, in the SVG and in the DOT source.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
-import math
 import re
-import shutil
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +35,9 @@ import numpy as np
 from tinygrad_mlp import autograd, backprop
 from tinygrad_mlp.names import loss_name
 from tinygrad_mlp.nn import MLP
+from tinygrad_mlp.viz._text import format_number, lines
 from tinygrad_mlp.viz.graph import modules_of
+from tinygrad_mlp.viz.render import render
 
 __all__ = ["Frame", "Playback", "Recorder", "playback", "playback_network"]
 
@@ -94,16 +90,13 @@ def _copy(value: Any) -> Any:
 
 
 def _num(v: Any) -> str:
-    """A number for a caption: 4 significant digits, a true minus sign."""
-    v = float(v) + 0.0
-    if math.isnan(v) or math.isinf(v):
-        return str(v)
-    return f"{v:.4g}".replace("-", "−")
+    """A number for a caption: :func:`viz.format_number`'s 4 digits, a true minus sign."""
+    return format_number(v).replace("-", "−")
 
 
 def _full(v: Any) -> str:
     """A number at 9 significant digits, for the δ comparison."""
-    return f"{float(v) + 0.0:.9g}".replace("-", "−")
+    return format_number(v, 9).replace("-", "−")
 
 
 def _show(value: Any, full: bool = False) -> str:
@@ -290,6 +283,8 @@ class Playback:
         self._members: dict[int, list] = {}
         for node in order:
             self._members.setdefault(units[id(node)], []).append(node)
+        #: Graphviz's warnings while rendering frames, in :func:`viz.render`'s words.
+        self.graphviz_notes: list[str] = []
         #: A line under the title of the page (column and class names, say).
         self.description = ""
 
@@ -408,7 +403,7 @@ class Playback:
                 hot = unit in at_work
                 dot.node(
                     f"u{unit}op",
-                    label=_dot_text(OP_SHOWN.get(members[0]._op, members[0]._op)),
+                    label=lines(OP_SHOWN.get(members[0]._op, members[0]._op)),
                     shape="circle",
                     width="0.3",
                     fontsize="10",
@@ -442,7 +437,7 @@ class Playback:
                 for group in sorted(g for g in groups if g[0] == (kind, layer)):
                     with outer.subgraph(name=f"cluster_{groups[group][0]}") as sub:
                         sub.attr(
-                            label=_dot_text(group[1]),
+                            label=lines(group[1]),
                             style="rounded,dashed",
                             color="#bbbbbb",
                             fontsize="10",
@@ -457,7 +452,7 @@ class Playback:
         is_leaf = len(members) == 1 and members[0]._fn is None
         computed = all(id(n) in known for n in members)
         attrs = {
-            "label": _dot_text("\n".join(self._unit_lines(unit, known, grads))),
+            "label": lines("\n".join(self._unit_lines(unit, known, grads))),
             "shape": "box",
             "style": "rounded,filled",
             "fillcolor": LEAF_FILL if is_leaf else (KNOWN_FILL if computed else UNKNOWN_FILL),
@@ -510,18 +505,24 @@ class Playback:
 
     def svg(self, i: int) -> str:
         """Frame ``i`` as SVG text (needs Graphviz's ``dot`` program)."""
-        return _pipe(self.dot(i), "svg").decode("utf-8")
+        return self._render(self.dot(i), "svg").decode("utf-8")
 
     def _rendered(self, fmt: str) -> list[bytes]:
-        _need_dot()
-        return [_pipe(self._dot(f, k, g), fmt) for f, k, g in self.states()]
+        return [self._render(self._dot(f, k, g), fmt) for f, k, g in self.states()]
+
+    def _render(self, graph: graphviz.Digraph, fmt: str) -> bytes:
+        """``dot``'s output; its warnings are kept in :attr:`graphviz_notes`, not printed."""
+        data, notes = render(graph, fmt)
+        self.graphviz_notes.extend(n for n in notes if n not in self.graphviz_notes)
+        return data
 
     # -- output --------------------------------------------------------------------
 
     def to_html(self) -> str:
         """One self-contained page: every frame's SVG inline, controls, no network access."""
-        svgs = [s.decode("utf-8") for s in self._rendered("svg")]
-        return _page(self, svgs)
+        from tinygrad_mlp.viz.playback_page import page
+
+        return page(self, [s.decode("utf-8") for s in self._rendered("svg")])
 
     def save_html(self, path: str | Path) -> Path:
         """Write :meth:`to_html` to ``path`` (whole or not at all)."""
@@ -560,52 +561,19 @@ class Playback:
 
     def _pngs(self) -> list[bytes]:
         """PNG frames with the caption drawn under the graph (Pillow)."""
-        import io as _io
+        from tinygrad_mlp.viz.playback_export import captioned_pngs
 
-        graphs = [_image_open(b) for b in self._rendered("png")]
-        width = max(max(g.width for g in graphs), 900)
-        # NOTE: the caption grows with the picture, so a wide graph keeps a readable caption.
-        image_module, draw_module, font = _pillow(size=max(16, width // 100))
-        wrapped = [_wrap_lines(f.caption, width, font, draw_module) for f in self.frames]
-        line_height = int(font.size * 1.35) if hasattr(font, "size") else 18
-        text_height = max(len(lines) for lines in wrapped) * line_height + 24
-        height = max(g.height for g in graphs) + text_height
-        out = []
-        for graph, lines in zip(graphs, wrapped, strict=True):
-            canvas = image_module.new("RGB", (width, height), "white")
-            canvas.paste(graph, ((width - graph.width) // 2, 0))
-            draw = draw_module.Draw(canvas)
-            y = height - text_height + 12
-            draw.line([(12, y - 8), (width - 12, y - 8)], fill="#cccccc")
-            for line in lines:
-                draw.text((16, y), line, fill="black", font=font)
-                y += line_height
-            buffer = _io.BytesIO()
-            canvas.save(buffer, format="PNG")
-            out.append(buffer.getvalue())
-        return out
+        return captioned_pngs(self._rendered("png"), [f.caption for f in self.frames])
 
     def save_gif(self, path: str | Path, seconds_per_frame: float = 1.2) -> Path:
         """An animated GIF of the PNG frames, looping (needs the ``playback`` extra: Pillow)."""
-        import io as _io
-
         from tinygrad_mlp.io import atomic_write_bytes
+        from tinygrad_mlp.viz.playback_export import gif
 
-        image_module, _, _ = _pillow()
         path = Path(path)
         if path.suffix.lower() != ".gif":
             raise ValueError(f"{path}: an animated GIF needs a .gif file name")
-        images = [image_module.open(_io.BytesIO(b)) for b in self._pngs()]
-        buffer = _io.BytesIO()
-        images[0].save(
-            buffer,
-            format="GIF",
-            save_all=True,
-            append_images=images[1:],
-            duration=int(seconds_per_frame * 1000),
-            loop=0,
-        )
-        atomic_write_bytes(path, buffer.getvalue())
+        atomic_write_bytes(path, gif(self._pngs(), seconds_per_frame))
         return path
 
 
@@ -1249,242 +1217,3 @@ def _local_expression(k: int, names: list[str], name: str, symbol: str) -> str:
 def _local_value(node, k: int) -> float:
     grads = node._fn.backward(1.0, node.data, *[p.data for p in node._prev])
     return float(grads[k])
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-def _dot_text(text: str) -> Any:
-    """Text for a DOT label, shown as written: backslashes kept, never an HTML-like label."""
-    return graphviz.nohtml(text.replace("\\", "\\\\").replace("\n", "\\n"))
-
-
-def _need_dot() -> None:
-    if shutil.which("dot") is None:
-        from tinygrad_mlp.viz import GraphvizMissing
-
-        raise GraphvizMissing(
-            "playback pictures need Graphviz's dot program; install it (Debian: apt-get install "
-            "graphviz)"
-        )
-
-
-def _pipe(graph: graphviz.Digraph, fmt: str) -> bytes:
-    _need_dot()
-    return graph.pipe(format=fmt)
-
-
-def _image_open(data: bytes):
-    import io as _io
-
-    image_module, _, _ = _pillow()
-    return image_module.open(_io.BytesIO(data)).convert("RGB")
-
-
-def _pillow(size: int = 16):
-    try:
-        from PIL import Image, ImageDraw, ImageFont
-    except ImportError:
-        raise ImportError(
-            "PNG frames and GIFs need Pillow: pip install 'tinygrad-mlp[playback]'"
-        ) from None
-    font = None
-    if shutil.which("fc-match"):
-        try:
-            found = subprocess.run(
-                ["fc-match", "-f", "%{file}", "DejaVu Sans"],
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=False,
-            ).stdout.strip()
-            if found:
-                font = ImageFont.truetype(found, size)
-        except (OSError, subprocess.SubprocessError):
-            font = None
-    if font is None:
-        font = ImageFont.load_default(size=size)
-    return Image, ImageDraw, font
-
-
-def _wrap_lines(text: str, width: int, font, draw_module) -> list[str]:
-    """Caption lines broken at spaces to fit ``width`` pixels."""
-    from PIL import Image
-
-    measure = draw_module.Draw(Image.new("RGB", (1, 1)))
-    out = []
-    for line in text.splitlines():
-        words = line.split(" ")
-        current = ""
-        for word in words:
-            trial = f"{current} {word}" if current else word
-            if current and measure.textlength(trial, font=font) > width - 32:
-                out.append(current)
-                current = "    " + word
-            else:
-                current = trial
-        out.append(current)
-    return out
-
-
-_SVG_HEAD = re.compile(r"^.*?(?=<svg)", re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-
-
-def _inline_svg(svg: str, k: int) -> str:
-    """An SVG document made fit to sit inside HTML: no prolog or comments, ids unique per frame."""
-    svg = _COMMENT.sub("", _SVG_HEAD.sub("", svg, count=1))
-    return re.sub(r'\bid="', f'id="f{k}-', svg)
-
-
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.2em; color: #222; }
-h1 { font-size: 1.3em; margin: 0 0 .2em; }
-#sub { color: #555; margin: 0 0 .8em; }
-#controls { display: flex; gap: .5em; align-items: center; flex-wrap: wrap; }
-#controls button { font-size: 1em; padding: .25em .8em; }
-#slider { flex: 1; min-width: 12em; }
-#counter { font-variant-numeric: tabular-nums; min-width: 11em; }
-#caption { background: #fafafa; border: 1px solid #ddd; border-radius: 6px;
-  padding: .6em .8em; margin: .6em 0; font-size: 1.02em; line-height: 1.45;
-  white-space: pre-wrap; min-height: 4.5em; }
-#frames { overflow: auto; max-height: 62vh; border: 1px solid #eee; }
-#frames.fit svg { max-width: 100%; height: auto; }
-.legend { color: #555; font-size: .9em; }
-.legend .swatch { display: inline-block; width: .9em; height: .9em; border: 1px solid #888;
-  vertical-align: middle; margin: 0 .3em 0 .2em; }
-.legend label { margin-left: 1.2em; }
-"""
-
-_SCRIPT = """
-(function () {
-  "use strict";
-  var frames = Array.prototype.slice.call(document.querySelectorAll("#frames > .frame"));
-  var caption = document.getElementById("caption");
-  var slider = document.getElementById("slider");
-  var counter = document.getElementById("counter");
-  var playButton = document.getElementById("play");
-  var current = 0, timer = null;
-  function show(i) {
-    i = Math.max(0, Math.min(frames.length - 1, Math.floor(Number(i)) || 0));
-    frames[current].hidden = true;
-    current = i;
-    frames[i].hidden = false;
-    caption.textContent = frames[i].querySelector(".text").textContent;
-    centre(frames[i].querySelector("g.current"));
-    slider.value = String(i);
-    counter.textContent = "frame " + (i + 1) + " / " + frames.length + " \\u00b7 " +
-      frames[i].getAttribute("data-kind");
-    return i;
-  }
-  function centre(at) {
-    // NOTE: scrolls the picture's own box only, never the page, to bring the value at work
-    // to its middle.
-    if (!at) { return; }
-    var box = document.getElementById("frames");
-    var r = at.getBoundingClientRect(), b = box.getBoundingClientRect();
-    box.scrollLeft += (r.left + r.width / 2) - (b.left + b.width / 2);
-    box.scrollTop += (r.top + r.height / 2) - (b.top + b.height / 2);
-  }
-  function pause() {
-    if (timer !== null) { clearInterval(timer); timer = null; }
-    playButton.textContent = "\\u25b6 play";
-  }
-  function play() {
-    if (timer !== null) { return; }
-    if (current >= frames.length - 1) { show(0); }
-    playButton.textContent = "\\u275a\\u275a pause";
-    timer = setInterval(function () {
-      if (current >= frames.length - 1) { pause(); } else { show(current + 1); }
-    }, 1100);
-  }
-  function step(by) { pause(); show(current + by); }
-  function toggle() { if (timer === null) { play(); } else { pause(); } }
-  document.getElementById("back").addEventListener("click", function () { step(-1); });
-  document.getElementById("next").addEventListener("click", function () { step(1); });
-  var fit = document.getElementById("fit");
-  fit.addEventListener("change", function () {
-    document.getElementById("frames").classList.toggle("fit", fit.checked);
-  });
-  playButton.addEventListener("click", toggle);
-  slider.addEventListener("input", function () { pause(); show(slider.value); });
-  document.addEventListener("keydown", function (event) {
-    if (event.target === slider) { return; }
-    var moves = { ArrowRight: 1, ArrowLeft: -1 };
-    if (event.key in moves) { step(moves[event.key]); event.preventDefault(); }
-    else if (event.key === "Home") { pause(); show(0); event.preventDefault(); }
-    else if (event.key === "End") { pause(); show(frames.length - 1); event.preventDefault(); }
-    else if (event.key === " ") { toggle(); event.preventDefault(); }
-  });
-  // NOTE: a picture that nearly fits starts fitted; a wide one keeps its size and scrolls
-  // to the value at work.
-  var svg = frames[0].querySelector("svg");
-  var box = document.getElementById("frames");
-  if (svg && svg.getBoundingClientRect().width <= box.clientWidth * 1.3) {
-    fit.checked = true;
-    box.classList.add("fit");
-  }
-  window.playback = {
-    frames: frames.length,
-    get current() { return current; },
-    show: show, play: play, pause: pause
-  };
-  show(0);
-})();
-"""
-
-
-def _page(pb: Playback, svgs: list[str]) -> str:
-    esc = html.escape
-    title = pb.title or "Backprop playback"
-    kinds = [f.kind for f in pb.frames]
-    summary = (
-        f"{kinds.count('forward')} forward steps, then {kinds.count('backward')} backward "
-        f"steps. Keys: ← → step, space play/pause, Home/End."
-    )
-    body = []
-    for k, (frame, svg) in enumerate(zip(pb.frames, svgs, strict=True)):
-        node = pb.name(frame.node) if frame.node is not None else ""
-        body.append(
-            f'<div class="frame" data-kind="{esc(frame.kind)}" data-node="{esc(node)}"'
-            f"{'' if k == 0 else ' hidden'}>"
-            f'<pre class="text" hidden>{esc(frame.caption)}</pre>{_inline_svg(svg, k)}</div>'
-        )
-    script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode()
-    # NOTE: a content security policy as a second wall: even markup that slipped
-    # through escaping could not run a script (only the page's own, by its hash)
-    # nor load anything from a network.
-    csp = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-        f"script-src 'sha256-{script_hash}'"
-    )
-    legend = "".join(
-        f'<span class="swatch" style="background:{colour}"></span>{esc(text)} '
-        for colour, text in (
-            (CURRENT_FORWARD, "being computed"),
-            (INPUT_FORWARD, "its inputs"),
-            (CURRENT_BACKWARD, "passing its gradient back"),
-            (INPUT_BACKWARD, "receiving a gradient"),
-            (LEAF_FILL, "input or parameter"),
-        )
-    )
-    legend = (
-        f'<p class="legend">{legend}<label><input type="checkbox" id="fit"> fit the picture '
-        "to the window</label></p>"
-    )
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">\n'
-        '<link rel="icon" href="data:,">\n'
-        f"<title>{esc(title)}</title>\n<style>{_STYLE}</style></head>\n<body>\n"
-        f'<h1>{esc(title)}</h1>\n<p id="sub">{esc(pb.description)}<br>{esc(summary)}</p>\n'
-        '<div id="controls"><button id="back" title="step back (←)">◀ back</button>'
-        '<button id="play" title="play / pause (space)">▶ play</button>'
-        '<button id="next" title="step forward (→)">next ▶</button>'
-        f'<input id="slider" type="range" min="0" max="{len(pb.frames) - 1}" value="0" '
-        'aria-label="frame"><span id="counter"></span></div>\n'
-        f'<pre id="caption" aria-live="polite"></pre>\n{legend}\n'
-        f'<div id="frames">\n{chr(10).join(body)}\n</div>\n'
-        f"<script>{_SCRIPT}</script>\n</body></html>\n"
-    )
