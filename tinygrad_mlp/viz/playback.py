@@ -13,35 +13,47 @@ computed, and a caption with the rule and its numbers::
 At each neuron's pre-activation (``sh[l][j]``, ``so[j]``; a layer's ``sh[l]`` on
 the tensor engine) the caption puts the error signal δ of
 :mod:`tinygrad_mlp.backprop`, the hand-derived witness, beside the autodiff value.
+Which node is a pre-activation, and which neuron or layer a node belongs to, come
+from the modules (:func:`tinygrad_mlp.viz.modules_of`, ``neuron.index``, the
+network's layers), never from labels.
 
 Output: one self-contained HTML page (SVG frames inline, play/pause, step, a
 slider, arrow keys; ``window.playback`` exposes ``frames``, ``current`` and
 ``show(i)`` for scripts and tests), numbered SVG or PNG frames, and an animated
 GIF (with the ``playback`` extra, Pillow). Every name from a user's file is text
 everywhere: escaped in the page, in the SVG and in the DOT source.
+
+This module records and draws; :mod:`.playback_captions` names the nodes and
+writes each frame's caption, :mod:`.playback_page` builds the HTML page and
+:mod:`.playback_export` the PNG frames and the GIF.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
-import math
 import re
-import shutil
-import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import graphviz
 import numpy as np
 
-from tinygrad_mlp import autograd, backprop
+from tinygrad_mlp import autograd
 from tinygrad_mlp.names import loss_name
 from tinygrad_mlp.nn import MLP
-from tinygrad_mlp.viz.graph import modules_of
+from tinygrad_mlp.viz._text import lines
+from tinygrad_mlp.viz.playback_captions import (
+    Frame,
+    _Captions,
+    _is_tensor,
+    _names,
+    _runs,
+    _show,
+    _structure,
+    _units,
+    _witness,
+)
+from tinygrad_mlp.viz.render import render
 
 __all__ = ["Frame", "Playback", "Recorder", "playback", "playback_network"]
 
@@ -52,7 +64,6 @@ CURRENT_BACKWARD, INPUT_BACKWARD = "#f4a6b4", "#fde3e8"
 EDGE_FORWARD, EDGE_BACKWARD = "#b8860b", "#c0392b"
 LEAF_FILL, KNOWN_FILL, UNKNOWN_FILL = "#eef3fb", "#f7f7f7", "#ffffff"
 _FRAME_FILE = re.compile(r"^frame-\d{3,}\.(?:svg|png)$")
-_IDENTIFIER = re.compile(r"^[\w.\[\]]+$")
 
 
 # --------------------------------------------------------------------------- recording
@@ -93,168 +104,11 @@ def _copy(value: Any) -> Any:
     return np.array(value) if isinstance(value, np.ndarray) else value
 
 
-# --------------------------------------------------------------------------- numbers
-
-
-def _num(v: Any) -> str:
-    """A number for a caption: 4 significant digits, a true minus sign."""
-    v = float(v) + 0.0
-    if math.isnan(v) or math.isinf(v):
-        return str(v)
-    return f"{v:.4g}".replace("-", "−")
-
-
-def _full(v: Any) -> str:
-    """A number at 9 significant digits, for the δ comparison."""
-    return f"{float(v) + 0.0:.9g}".replace("-", "−")
-
-
-def _show(value: Any, full: bool = False) -> str:
-    """A float, or an array shown compactly (values if small, else shape and range)."""
-    if value is None:
-        return "—"
-    fmt = _full if full else _num
-    if not isinstance(value, np.ndarray):
-        return fmt(value)
-    if value.size == 1:
-        return fmt(value.reshape(-1)[0])
-    if value.size <= 6:
-        rows = np.atleast_2d(value)
-        inner = "; ".join(" ".join(fmt(v) for v in row) for row in rows)
-        return f"[{inner}]"
-    shape = "×".join(map(str, value.shape))
-    return f"{shape} in [{fmt(value.min())}, {fmt(value.max())}]"
-
-
-def _is_tensor(node: Any) -> bool:
-    return isinstance(node.data, np.ndarray)
-
-
-# --------------------------------------------------------------------------- rules
-
-#: How a node reads as an expression of its parents' names, by op symbol.
-FORWARD = {
-    "+": "{0} + {1}",
-    "-": "{0} − {1}",
-    "*": "{0}·{1}",
-    "/": "{0}/{1}",
-    "**": "{0}^{1}",
-    "exp": "exp({0})",
-    "log": "ln({0})",
-    "tanh": "tanh({0})",
-    "sigmoid": "σ({0})",
-    "ReLU": "relu({0})",
-    "neg": "−{0}",
-    "abs": "|{0}|",
-    "@": "{0} @ {1}",
-    "@ᵀ": "{0} @ {1}ᵀ",
-    "½Σ(y−z)²": "½Σ({0} − {1})²",
-    "sum": "Σ {0}",
-    "max": "max {0}",
-    "T": "{0}ᵀ",
-    "log_softmax": "log_softmax({0})",
-    "[]": "{0}[picked]",
-    "clip": "clip({0})",
-}
-
-#: ∂(node)/∂(parent k) as an expression (scalar rules: the gradient is this times
-#: the node's gradient). ``{y}`` is the node itself.
-LOCAL = {
-    "+": ("1", "1"),
-    "-": ("1", "−1"),
-    "*": ("{1}", "{0}"),
-    "/": ("1/{1}", "−{0}/{1}²"),
-    "**": ("{1}·{0}^({1} − 1)", "{y}·ln {0}"),
-    "exp": ("{y}",),
-    "log": ("1/{0}",),
-    "tanh": ("(1 − {y}²)",),
-    "sigmoid": ("{y}(1 − {y})",),
-    "ReLU": ("[{0} > 0]",),
-    "neg": ("−1",),
-    "abs": ("sign({0})",),
-}
-
-#: Tensor rules, written whole with ``{g}`` the node's gradient.
-TENSOR_RULES = {
-    "+": ("{g}", "{g}"),
-    "-": ("{g}", "−{g}"),
-    "*": ("{g} ⊙ {1}", "{g} ⊙ {0}"),
-    "/": ("{g} / {1}", "−{g} ⊙ {y} / {1}"),
-    "@ᵀ": ("{g} @ {1}", "{g}ᵀ @ {0}"),
-    "@": ("{g} @ {1}ᵀ", "{0}ᵀ @ {g}"),
-    "½Σ(y−z)²": ("{g}·({0} − {1})", "−{g}·({0} − {1})"),
-    "sigmoid": ("{g} ⊙ {y}(1 − {y})",),
-    "tanh": ("{g} ⊙ (1 − {y}²)",),
-    "ReLU": ("{g} ⊙ [{0} > 0]",),
-    "exp": ("{g} ⊙ {y}",),
-    "log": ("{g} / {0}",),
-    "neg": ("−{g}",),
-    "sum": ("{g} spread over {0}",),
-    "[]": ("{g} put back where it was picked, 0 elsewhere",),
-    "log_softmax": ("{g} − softmax({0})·Σ{g}",),
-    "abs": ("{g} ⊙ sign({0})",),
-    "clip": ("{g} where {0} was not clipped, else 0",),
-}
-
-
-_SIMPLE = re.compile(r"^(?:[\w.\[\]]+|\([^()]*\)²?|[−-]?[\d.]+(?:e[−+-]?\d+)?)$")
-
-
 #: How an op's circle reads in the drawing, where the op's own symbol is long or bare.
 OP_SHOWN = {"sigmoid": "σ", "*": "×", "**2": "( )²", "**2.0": "( )²", "ReLU": "relu"}
 
 
-def _d(name: str) -> str:
-    """∂L/∂name, the name in parentheses unless it is one symbol."""
-    return f"∂L/∂{name}" if _IDENTIFIER.match(name) else f"∂L/∂({name})"
-
-
-def _wrap(name: str) -> str:
-    """``name`` in parentheses unless it is one symbol, one number or already enclosed."""
-    return name if _SIMPLE.match(name) else f"({name})"
-
-
-def _expression(node: Any, names: list[str], symbol: str) -> str:
-    if symbol.startswith("**") and len(names) == 1:  # a constant power
-        p = symbol[2:]
-        if names[0].startswith("−"):
-            names = [f"({names[0]})"]
-        return f"{_wrap(names[0])}²" if p in ("2", "2.0") else f"{_wrap(names[0])}^{p}"
-    template = FORWARD.get(symbol)
-    if template is None:
-        return f"{symbol}({', '.join(names)})"
-    args = names if symbol == "+" else [_wrap(n) for n in names]
-    return template.format(*args)
-
-
-# --------------------------------------------------------------------------- frames
-
-
-@dataclass
-class Frame:
-    """One step of the playback.
-
-    Attributes:
-        kind: "start", "forward", "backward" or "end".
-        nodes: the nodes this frame computes (forward) or sweeps (backward), in
-            the core's order; one, unless neurons are collapsed; none for start/end.
-        caption: the rule and its numbers, plain text (lines).
-        computed: nodes whose value becomes known in this frame.
-        grads: gradients that change in this frame, ``id(node) -> running sum``.
-        deltas: ``(name, autodiff, backprop.py)`` for each error signal checked here.
-    """
-
-    kind: str
-    nodes: tuple = ()
-    caption: str = ""
-    computed: tuple = ()
-    grads: dict[int, Any] = field(default_factory=dict)
-    deltas: list[tuple[str, Any, Any]] = field(default_factory=list)
-
-    @property
-    def node(self) -> Any:
-        """The node at work (the last one, when several are collapsed into a frame)."""
-        return self.nodes[-1] if self.nodes else None
+# --------------------------------------------------------------------------- playback
 
 
 class Playback:
@@ -293,6 +147,8 @@ class Playback:
         self._members: dict[int, list] = {}
         for node in order:
             self._members.setdefault(units[id(node)], []).append(node)
+        #: Graphviz's warnings while rendering frames, in :func:`viz.render`'s words.
+        self.graphviz_notes: list[str] = []
         #: A line under the title of the page (column and class names, say).
         self.description = ""
 
@@ -413,7 +269,7 @@ class Playback:
                 hot = unit in at_work
                 dot.node(
                     f"u{unit}op",
-                    label=_dot_text(OP_SHOWN.get(members[0]._op, members[0]._op)),
+                    label=lines(OP_SHOWN.get(members[0]._op, members[0]._op)),
                     shape="circle",
                     width="0.3",
                     fontsize="10",
@@ -447,7 +303,7 @@ class Playback:
                 for group in sorted(g for g in groups if g[0] == (kind, layer)):
                     with outer.subgraph(name=f"cluster_{groups[group][0]}") as sub:
                         sub.attr(
-                            label=_dot_text(group[1]),
+                            label=lines(group[1]),
                             style="rounded,dashed",
                             color="#bbbbbb",
                             fontsize="10",
@@ -462,7 +318,7 @@ class Playback:
         is_leaf = len(members) == 1 and members[0]._fn is None
         computed = all(id(n) in known for n in members)
         attrs = {
-            "label": _dot_text("\n".join(self._unit_lines(unit, known, grads))),
+            "label": lines("\n".join(self._unit_lines(unit, known, grads))),
             "shape": "box",
             "style": "rounded,filled",
             "fillcolor": LEAF_FILL if is_leaf else (KNOWN_FILL if computed else UNKNOWN_FILL),
@@ -515,18 +371,24 @@ class Playback:
 
     def svg(self, i: int) -> str:
         """Frame ``i`` as SVG text (needs Graphviz's ``dot`` program)."""
-        return _pipe(self.dot(i), "svg").decode("utf-8")
+        return self._render(self.dot(i), "svg").decode("utf-8")
 
     def _rendered(self, fmt: str) -> list[bytes]:
-        _need_dot()
-        return [_pipe(self._dot(f, k, g), fmt) for f, k, g in self.states()]
+        return [self._render(self._dot(f, k, g), fmt) for f, k, g in self.states()]
+
+    def _render(self, graph: graphviz.Digraph, fmt: str) -> bytes:
+        """``dot``'s output; its warnings are kept in :attr:`graphviz_notes`, not printed."""
+        data, notes = render(graph, fmt)
+        self.graphviz_notes.extend(n for n in notes if n not in self.graphviz_notes)
+        return data
 
     # -- output --------------------------------------------------------------------
 
     def to_html(self) -> str:
         """One self-contained page: every frame's SVG inline, controls, no network access."""
-        svgs = [s.decode("utf-8") for s in self._rendered("svg")]
-        return _page(self, svgs)
+        from tinygrad_mlp.viz.playback_page import page
+
+        return page(self, [s.decode("utf-8") for s in self._rendered("svg")])
 
     def save_html(self, path: str | Path) -> Path:
         """Write :meth:`to_html` to ``path`` (whole or not at all)."""
@@ -565,52 +427,19 @@ class Playback:
 
     def _pngs(self) -> list[bytes]:
         """PNG frames with the caption drawn under the graph (Pillow)."""
-        import io as _io
+        from tinygrad_mlp.viz.playback_export import captioned_pngs
 
-        graphs = [_image_open(b) for b in self._rendered("png")]
-        width = max(max(g.width for g in graphs), 900)
-        # NOTE: the caption grows with the picture, so a wide graph keeps a readable caption.
-        image_module, draw_module, font = _pillow(size=max(16, width // 100))
-        wrapped = [_wrap_lines(f.caption, width, font, draw_module) for f in self.frames]
-        line_height = int(font.size * 1.35) if hasattr(font, "size") else 18
-        text_height = max(len(lines) for lines in wrapped) * line_height + 24
-        height = max(g.height for g in graphs) + text_height
-        out = []
-        for graph, lines in zip(graphs, wrapped, strict=True):
-            canvas = image_module.new("RGB", (width, height), "white")
-            canvas.paste(graph, ((width - graph.width) // 2, 0))
-            draw = draw_module.Draw(canvas)
-            y = height - text_height + 12
-            draw.line([(12, y - 8), (width - 12, y - 8)], fill="#cccccc")
-            for line in lines:
-                draw.text((16, y), line, fill="black", font=font)
-                y += line_height
-            buffer = _io.BytesIO()
-            canvas.save(buffer, format="PNG")
-            out.append(buffer.getvalue())
-        return out
+        return captioned_pngs(self._rendered("png"), [f.caption for f in self.frames])
 
     def save_gif(self, path: str | Path, seconds_per_frame: float = 1.2) -> Path:
         """An animated GIF of the PNG frames, looping (needs the ``playback`` extra: Pillow)."""
-        import io as _io
-
         from tinygrad_mlp.io import atomic_write_bytes
+        from tinygrad_mlp.viz.playback_export import gif
 
-        image_module, _, _ = _pillow()
         path = Path(path)
         if path.suffix.lower() != ".gif":
             raise ValueError(f"{path}: an animated GIF needs a .gif file name")
-        images = [image_module.open(_io.BytesIO(b)) for b in self._pngs()]
-        buffer = _io.BytesIO()
-        images[0].save(
-            buffer,
-            format="GIF",
-            save_all=True,
-            append_images=images[1:],
-            duration=int(seconds_per_frame * 1000),
-            loop=0,
-        )
-        atomic_write_bytes(path, buffer.getvalue())
+        atomic_write_bytes(path, gif(self._pngs(), seconds_per_frame))
         return path
 
 
@@ -817,679 +646,3 @@ def playback_network(
         parts.append("output nodes " + ", ".join(f"“{o}”" for o in outputs))
     pb.description = "; ".join(parts)
     return pb
-
-
-# --------------------------------------------------------------------------- analysis
-
-
-def _names(order: list, forward: list, net: MLP | None) -> dict[int, str]:
-    """A readable name for every node: its label, a role, or an expression of its parents.
-
-    A long expression becomes ``v<k>``, k the forward step that computes the node.
-    """
-    step = {id(n): k for k, n in enumerate(forward, start=1)}
-    roles: dict[int, str] = {}
-    if net is not None:
-        biases = {id(layer.bias): l for l, layer in enumerate(net.layers)}  # noqa: E741
-        for node in order:
-            if node._fn is None or not _is_tensor(node):
-                continue
-            if node._op == "+" and len(node._prev) == 2 and id(node._prev[1]) in biases:
-                a_name, s_name = net.layers[biases[id(node._prev[1])]].node_names
-                roles[id(node)] = s_name
-                consumers = [c for c in order if c._fn is not None and node in c._prev]
-                activation = consumers[0]._op in ("sigmoid", "tanh", "ReLU") if consumers else False
-                if len(consumers) == 1 and activation and a_name != "a":
-                    roles[id(consumers[0])] = a_name
-            if node._op == "½Σ(y−z)²" and not node._prev[1].label:
-                roles[id(node._prev[1])] = "z"
-    names: dict[int, str] = {}
-    for node in order:
-        if node.label:
-            names[id(node)] = node.label
-        elif id(node) in roles:
-            names[id(node)] = roles[id(node)]
-        elif node._fn is None:
-            small = not _is_tensor(node) or node.data.size == 1
-            names[id(node)] = _show(node.data) if small else "const"
-        else:
-            expr = _expression(node, [names[id(p)] for p in node._prev], node._op)
-            names[id(node)] = expr if len(expr) <= 20 else f"v{step.get(id(node), '?')}"
-    return names
-
-
-def _witness(net: MLP | None, x: Any, z: Any, loss: str, pre: dict[int, tuple]) -> dict:
-    """id(pre-activation node) -> δ of :mod:`tinygrad_mlp.backprop` for it."""
-    if net is None or x is None or z is None:
-        return {}
-    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
-    weights = [layer.weight.data.copy() for layer in net.layers]
-    biases = [layer.bias.data.copy() for layer in net.layers]
-    bp = backprop.gradients(weights, biases, net.activations, x, z, loss)
-    out: dict[int, Any] = {}
-    for key, (layer, j, _) in pre.items():
-        if j is None:
-            out[key] = bp.delta[layer]
-        elif len(x) == 1:
-            out[key] = float(bp.delta[layer][0, j])
-    return out
-
-
-_ACTIVATIONS = ("sigmoid", "tanh", "ReLU")
-
-
-def _structure(order: list, net: MLP | None) -> tuple[dict[int, tuple], dict[int, tuple]]:
-    """Neurons and pre-activations of a graph, from the modules' metadata, never labels.
-
-    :func:`~tinygrad_mlp.viz.modules_of` gives each node's module (a ``Neuron`` on
-    the scalar engine, a ``Layer`` on the tensor engine); a layer's position is its
-    place in ``net.layers`` (or, without a net, the order the graph meets layers),
-    a neuron's is ``neuron.index``. A module's pre-activation s is its tagged output,
-    or that output's input when the output is an activation f(s).
-
-    Returns:
-        ``(owners, pre)``: owners maps a scalar node's id to its neuron's key
-        ``("h", l, j)`` or ``("o", 0, j)`` (the last layer is the output layer);
-        pre maps a pre-activation's id to ``(l, j, name of its δ)`` (j None for a
-        whole layer).
-    """
-    module_of = modules_of(order)
-    layers: list = list(net.layers) if net is not None else []
-    if net is None:
-        for node in order:
-            module = module_of.get(id(node))
-            layer = getattr(module, "layer", module)
-            if module is not None and all(layer is not seen for seen in layers):
-                layers.append(layer)
-    position = {id(layer): k for k, layer in enumerate(layers)}
-
-    def place(module: Any) -> tuple[int, int | None] | None:
-        layer = getattr(module, "layer", module)
-        if id(layer) not in position:
-            return None
-        return position[id(layer)], (module.index if layer is not module else None)
-
-    def key(l: int, j: int | None) -> tuple:  # noqa: E741
-        return ("o", 0, j) if l == len(layers) - 1 else ("h", l, j)
-
-    owners: dict[int, tuple] = {}
-    pre: dict[int, tuple] = {}
-    for node in order:
-        module = module_of.get(id(node))
-        where = place(module) if module is not None else None
-        if where is None:
-            continue
-        if where[1] is not None and not _is_tensor(node):
-            owners[id(node)] = key(*where)
-        if getattr(node, "module", None) is module:  # the module's tagged output
-            s = node
-            if node._op in _ACTIVATIONS and module_of.get(id(node._prev[0])) is module:
-                s = node._prev[0]
-            pre[id(s)] = (*where, _delta_name(where, len(layers) - 1))
-    return owners, pre
-
-
-def _delta_name(where: tuple, last: int) -> str:
-    """δ's name from a layer's position and a neuron's index: δh[0][2], δo[0], δh[0], δo."""
-    l, j = where  # noqa: E741
-    head = "δo" if l == last else f"δh[{l}]"
-    return head if j is None else f"{head}[{j}]"
-
-
-def _neuron_title(key: tuple) -> str:
-    kind, layer, j = key
-    return f"neuron yo[{j}]" if kind == "o" else f"neuron ah[{layer}][{j}]"
-
-
-def _layer_title(key: tuple) -> str:
-    return "output layer" if key[0] == "o" else f"hidden layer {key[1]}"
-
-
-def _units(
-    order: list, owners: dict[int, tuple], names: dict[int, str], max_nodes: int
-) -> tuple[dict[int, int], list[str], dict[int, tuple]]:
-    """Map each node to a drawn box: itself, or its neuron (or layer) past ``max_nodes``."""
-    sort_key = {"h": 0, "o": 1}
-    if len(order) <= max_nodes or not owners:
-        units = {id(n): k for k, n in enumerate(order)}
-        cluster = {
-            k: ((sort_key[owners[id(n)][0]], owners[id(n)][1]), _neuron_title(owners[id(n)]))
-            for k, n in enumerate(order)
-            if id(n) in owners
-        }
-        return units, [names[id(n)] for n in order], cluster
-    neurons = sorted({owners[i] for i in owners}, key=lambda k: (sort_key[k[0]], k[1], k[2]))
-    by_layer = len(neurons) > max_nodes
-    group = (lambda k: (k[0], k[1], 0)) if by_layer else (lambda k: k)
-    title = _layer_title if by_layer else _neuron_title
-    units: dict[int, int] = {}
-    titles: list[str] = []
-    index: dict[Any, int] = {}
-    first_use: dict[int, Any] = {}
-    for node in order:
-        for parent in node._prev:
-            first_use.setdefault(id(parent), node)
-    for node in order:
-        if id(node) in owners:
-            key = ("neuron", group(owners[id(node)]))
-            label = title(owners[id(node)])
-        elif node._fn is None and node.label:  # the inputs
-            key, label = ("inputs",), "inputs"
-        elif node._fn is None and id(node) in first_use:  # a constant: with its first use
-            user = first_use[id(node)]
-            key = ("neuron", group(owners[id(user)])) if id(user) in owners else ("node", id(user))
-            label = title(owners[id(user)]) if id(user) in owners else names[id(user)]
-        else:
-            key, label = ("node", id(node)), names[id(node)]
-        if key not in index:
-            index[key] = len(titles)
-            titles.append(label)
-        units[id(node)] = index[key]
-    return units, titles, {}
-
-
-def _runs(
-    nodes: list, units: dict[int, int], max_frames: int, sweep: list | None = None
-) -> list[list]:
-    """The recorded events cut into frames, in order.
-
-    One event per frame while every value has its own box. When boxes stand for
-    neurons, consecutive events in one box share a frame, a run of unnamed steps
-    (a few additions of another neuron's sum) joins the frame after it, and past
-    ``max_frames`` neighbouring frames are joined in equal slices. The events are
-    never reordered: concatenated, the frames are the recorded sequence.
-    """
-    items = sweep if sweep is not None else nodes
-    runs: list[list] = []
-    last = None
-    for node, item in zip(nodes, items, strict=True):
-        unit = units[id(node)]
-        if runs and unit == last:
-            runs[-1].append(item)
-        else:
-            runs.append([item])
-        last = unit
-    if len(runs) == len(nodes):  # nothing collapsed: one step per frame
-        return runs
-    joined: list[list] = []
-    pending: list = []
-    for run in runs:
-        pending.extend(run)
-        if any(_node_of(item).label for item in run):
-            joined.append(pending)
-            pending = []
-    if pending:
-        joined.append(pending)
-    if len(joined) > max_frames:
-        size = -(-len(joined) // max_frames)
-        joined = [sum(joined[k : k + size], []) for k in range(0, len(joined), size)]
-    return joined
-
-
-def _node_of(item: Any) -> Any:
-    return item[0] if isinstance(item, tuple) else item
-
-
-class _Captions:
-    """Builds each frame's caption and state changes from the recorded events."""
-
-    def __init__(self, order, names, witness, start_grads, units, unit_titles, pre) -> None:
-        self.pre = pre
-        self.order = order
-        self.units = units
-        self.unit_titles = unit_titles
-        self.names = names
-        self.witness = witness
-        self.running: dict[int, Any] = dict(start_grads)
-        self.received: dict[int, list] = {}
-        self.consumers: dict[int, list] = {}
-        for node in order:
-            for parent in node._prev:
-                self.consumers.setdefault(id(parent), []).append(node)
-        self.gnames: dict[int, str] = {}
-        for node in reversed(order):  # consumers come after their parents in `order`
-            self.gnames[id(node)] = self._gname(node)
-        self.forward_count = sum(1 for n in order if n._fn is not None)
-        self.done_forward = 0
-        self.done_backward = 0
-        self.checked: list[tuple[str, Any, Any]] = []
-
-    def _name(self, node) -> str:
-        return self.names[id(node)]
-
-    def _gname(self, node) -> str:
-        """δ for a pre-activation and the terms of its sum (an add passes its gradient on)."""
-        name = self._name(node)
-        if id(node) in self.pre:
-            return self.pre[id(node)][2]
-        users = self.consumers.get(id(node), [])
-        if len(users) == 1 and users[0]._op == "+" and not _is_tensor(node):
-            inherited = self.gnames.get(id(users[0]), "")
-            if inherited.startswith("δ"):
-                return inherited
-        return _d(name)
-
-    def start(self) -> Frame:
-        leaves = sum(1 for n in self.order if n._fn is None)
-        text = (
-            f"Start: the {leaves} inputs, parameters and constants are known.\n"
-            f"Forward pass: {self.forward_count} values to compute, each from values "
-            "already known, in the order the engine computed them.\n"
-            "Then the backward pass sends ∂L/∂ back from the loss, node by node."
-        )
-        return Frame("start", caption=text)
-
-    def forward(self, nodes: list) -> Frame:
-        lines = []
-        for node in nodes:
-            self.done_forward += 1
-            if len(nodes) > 1 and not node.label:
-                continue
-            lines.append(self._forward_line(node))
-        if not lines:  # a run of unnamed steps: their results
-            shown = "; ".join(f"{self._name(n)} = {_show(n.data)}" for n in nodes[:4])
-            lines.append(shown + (f"; … ({len(nodes) - 4} more)" if len(nodes) > 4 else ""))
-        head = f"Forward {self.done_forward}/{self.forward_count}"
-        if len(nodes) > 1:
-            head += f" ({len(nodes)} steps inside {self._where(nodes)})"
-        return Frame(
-            "forward",
-            nodes=tuple(nodes),
-            caption="\n".join([head + ":", *_cap(lines)]),
-            computed=tuple(nodes),
-        )
-
-    def _where(self, nodes: list) -> str:
-        """The boxes a merged frame covers, in order: "neuron yo[0], neuron ah[0][3]"."""
-        titles: list[str] = []
-        for node in nodes:
-            title = self.unit_titles[self.units[id(node)]]
-            if title not in titles:
-                titles.append(title)
-        return ", ".join(titles[:3]) + (f" and {len(titles) - 3} more" if len(titles) > 3 else "")
-
-    def _forward_line(self, node) -> str:
-        parents = [self._name(p) for p in node._prev]
-        expr = _expression(node, parents, node._op)
-        name = self._name(node)
-        line = f"{name} = {expr}" if expr != name else expr
-        if not _is_tensor(node):
-            numbers = _expression(node, [_show(p.data) for p in node._prev], node._op)
-            return f"{line} = {numbers} = {_show(node.data)}"
-        return f"{line} = {_show(node.data)}"
-
-    def backward(self, steps: list) -> Frame:
-        lines: list[str] = []
-        grads: dict[int, Any] = {}
-        deltas: list[tuple[str, Any, Any]] = []
-        for node, grad_out, parent_grads in steps:
-            self.done_backward += 1
-            grads[id(node)] = grad_out
-            self.running[id(node)] = grad_out
-            quiet = len(steps) > 1 and not node.label
-            if not quiet:
-                lines.extend(self._total_lines(node, grad_out))
-            if id(node) in self.witness:
-                check = self._delta_line(node, grad_out)
-                lines.append(check)
-                deltas.append((self._name(node), grad_out, self.witness[id(node)]))
-            for k, (parent, g) in enumerate(zip(node._prev, parent_grads, strict=True)):
-                if g is None:
-                    continue
-                before = self.running.get(id(parent))
-                total = g if before is None else before + g
-                self.running[id(parent)] = total
-                grads[id(parent)] = total
-                self.received.setdefault(id(parent), []).append(g)
-                if not quiet:
-                    lines.append(self._parent_line(node, k, parent, g, grad_out, total))
-        self.checked.extend(deltas)
-        quiet = [s for s in steps if not s[0].label] if len(steps) > 1 else []
-        if quiet:
-            shown = "; ".join(f"{_d(self._name(n))} = {_show(g)}" for n, g, _ in quiet[:4])
-            more = f"; … ({len(quiet) - 4} more)" if len(quiet) > 4 else ""
-            lines.append(f"inside the sums: {shown}{more}")
-        node = steps[-1][0]
-        head = f"Backward {self.done_backward}/{self.forward_count}"
-        if len(steps) > 1:
-            head += f" ({len(steps)} steps inside {self._where([s[0] for s in steps])})"
-        return Frame(
-            "backward",
-            nodes=tuple(s[0] for s in steps),
-            caption="\n".join([head + ":", *_cap(lines)]),
-            grads=grads,
-            deltas=deltas,
-        )
-
-    def _total_lines(self, node, grad_out) -> list[str]:
-        gname = self.gnames[id(node)]
-        plain = f"{_d(self._name(node))}"
-        lead = gname if gname == plain else f"{gname} = {plain}"
-        if not self.consumers.get(id(node)):
-            return [f"{lead} = {_show(grad_out)} (the loss itself: the sweep starts from 1)"]
-        parts = self.received.get(id(node), [])
-        if len(parts) > 1:
-            terms = " + ".join(_show(g) for g in parts)
-            return [f"{lead} = {terms} = {_show(grad_out)} (the sum over its {len(parts)} uses)"]
-        return [f"{lead} = {_show(grad_out)}"]
-
-    def _delta_line(self, node, grad_out) -> str:
-        expected = self.witness[id(node)]
-        gname = self.gnames[id(node)]
-        same = np.allclose(grad_out, expected, rtol=1e-9, atol=1e-12)
-        mark = "✓ the same" if same else "✗ DIFFERENT"
-        return (
-            f"backprop.py (the δ formula): {gname} = {_show(expected, full=True)}; "
-            f"autodiff: {_show(grad_out, full=True)} {mark}"
-        )
-
-    def _parent_line(self, node, k, parent, g, grad_out, total) -> str:
-        pname = self._name(parent)
-        names = [self._name(p) for p in node._prev]
-        gname = self.gnames[id(node)]
-        uses = len(self.consumers.get(id(parent), []))
-        sign = "+=" if uses > 1 else "="
-        so_far = f" (so far {_show(total)})" if uses > 1 and total is not g else ""
-        target = self.gnames.get(id(parent), "")
-        left = target if target.startswith("δ") and parent._fn is not None else _d(pname)
-        symbol = node._op
-        if _is_tensor(node):
-            rules = TENSOR_RULES.get(symbol)
-            rule = (
-                rules[k].format(*[_wrap(n) for n in names], g=gname, y=_wrap(self._name(node)))
-                if rules and k < len(rules)
-                else f"the {symbol} rule applied to {gname}"
-            )
-            summed = (
-                " (summed over the batch)"
-                if np.shape(g) != np.shape(grad_out) and symbol in ("+", "-", "*")
-                else ""
-            )
-            return f"{left} {sign} {rule}{summed} = {_show(g)}{so_far}"
-        if symbol == "+":
-            return f"{_d(pname)} {sign} {gname} = {_show(g)}{so_far}"
-        local = _local_expression(k, names, self._name(node), symbol)
-        local_value = _local_value(node, k)
-        return (
-            f"{left} {sign} {local}·{gname} = {_show(local_value)}·{_show(grad_out)} "
-            f"= {_show(g)}{so_far}"
-        )
-
-    def end(self) -> Frame:
-        lines = ["Done: every value has its gradient ∂L/∂(value)."]
-        if self.checked:
-            worst = max(
-                float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for _, a, b in self.checked
-            )
-            lines.append(
-                f"{len(self.checked)} error signals δ from autodiff and from backprop.py's "
-                f"formulas; largest difference {worst:.3g}."
-            )
-        params = [n for n in self.order if n._fn is None and id(n) in self.running]
-        shown = ", ".join(f"{_d(self._name(n))} = {_show(self.running[id(n)])}" for n in params[:8])
-        if shown:
-            more = f", … ({len(params) - 8} more)" if len(params) > 8 else ""
-            lines.append(shown + more)
-        return Frame("end", caption="\n".join(lines))
-
-
-def _cap(lines: list[str], limit: int = 14) -> list[str]:
-    """At most ``limit`` caption lines; the rest counted."""
-    if len(lines) <= limit:
-        return lines
-    return [*lines[: limit - 1], f"… and {len(lines) - limit + 1} more lines"]
-
-
-def _local_expression(k: int, names: list[str], name: str, symbol: str) -> str:
-    """∂(node)/∂(parent k) as an expression of the names (``name`` is the node's own)."""
-    if symbol.startswith("**") and len(names) == 1:
-        p = symbol[2:]
-        return f"{p}·{_wrap(names[0])}" if p in ("2", "2.0") else f"{p}·{_wrap(names[0])}^({p} − 1)"
-    rules = LOCAL.get(symbol)
-    if rules is None or k >= len(rules):
-        return f"∂{symbol}/∂{_wrap(names[k])}"
-    return rules[k].format(*[_wrap(n) for n in names], y=_wrap(name))
-
-
-def _local_value(node, k: int) -> float:
-    grads = node._fn.backward(1.0, node.data, *[p.data for p in node._prev])
-    return float(grads[k])
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-def _dot_text(text: str) -> Any:
-    """Text for a DOT label, shown as written: backslashes kept, never an HTML-like label."""
-    return graphviz.nohtml(text.replace("\\", "\\\\").replace("\n", "\\n"))
-
-
-def _need_dot() -> None:
-    if shutil.which("dot") is None:
-        from tinygrad_mlp.viz import GraphvizMissing
-
-        raise GraphvizMissing(
-            "playback pictures need Graphviz's dot program; install it (Debian: apt-get install "
-            "graphviz)"
-        )
-
-
-def _pipe(graph: graphviz.Digraph, fmt: str) -> bytes:
-    _need_dot()
-    return graph.pipe(format=fmt)
-
-
-def _image_open(data: bytes):
-    import io as _io
-
-    image_module, _, _ = _pillow()
-    return image_module.open(_io.BytesIO(data)).convert("RGB")
-
-
-def _pillow(size: int = 16):
-    try:
-        from PIL import Image, ImageDraw, ImageFont
-    except ImportError:
-        raise ImportError(
-            "PNG frames and GIFs need Pillow: pip install 'tinygrad-mlp[playback]'"
-        ) from None
-    font = None
-    if shutil.which("fc-match"):
-        try:
-            found = subprocess.run(
-                ["fc-match", "-f", "%{file}", "DejaVu Sans"],
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=False,
-            ).stdout.strip()
-            if found:
-                font = ImageFont.truetype(found, size)
-        except (OSError, subprocess.SubprocessError):
-            font = None
-    if font is None:
-        font = ImageFont.load_default(size=size)
-    return Image, ImageDraw, font
-
-
-def _wrap_lines(text: str, width: int, font, draw_module) -> list[str]:
-    """Caption lines broken at spaces to fit ``width`` pixels."""
-    from PIL import Image
-
-    measure = draw_module.Draw(Image.new("RGB", (1, 1)))
-    out = []
-    for line in text.splitlines():
-        words = line.split(" ")
-        current = ""
-        for word in words:
-            trial = f"{current} {word}" if current else word
-            if current and measure.textlength(trial, font=font) > width - 32:
-                out.append(current)
-                current = "    " + word
-            else:
-                current = trial
-        out.append(current)
-    return out
-
-
-_SVG_HEAD = re.compile(r"^.*?(?=<svg)", re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-
-
-def _inline_svg(svg: str, k: int) -> str:
-    """An SVG document made fit to sit inside HTML: no prolog or comments, ids unique per frame."""
-    svg = _COMMENT.sub("", _SVG_HEAD.sub("", svg, count=1))
-    return re.sub(r'\bid="', f'id="f{k}-', svg)
-
-
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.2em; color: #222; }
-h1 { font-size: 1.3em; margin: 0 0 .2em; }
-#sub { color: #555; margin: 0 0 .8em; }
-#controls { display: flex; gap: .5em; align-items: center; flex-wrap: wrap; }
-#controls button { font-size: 1em; padding: .25em .8em; }
-#slider { flex: 1; min-width: 12em; }
-#counter { font-variant-numeric: tabular-nums; min-width: 11em; }
-#caption { background: #fafafa; border: 1px solid #ddd; border-radius: 6px;
-  padding: .6em .8em; margin: .6em 0; font-size: 1.02em; line-height: 1.45;
-  white-space: pre-wrap; min-height: 4.5em; }
-#frames { overflow: auto; max-height: 62vh; border: 1px solid #eee; }
-#frames.fit svg { max-width: 100%; height: auto; }
-.legend { color: #555; font-size: .9em; }
-.legend .swatch { display: inline-block; width: .9em; height: .9em; border: 1px solid #888;
-  vertical-align: middle; margin: 0 .3em 0 .2em; }
-.legend label { margin-left: 1.2em; }
-"""
-
-_SCRIPT = """
-(function () {
-  "use strict";
-  var frames = Array.prototype.slice.call(document.querySelectorAll("#frames > .frame"));
-  var caption = document.getElementById("caption");
-  var slider = document.getElementById("slider");
-  var counter = document.getElementById("counter");
-  var playButton = document.getElementById("play");
-  var current = 0, timer = null;
-  function show(i) {
-    i = Math.max(0, Math.min(frames.length - 1, Math.floor(Number(i)) || 0));
-    frames[current].hidden = true;
-    current = i;
-    frames[i].hidden = false;
-    caption.textContent = frames[i].querySelector(".text").textContent;
-    centre(frames[i].querySelector("g.current"));
-    slider.value = String(i);
-    counter.textContent = "frame " + (i + 1) + " / " + frames.length + " \\u00b7 " +
-      frames[i].getAttribute("data-kind");
-    return i;
-  }
-  function centre(at) {
-    // NOTE: scrolls the picture's own box only, never the page, to bring the value at work
-    // to its middle.
-    if (!at) { return; }
-    var box = document.getElementById("frames");
-    var r = at.getBoundingClientRect(), b = box.getBoundingClientRect();
-    box.scrollLeft += (r.left + r.width / 2) - (b.left + b.width / 2);
-    box.scrollTop += (r.top + r.height / 2) - (b.top + b.height / 2);
-  }
-  function pause() {
-    if (timer !== null) { clearInterval(timer); timer = null; }
-    playButton.textContent = "\\u25b6 play";
-  }
-  function play() {
-    if (timer !== null) { return; }
-    if (current >= frames.length - 1) { show(0); }
-    playButton.textContent = "\\u275a\\u275a pause";
-    timer = setInterval(function () {
-      if (current >= frames.length - 1) { pause(); } else { show(current + 1); }
-    }, 1100);
-  }
-  function step(by) { pause(); show(current + by); }
-  function toggle() { if (timer === null) { play(); } else { pause(); } }
-  document.getElementById("back").addEventListener("click", function () { step(-1); });
-  document.getElementById("next").addEventListener("click", function () { step(1); });
-  var fit = document.getElementById("fit");
-  fit.addEventListener("change", function () {
-    document.getElementById("frames").classList.toggle("fit", fit.checked);
-  });
-  playButton.addEventListener("click", toggle);
-  slider.addEventListener("input", function () { pause(); show(slider.value); });
-  document.addEventListener("keydown", function (event) {
-    if (event.target === slider) { return; }
-    var moves = { ArrowRight: 1, ArrowLeft: -1 };
-    if (event.key in moves) { step(moves[event.key]); event.preventDefault(); }
-    else if (event.key === "Home") { pause(); show(0); event.preventDefault(); }
-    else if (event.key === "End") { pause(); show(frames.length - 1); event.preventDefault(); }
-    else if (event.key === " ") { toggle(); event.preventDefault(); }
-  });
-  // NOTE: a picture that nearly fits starts fitted; a wide one keeps its size and scrolls
-  // to the value at work.
-  var svg = frames[0].querySelector("svg");
-  var box = document.getElementById("frames");
-  if (svg && svg.getBoundingClientRect().width <= box.clientWidth * 1.3) {
-    fit.checked = true;
-    box.classList.add("fit");
-  }
-  window.playback = {
-    frames: frames.length,
-    get current() { return current; },
-    show: show, play: play, pause: pause
-  };
-  show(0);
-})();
-"""
-
-
-def _page(pb: Playback, svgs: list[str]) -> str:
-    esc = html.escape
-    title = pb.title or "Backprop playback"
-    kinds = [f.kind for f in pb.frames]
-    summary = (
-        f"{kinds.count('forward')} forward steps, then {kinds.count('backward')} backward "
-        f"steps. Keys: ← → step, space play/pause, Home/End."
-    )
-    body = []
-    for k, (frame, svg) in enumerate(zip(pb.frames, svgs, strict=True)):
-        node = pb.name(frame.node) if frame.node is not None else ""
-        body.append(
-            f'<div class="frame" data-kind="{esc(frame.kind)}" data-node="{esc(node)}"'
-            f"{'' if k == 0 else ' hidden'}>"
-            f'<pre class="text" hidden>{esc(frame.caption)}</pre>{_inline_svg(svg, k)}</div>'
-        )
-    script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode()
-    # NOTE: a content security policy as a second wall: even markup that slipped
-    # through escaping could not run a script (only the page's own, by its hash)
-    # nor load anything from a network.
-    csp = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-        f"script-src 'sha256-{script_hash}'"
-    )
-    legend = "".join(
-        f'<span class="swatch" style="background:{colour}"></span>{esc(text)} '
-        for colour, text in (
-            (CURRENT_FORWARD, "being computed"),
-            (INPUT_FORWARD, "its inputs"),
-            (CURRENT_BACKWARD, "passing its gradient back"),
-            (INPUT_BACKWARD, "receiving a gradient"),
-            (LEAF_FILL, "input or parameter"),
-        )
-    )
-    legend = (
-        f'<p class="legend">{legend}<label><input type="checkbox" id="fit"> fit the picture '
-        "to the window</label></p>"
-    )
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">\n'
-        '<link rel="icon" href="data:,">\n'
-        f"<title>{esc(title)}</title>\n<style>{_STYLE}</style></head>\n<body>\n"
-        f'<h1>{esc(title)}</h1>\n<p id="sub">{esc(pb.description)}<br>{esc(summary)}</p>\n'
-        '<div id="controls"><button id="back" title="step back (←)">◀ back</button>'
-        '<button id="play" title="play / pause (space)">▶ play</button>'
-        '<button id="next" title="step forward (→)">next ▶</button>'
-        f'<input id="slider" type="range" min="0" max="{len(pb.frames) - 1}" value="0" '
-        'aria-label="frame"><span id="counter"></span></div>\n'
-        f'<pre id="caption" aria-live="polite"></pre>\n{legend}\n'
-        f'<div id="frames">\n{chr(10).join(body)}\n</div>\n'
-        f"<script>{_SCRIPT}</script>\n</body></html>\n"
-    )
