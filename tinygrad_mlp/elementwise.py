@@ -106,6 +106,7 @@ def _const(a: Any, values: Any) -> Any:
 BCE_EPS = float(np.float32(1e-12))  # NOTE: torch's constant is a float32
 BCE_LOG_FLOOR = -100.0
 
+
 class Function(NamedTuple):
     """One element-wise function: its forward on numbers and its derivative rule.
 
