@@ -81,9 +81,34 @@ class Op:
     symbol = "?"
 
     def forward(self, *inputs: Any) -> Any:
+        """The op's value on plain data: floats for ``Value``, numpy arrays for ``Tensor``.
+
+        Args:
+            *inputs: the inputs' data (never nodes), in the order given to :meth:`apply`;
+                options passed to :meth:`apply` are attributes set by ``__init__``.
+
+        Returns:
+            The output's data, a float or an array of the shape the op defines.
+        """
         raise NotImplementedError(f"{type(self).__name__} has no forward")
 
     def backward(self, grad_out: Any, out: Any, *inputs: Any) -> tuple:
+        """The vector-Jacobian product: from ∂L/∂out, one ∂L/∂xᵢ per input.
+
+        For out = f(x₁, ..., xₙ) it returns (∂L/∂out · ∂f/∂x₁, ..., ∂L/∂out · ∂f/∂xₙ).
+
+        Args:
+            grad_out: ∂L/∂out, of the output's shape.
+            out: the output this op produced in :meth:`forward` (``exp`` reuses it).
+            *inputs: the same inputs :meth:`forward` saw.
+
+        Returns:
+            A tuple with one entry per input: its gradient, of that input's shape or the
+            broadcast output's (the engine sums broadcast axes away), or ``None`` where
+            ``self.needs[i]`` is false or the input is not differentiable. The arguments
+            are arrays in a first-order sweep and nodes under ``create_graph=True``, so
+            write the rule with operators and methods both share.
+        """
         raise NotImplementedError(f"{type(self).__name__} cannot be differentiated")
 
     @classmethod

@@ -108,6 +108,7 @@ class GradientReport:
 
     @property
     def reference(self) -> np.ndarray:
+        """The road the others are held against (``REFERENCE``), shape ``(len(names),)``."""
         return self.roads[self.REFERENCE]
 
     def differences(self) -> dict[str, np.ndarray]:
@@ -188,9 +189,24 @@ class GradientReport:
 
     @property
     def passed(self) -> bool:
+        """True when :meth:`problems` is empty: every road finite and within tolerance.
+
+        >>> ok = GradientReport(["w"], {"delta": np.array([2.0]), "tensor": np.array([2.0])},
+        ...                     loss="mse", tolerance=1e-9)
+        >>> ok.passed
+        True
+        >>> bad = GradientReport(["w"], {"delta": np.array([2.0]), "tensor": np.array([np.nan])},
+        ...                      loss="mse", tolerance=1e-9)
+        >>> bad.passed, bad.failures()
+        (False, ['w'])
+        """
         return not self.problems()
 
     def summary(self) -> str:
+        """One line: rows and roads compared, the largest differences, the tolerance, PASS or FAIL.
+
+        A failing report names its first three problems and counts the rest.
+        """
         roads = ", ".join(self.roads)
         problems = self.problems()
         if problems:
@@ -503,6 +519,11 @@ class HessianReport(GradientReport):
         return max(self.tolerance, self.fd_tolerance) * (1.0 + np.abs(reference))
 
     def problems(self) -> list[Problem]:
+        """The gradient check's problems for every pair, plus ``scalar`` against ``tensor``.
+
+        Each autodiff road is held against ``delta fd`` within the larger of the two
+        tolerances, and the two autodiff roads against each other within ``tolerance``.
+        """
         found = super().problems()
         if "scalar" in self.roads and "tensor" in self.roads:
             scalar, tensor = self.roads["scalar"], self.roads["tensor"]
@@ -519,6 +540,7 @@ class HessianReport(GradientReport):
         return self.roads[road].reshape(size, size)
 
     def to_dict(self) -> dict[str, Any]:
+        """:meth:`GradientReport.to_dict` (one entry per pair) plus ``fd_tolerance``."""
         data = super().to_dict()
         data["fd_tolerance"] = self.fd_tolerance
         return data

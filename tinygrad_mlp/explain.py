@@ -165,6 +165,11 @@ class Step:
 
     @property
     def section(self) -> str:
+        """The heading of the step's section; it names the learning rate η.
+
+        >>> Step("wo[0][0]", old=1.0, eta=0.5, grad=0.2, new=0.9).section
+        'Gradient descent step, η = 0.5'
+        """
         return f"Gradient descent step, η = {g(self.eta)}"
 
 
@@ -179,6 +184,16 @@ class Trace:
     numbers: dict[str, float] = field(default_factory=dict)
 
     def add(self, record: Record) -> None:
+        """Append ``record`` and file its value under its name in :attr:`numbers`.
+
+        Names are ``sh[0][1]``, ``δo[0]`` and the like, ``L`` for the loss, ``∂L/∂w`` for a
+        gradient and ``new w`` for a stepped weight; inputs add no number.
+
+        >>> t = Trace()
+        >>> t.add(Step("wo[0][0]", old=1.0, eta=0.5, grad=0.2, new=0.9))
+        >>> t.numbers
+        {'new wo[0][0]': 0.9}
+        """
         self.records.append(record)
         key = _number_key(record)
         if key is not None:
@@ -226,6 +241,11 @@ class TextFormatter:
     """Plain text: a heading underlined with dashes per section, one indented line per record."""
 
     def trace(self, trace: Trace) -> str:
+        """The whole trace: a heading wherever the section changes, then one item per record.
+
+        Returns:
+            The text, ending in one newline.
+        """
         out: list[str] = []
         section = None
         for record in trace.records:
@@ -236,15 +256,33 @@ class TextFormatter:
         return "\n".join(out).strip() + "\n"
 
     def heading(self, title: str) -> list[str]:
+        """A section heading as lines: the title underlined with dashes.
+
+        >>> TextFormatter().heading("Loss")
+        ['Loss', '----']
+        """
         return [title, "-" * len(title)]
 
     def item(self, text: str) -> str:
+        """One record's line, indented two spaces."""
         return f"  {text}"
 
     def note(self, text: str) -> str:
+        """A remark set apart from the records (a warning, a caveat), marked with ``!``."""
         return f"  ! {text}"
 
     def table(self, headers: list[str], rows: list[list[str]]) -> str:
+        """A right-aligned, space-separated table, indented two spaces.
+
+        Args:
+            headers: the column titles.
+            rows: the cells as strings, each row as long as ``headers``.
+
+        >>> print(TextFormatter().table(["epoch", "L"], [["1", "0.25"], ["10", "0.1"]]))
+          epoch     L
+              1  0.25
+             10   0.1
+        """
         widths = [max(len(c) for c in col) for col in zip(headers, *rows, strict=True)]
         lines = ["  " + "  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True))]
         lines += [
@@ -326,15 +364,25 @@ class MarkdownFormatter(TextFormatter):
     """Markdown: a ``##`` heading per section, one ``- $LaTeX$`` item per record."""
 
     def heading(self, title: str) -> list[str]:
+        """A ``##`` heading and the blank line Markdown wants after it."""
         return [f"## {title}", ""]
 
     def item(self, latex: str) -> str:
+        """Each line of a record's LaTeX as a list item in inline math, ``- $...$``."""
         return "\n".join(f"- ${line}$" for line in latex.split("\n"))
 
     def note(self, text: str) -> str:
+        """A remark as a plain list item (no math)."""
         return f"- {text}"
 
     def table(self, headers: list[str], rows: list[list[str]]) -> str:
+        """A Markdown pipe table: header row, ``---`` rule, one row per entry of ``rows``.
+
+        >>> print(MarkdownFormatter().table(["epoch", "L"], [["1", "0.25"]]))
+        | epoch | L |
+        |---|---|
+        | 1 | 0.25 |
+        """
         lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 

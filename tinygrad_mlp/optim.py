@@ -58,6 +58,10 @@ class Optimizer:
             p.grad = None
 
     def step(self) -> None:
+        """Update every parameter in place from its ``.grad``; subclasses give the rule.
+
+        Call after ``loss.backward()``; parameters whose ``.grad`` is None are skipped.
+        """
         raise NotImplementedError
 
     # -- state, as torch.optim: {"state": {k: {...}}, "param_groups": [{..., "params"}]} --
@@ -213,6 +217,19 @@ class SGD(Optimizer):
         self.velocity[k] = None if v is None else np.array(v)
 
     def step(self) -> None:
+        """One update of every parameter with a gradient, as ``torch.optim.SGD`` does it.
+
+        g ← ∇L(θ) + λθ;  with μ > 0: b ← μb + g (b = g on the first step), then
+        g ← g + μb (Nesterov) or g ← b;  finally θ ← θ − ηg. No dampening.
+
+        >>> p = Tensor([1.0], requires_grad=True)
+        >>> opt = SGD([p], lr=0.1, momentum=0.9)
+        >>> for _ in range(2):
+        ...     p.grad = np.array([1.0])
+        ...     opt.step()
+        >>> np.round(p.data, 12).tolist()  # 1 − 0.1·1 − 0.1·(0.9·1 + 1)
+        [0.71]
+        """
         for k, p in enumerate(self.parameters):
             g = self._gradient(p, self.weight_decay)
             if g is None:
@@ -291,6 +308,20 @@ class Adam(Optimizer):
         self.m[k], self.v[k] = np.array(entry["exp_avg"]), np.array(entry["exp_avg_sq"])
 
     def step(self) -> None:
+        """One Adam update of every parameter with a gradient, as ``torch.optim.Adam``.
+
+        With t the parameter's own step count (from 1) and g ← ∇L(θ) + λθ:
+        m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  m̂ = m / (1−β₁ᵗ);  v̂ = v / (1−β₂ᵗ);
+        θ ← θ − η m̂ / (√v̂ + ε). The bias correction makes the first step move each
+        entry by about η·sign(g).
+
+        >>> p = Tensor([1.0, 1.0], requires_grad=True)
+        >>> opt = Adam([p], lr=0.1)
+        >>> p.grad = np.array([4.0, -0.5])
+        >>> opt.step()
+        >>> np.round(p.data, 6).tolist()
+        [0.9, 1.1]
+        """
         beta1, beta2 = self.betas
         for k, p in enumerate(self.parameters):
             g = self._gradient(p, self.weight_decay)
@@ -326,6 +357,10 @@ class LRScheduler:
         self._last_lr = [optimizer.lr]
 
     def lr_at(self, epoch: int) -> float:
+        """The learning rate for epoch ``epoch`` (0 is the optimizer's initial rate η₀).
+
+        A closed form of the epoch count, so a schedule can be resumed at any epoch.
+        """
         raise NotImplementedError
 
     def step(self) -> None:
@@ -335,6 +370,7 @@ class LRScheduler:
         self._last_lr = [self.optimizer.lr]
 
     def get_last_lr(self) -> list[float]:
+        """The learning rate set by the last ``step()``, as torch's one-entry list ``[lr]``."""
         return list(self._last_lr)
 
 
@@ -354,6 +390,7 @@ class StepLR(LRScheduler):
         self.step_size, self.gamma = step_size, gamma
 
     def lr_at(self, epoch: int) -> float:
+        """η₀ · γ^⌊epoch / step_size⌋."""
         return self.base_lr * self.gamma ** (epoch // self.step_size)
 
 
@@ -371,6 +408,7 @@ class ExponentialLR(LRScheduler):
         self.gamma = gamma
 
     def lr_at(self, epoch: int) -> float:
+        """η₀ · γ^epoch."""
         return self.base_lr * self.gamma**epoch
 
 
@@ -392,6 +430,7 @@ class CosineAnnealingLR(LRScheduler):
         self.T_max, self.eta_min = T_max, eta_min
 
     def lr_at(self, epoch: int) -> float:
+        """η_min + (η₀ − η_min) · (1 + cos(π · epoch / T_max)) / 2."""
         cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
         return self.eta_min + (self.base_lr - self.eta_min) * cosine
 

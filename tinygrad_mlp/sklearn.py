@@ -193,6 +193,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return predict_proba(self.model_, X)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
+        """Natural log of :meth:`predict_proba`, (n, classes); ``-inf`` where a probability is 0."""
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 

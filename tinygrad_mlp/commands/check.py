@@ -10,6 +10,7 @@ from tinygrad_mlp.crosscheck import cross_check, hessian_check
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``check`` subcommand and its options to ``subparsers``; it runs :func:`run`."""
     p = subparsers.add_parser(
         "check",
         help="compare every gradient from scalar autodiff, tensor autodiff and the δ formulas",
@@ -41,6 +42,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Cross-check the gradients (and with ``--hessian`` the Hessian) of the chosen problem.
+
+    Prints the report table, or its JSON with ``--json``. A network too large for the
+    Hessian is refused before any other work.
+
+    Returns:
+        0 when every road agrees within the tolerance and every value is finite, else 1.
+    """
     problem = load_problem(args)
     hessian = None
     if args.hessian:  # first: it refuses a network too large before any other work

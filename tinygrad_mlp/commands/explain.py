@@ -13,6 +13,7 @@ from tinygrad_mlp.seed import BIASES, DATASET, ERRATA, WEIGHTS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``explain`` subcommand and its options to ``subparsers``; it runs :func:`run`."""
     p = subparsers.add_parser(
         "explain",
         help="print one sample's forward and backward pass, step by step, with numbers",
@@ -59,6 +60,14 @@ def seed_errata() -> list[tuple[str, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the step-by-step trace of the first chosen row as text, Markdown or JSON.
+
+    On the cheat sheet's example it adds the sheet's errata and its finished
+    "adjust the weights" table, trained ``--epochs`` times.
+
+    Returns:
+        0; bad options raise ValueError before any output.
+    """
     if args.epochs < 1:
         raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
     everything = load_problem(args, all_rows=True)

@@ -10,6 +10,7 @@ from tinygrad_mlp.io import load_model
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``export`` subcommand and its options to ``subparsers``; it runs :func:`run`."""
     p = subparsers.add_parser(
         "export",
         help="write a saved model as ONNX (for serving) or as a torch file (to train on)",
@@ -28,6 +29,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the saved model ``--model`` as an ONNX or a torch file at ``--output``.
+
+    The optional package the format needs is looked for before the model is read.
+
+    Returns:
+        0; a missing package or bad options raise ValueError.
+    """
     if args.opset is not None and args.format != "onnx":
         raise ValueError("--opset goes with --format onnx")
     from tinygrad_mlp import onnx as onnx_file

@@ -16,6 +16,7 @@ from tinygrad_mlp.viz.render import SOURCE_FORMATS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``graph`` subcommand and its options to ``subparsers``; it runs :func:`run`."""
     p = subparsers.add_parser(
         "graph",
         help="draw the computation graph or the network diagram (the seed example by default)",
@@ -73,6 +74,14 @@ def _output_names(model: SavedModel) -> list[str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Draw the loss's computation graph, or the network with ``--network``, to ``--output``.
+
+    The file's extension picks the format (.dot needs no Graphviz); options are checked
+    before the drawing starts. Prints the file written and its size, or JSON.
+
+    Returns:
+        0; bad options raise ValueError, a missing Graphviz GraphvizMissing.
+    """
     _check_output(args.output)
     if args.precision < 1:
         raise ValueError(f"--precision must be at least 1, got {args.precision}")

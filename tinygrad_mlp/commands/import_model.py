@@ -13,6 +13,7 @@ SUFFIXES = {".onnx": "onnx", ".pt": "torch", ".pth": "torch"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``import`` subcommand and its options to ``subparsers``; it runs :func:`run`."""
     p = subparsers.add_parser(
         "import",
         help="read an ONNX or torch file (e.g. after training in PyTorch) as a model JSON",
@@ -33,6 +34,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Read an ONNX or torch file and save it as the model JSON ``--model``.
+
+    The format comes from ``--format`` or the file's ending (.onnx, .pt, .pth). Prints
+    the network's sizes and activations, or JSON.
+
+    Returns:
+        0; an unknown format or a missing package raise ValueError.
+    """
     from tinygrad_mlp import onnx as onnx_file
     from tinygrad_mlp import torch_bridge
 

@@ -11,6 +11,7 @@ from tinygrad_mlp.io import load_model
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``playback`` subcommand and its options to ``subparsers``; it runs :func:`run`."""
     p = subparsers.add_parser(
         "playback",
         help="step through the forward and backward pass in a browser page (the seed example "
@@ -60,6 +61,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Record one forward and backward pass and write it as a self-playing HTML page.
+
+    With ``--frames`` it also writes numbered frames, with ``--gif`` an animated GIF;
+    every option and output folder is checked before the recording starts.
+
+    Returns:
+        0; bad options raise ValueError.
+    """
     from tinygrad_mlp.viz.playback import playback_network
 
     if args.max_nodes < 1:

@@ -35,6 +35,11 @@ class Picture:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        """Plain data for JSON: ``{"path": str, "bytes": int, "notes": [str, ...]}``.
+
+        >>> Picture(Path("net.svg"), 1234, ["a font was missing"]).to_dict()
+        {'path': 'net.svg', 'bytes': 1234, 'notes': ['a font was missing']}
+        """
         return {"path": str(self.path), "bytes": self.size, "notes": list(self.notes)}
 
 
