@@ -293,3 +293,13 @@ def test_gradcheck_reports_a_wrong_rule_readably():
     with pytest.raises(Fn.GradcheckError, match=r"input 0 element 0.*autodiff 0\.18.*0\.27"):
         Fn.gradcheck(lambda t: WrongCube.apply(t), Tensor([0.3]))
     assert Fn.gradcheck(lambda t: WrongCube.apply(t), Tensor([0.3]), raise_exception=False) is False
+
+
+def test_star_import_of_functional_gives_every_public_name():
+    # NOTE: __all__ must hold names; a function object there breaks `import *`.
+    import tinygrad_mlp.functional as functional
+
+    assert all(isinstance(name, str) for name in functional.__all__)
+    namespace: dict = {}
+    exec("from tinygrad_mlp.functional import *", namespace)  # noqa: S102 -- the import under test
+    assert {"hvp", "jacobian", "sqrt", "where", "stack"} <= set(namespace)

@@ -1520,27 +1520,35 @@ class Tensor:
         return Tensor(self.data != _num(other))
 
     def lt(self, other: Any) -> Tensor:
+        """a < b element-wise, a boolean tensor with no gradient (as ``<``)."""
         return self < other
 
     def le(self, other: Any) -> Tensor:
+        """a ≤ b element-wise, a boolean tensor with no gradient (as ``<=``)."""
         return self <= other
 
     def gt(self, other: Any) -> Tensor:
+        """a > b element-wise, a boolean tensor with no gradient (as ``>``)."""
         return self > other
 
     def ge(self, other: Any) -> Tensor:
+        """a ≥ b element-wise, a boolean tensor with no gradient (as ``>=``)."""
         return self >= other
 
     def isnan(self) -> Tensor:
+        """True where a is nan; a boolean tensor with no gradient."""
         return Tensor(np.isnan(self.data))
 
     def isinf(self) -> Tensor:
+        """True where a is +inf or −inf; a boolean tensor with no gradient."""
         return Tensor(np.isinf(self.data))
 
     def isfinite(self) -> Tensor:
+        """True where a is neither nan nor ±inf; a boolean tensor with no gradient."""
         return Tensor(np.isfinite(self.data))
 
     def logical_not(self) -> Tensor:
+        """Boolean negation (non-zero → False, zero → True); no gradient."""
         return Tensor(np.logical_not(self.data))
 
     def any(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
