@@ -296,8 +296,10 @@ def test_new_activations_train_save_and_predict_from_the_cli(tmp_path, capsys, a
     model = load_model(model_path)
     assert model.net.activations == [act, "linear"]
     assert main(["predict", "--model", str(model_path), "--data", str(path), "--json"]) == 0
-    rows = np.array(json.loads(capsys.readouterr().out)["rows"])
-    np.testing.assert_allclose(rows[:, 2], predict(model, x)[:, 0], rtol=0, atol=1e-12)
+    result = json.loads(capsys.readouterr().out)
+    column = result["columns"].index("predicted_y")  # the file keeps a, b, y beside it
+    rows = np.array(result["rows"])
+    np.testing.assert_allclose(rows[:, column], predict(model, x)[:, 0], rtol=0, atol=1e-12)
 
 
 def test_cli_refuses_an_unknown_activation(capsys):
