@@ -255,7 +255,7 @@ def test_defaults_fit_a_small_table(tmp_path, capsys, flags):
     capsys.readouterr()
     assert main(["train", "--data", str(data), "--model", str(model_path), *flags, "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["epochs"] > 100
+    assert summary["epochs"] > 100 and summary["val_rows"] == 0 and summary["train_rows"] == 64
     from tinygrad_mlp.training import predict
 
     error = predict(load_model(model_path), x)[:, 0] - y

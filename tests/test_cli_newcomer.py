@@ -105,12 +105,22 @@ def test_every_command_prints_json_with_json(files, tmp_path, capsys):
 def test_every_subcommand_parser_has_a_json_flag():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    # NOTE: the commands of this test's scope; graph's --json (the written pictures) and
-    # the later commands are tested where they are written.
-    names = ["demo", "train", "test", "predict", "info", "import-seed", "export-seed"]
-    names += ["check", "explain"]
-    missing = [name for name in names if "--json" not in sub.choices[name]._option_string_actions]
+    assert len(sub.choices) >= 13  # every command registered, later ones included
+    missing = [n for n, p in sub.choices.items() if "--json" not in p._option_string_actions]
     assert not missing, f"commands without --json: {missing}"
+
+
+def test_the_cli_guide_shows_every_command_and_current_defaults():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    missing = [name for name in sub.choices if f"tinygrad-mlp {name} " not in guide]
+    assert not missing, f"docs/cli.md never shows: {missing}"
+    for flag in ("--hessian", "--network", "--json"):
+        assert flag in guide, flag
+    # the scalers train writes are the --normalize default's, named as such
+    train_help = " ".join(sub.choices["train"].format_help().split())
+    assert "min-max scalers" not in train_help and "standardized by default" in train_help
 
 
 def test_demo_json_holds_the_golden_numbers(capsys):

@@ -10,9 +10,10 @@ the same thing. Training runs through :func:`tinygrad_mlp.training.fit`, the cod
 Differences from scikit-learn's MLPs, on purpose: inputs (and regression
 targets) are standardized inside the model (``normalize``), as the command
 line does, so no ``StandardScaler`` is needed in front; ``early_stopping`` is
-on by default, holding out ``validation_fraction`` of the rows and keeping the
-best epoch's weights;
-the L2 penalty is ``weight_decay`` (added to the gradient as λθ, as torch's
+on by default, holding out ``validation_fraction`` of the rows (when that
+comes to 10 rows or more; otherwise it watches the training loss, as
+scikit-learn's default does) and keeping the best epoch's weights;
+``max_iter`` is 3000; the L2 penalty is ``weight_decay`` (added to the gradient as λθ, as torch's
 optimizers do) rather than ``alpha``.
 
 Needs scikit-learn (``pip install 'tinygrad-mlp[sklearn]'``).

@@ -91,8 +91,9 @@ class TrainConfig:
 
     ``epochs`` is an upper bound when early stopping is on (``patience`` > 0):
     training stops once the validation loss (the training loss when
-    ``val_split`` is 0) has not improved by ``tol`` times its first-epoch value
-    for ``patience`` epochs, and the weights of the best epoch are kept.
+    ``val_split`` is 0 or holds out too few rows, see :func:`split_rows`) has
+    not improved by ``tol`` times its first-epoch value for ``patience``
+    epochs, and the weights of the best epoch are kept.
     """
 
     hidden: list[int] = field(default_factory=lambda: [100])

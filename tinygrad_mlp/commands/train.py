@@ -319,6 +319,11 @@ def _print_summary(summary: dict, config: TrainConfig) -> None:
     losses = f"training loss {summary['final_loss']:.6g}"
     if summary["val_loss"] is not None:
         losses += f", validation loss {summary['val_loss']:.6g} ({summary['val_rows']} rows)"
+    elif config.val_split > 0 and config.patience:
+        losses += (
+            f" (--val-split {config.val_split} of {summary['train_rows']} rows is under 10 "
+            "rows, too few to validate on: early stopping watched the training loss)"
+        )
     print(f"  {losses}")
     print(f"  loss: {config.loss}, {summary['loss_units']}")
     output = summary["output"]
