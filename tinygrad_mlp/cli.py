@@ -43,6 +43,7 @@ COMMANDS += [export, import_model]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``tinygrad-mlp`` argument parser, one subcommand per module in ``COMMANDS``."""
     parser = argparse.ArgumentParser(
         prog="tinygrad-mlp",
         description="Train, check, explain and draw small multi-layer perceptrons.",

@@ -109,6 +109,7 @@ class MinMaxScaler:
         return (data - low) / (high - low) * (self.max_ - self.min_) + self.min_
 
     def fit_transform(self, data: Any, names: list[str] | None = None) -> np.ndarray:
+        """``fit(data)`` then ``transform(data)``: the scaled data, shape (n, columns)."""
         return self.fit(data, names).transform(data)
 
     @property

@@ -36,6 +36,7 @@ def csv_text(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def stderr(message: str) -> None:
+    """Print one line to standard error."""
     print(message, file=sys.stderr)
 
 

@@ -16,6 +16,7 @@ from tinygrad_mlp.viz import draw_graph, save
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``demo``: the cheat sheet's 2-3-1 example, its numbers and errata."""
     parser = subparsers.add_parser(
         "demo",
         help="run the cheat sheet's worked example (forward, backward, golden numbers)",
@@ -54,6 +55,7 @@ def golden_rows(z: float) -> list[tuple[str, list[float]]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the worked example (and, with ``--graph``, draw it); exit status 0."""
     if args.graph is not None:
         check_writable(args.graph, "--graph")
     examples = {f"{z:g}": dict(golden_rows(z)) for z in (91.0, 1.0)}

@@ -10,6 +10,7 @@ from tinygrad_mlp.training import evaluate, load_data_for
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``test``: a saved model's loss (and for classes, accuracy) on a CSV."""
     p = subparsers.add_parser(
         "test",
         help="report a saved model's loss and metrics on a CSV file",
@@ -35,6 +36,7 @@ def confusion_lines(classes: list[str], matrix: list[list[int]]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Report the model's loss in data units and metrics; bad input raises ValueError."""
     model = load_model(args.model)
     data = load_data_for(model, args.data)
     result = evaluate(model, data)

@@ -10,6 +10,7 @@ from tinygrad_mlp.io import load_model
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``info``: a saved network's layers, weights and scalers."""
     p = subparsers.add_parser(
         "info",
         formatter_class=HelpFormatter,
@@ -37,6 +38,7 @@ FOLDED = {"bce": "logits; the sigmoid is folded into bce", "ce": "logits; softma
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the model in the sheet's notation (or as JSON); exit status 0."""
     model = load_model(args.model)
     net = model.net
     if args.json:

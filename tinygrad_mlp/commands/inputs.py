@@ -31,6 +31,7 @@ class Problem:
 
 
 def add_arguments(parser: argparse.ArgumentParser, rows: bool) -> None:
+    """The ``--model``/``--data`` (and, with ``rows``, ``--row``) flags of check and explain."""
     parser.add_argument("--model", help="a saved model (default: the cheat sheet's example)")
     parser.add_argument("--data", help="CSV file with the model's columns (with --model)")
     if rows:

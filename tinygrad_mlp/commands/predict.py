@@ -14,6 +14,7 @@ from tinygrad_mlp.training import predict, predict_proba
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``predict``: outputs in data units (``--proba``: class probabilities)."""
     p = subparsers.add_parser(
         "predict",
         help="predict outputs for a CSV file of inputs",
@@ -81,6 +82,7 @@ def _cell(text: str):
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the input columns with the predictions beside them; checked before work."""
     model = load_model(args.model)
     if args.proba and model.loss == "mse":
         raise ValueError("--proba needs a classifier (a model trained with --loss bce or ce)")

@@ -16,6 +16,7 @@ from tinygrad_mlp.io import (
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``import-seed`` and ``export-seed`` for the seed system's JSON files."""
     p = subparsers.add_parser(
         "import-seed",
         formatter_class=HelpFormatter,
@@ -54,6 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    """Read the seed system's weights and min-max files into one model file."""
     check_writable(args.model, "--model")
     model = model_from_seed_files(args.weights, args.minmax, args.activation, args.normalize)
     save_model(args.model, model)
@@ -66,6 +68,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    """Write a model as the seed system's weights and min-max files, atomically."""
     check_writable(args.weights, "--weights")
     check_writable(args.minmax, "--minmax")
     model = load_model(args.model)

@@ -57,6 +57,7 @@ def _default(name: str) -> str:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``train`` with its flags; ``--help`` shows every default."""
     p = subparsers.add_parser(
         "train",
         help="train a network on a CSV file and save the model",
@@ -207,6 +208,7 @@ def settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Check every flag and path, train, then save the model; exit status 0."""
     options, named = settings(args)
     # NOTE: every flag is checked here, before the data are read and long before
     # training ends: a typo in --model or --plot must not cost a training run.
@@ -351,6 +353,7 @@ class Progress:
         self.bar = tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=False)
 
     def update(self, epoch: int, loss: float) -> None:
+        """Show the epoch and its loss (a bar on a terminal, nothing otherwise)."""
         if self.quiet:
             return
         if self.bar is not None:
@@ -360,6 +363,7 @@ class Progress:
             stderr(f"epoch {epoch}/{self.epochs}  loss {loss:.6g}")
 
     def close(self) -> None:
+        """End the progress display."""
         if self.bar is not None:
             self.bar.close()
 
