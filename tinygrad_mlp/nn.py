@@ -245,6 +245,7 @@ class ParameterValue(Value):
 
     @property  # type: ignore[override]
     def label(self) -> str:
+        """The sheet's name of this element, e.g. ``wh[0][2][1]`` (read-only)."""
         labels = self.owner.__dict__.get("labels")
         if labels is not None and self.name in labels:
             base = labels[self.name]
@@ -258,6 +259,7 @@ class ParameterValue(Value):
 
     @property  # type: ignore[override]
     def data(self) -> float:
+        """The element's number, read from (and written to) the module's current tensor."""
         return self.tensor.data.item(self.index)
 
     @data.setter
@@ -274,6 +276,7 @@ class ParameterValue(Value):
 
     @property  # type: ignore[override]
     def grad(self) -> Any:
+        """The element's gradient: a float, or the node a ``create_graph`` sweep left here."""
         g = self.tensor.grad
         if g is self._checked and self._grad_node is None:  # NOTE: the hot path
             return g.item(self.index)
@@ -649,9 +652,11 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation of this module; subclasses define it (``__call__`` runs it)."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def extra_repr(self) -> str:
+        """Extra text for this module's line in ``repr`` (torch's hook of the same name)."""
         """The text inside this module's parentheses (its settings)."""
         return ""
 
@@ -761,6 +766,7 @@ class Neuron(Module):
 
     @property
     def activation(self) -> str:
+        """The activation name of the layer this neuron belongs to."""
         return getattr(self.layer, "activation", "linear")
 
     def parameters(self) -> list[Value]:  # type: ignore[override]
@@ -888,10 +894,12 @@ class Linear(Module):
 
     @property
     def nin(self) -> int:
+        """Inputs per sample (the weight's second axis)."""
         return self.weight.shape[1]
 
     @property
     def nout(self) -> int:
+        """Outputs per sample (the weight's first axis)."""
         return self.weight.shape[0]
 
     @property
@@ -930,6 +938,7 @@ class Linear(Module):
         return _tag(self._tensor(x), self)
 
     def extra_repr(self) -> str:
+        """``nin, nout, bias=...`` for ``repr``."""
         return f"{self.nin}, {self.nout}, bias={self.bias is not None}"
 
 
@@ -1003,6 +1012,7 @@ class Sequential(Module):
             yield str(k), m
 
     def label_parameters(self, prefix: str = "") -> None:
+        """Label parameters: the sheet's notation for an MLP-shaped chain, else dotted paths."""
         if not prefix:
             try:
                 _mlp_layers(self)
@@ -1023,6 +1033,7 @@ class Sequential(Module):
         return iter(self.items)
 
     def forward(self, x: Any) -> Any:
+        """Apply the modules in order; a vector of Values or an (n, features) batch goes in."""
         for module in self.items:
             x = module(x)
         return x
@@ -1104,6 +1115,7 @@ class Layer(Linear):
         return _tag(_activate(self._tensor(x), self.activation), self)
 
     def extra_repr(self) -> str:
+        """``nin, nout, activation=...`` for ``repr``."""
         return f"{self.nin}, {self.nout}, activation={self.activation!r}"
 
 
@@ -1216,6 +1228,7 @@ class MLP(Module):
 
     @property
     def nin(self) -> int:
+        """Inputs the network takes."""
         return self.layers[0].nin
 
     @property
@@ -1225,6 +1238,7 @@ class MLP(Module):
 
     @property
     def activations(self) -> list[str]:
+        """The activation name of each layer, the output layer last."""
         return [layer.activation for layer in self.layers]
 
     def to_sequential(self) -> Sequential:
@@ -1257,6 +1271,8 @@ class MLP(Module):
         return from_torch(module)
 
     def forward(self, x: Any) -> Any:
+        """A vector of numbers or Values → a vector of Values (one node per + and *); an
+        array (n, nin) → a Tensor (n, nouts[-1]), one matmul, add and activation per layer."""
         if _is_scalar_input(x):
             if len(x) != self.nin:
                 raise ValueError(f"network takes {self.nin} inputs, got {len(x)}")
@@ -1266,6 +1282,7 @@ class MLP(Module):
         return x
 
     def extra_repr(self) -> str:
+        """The sizes and activations, for ``repr``."""
         sizes = "-".join(str(n) for n in self.sizes)
         return f"{sizes}, activations={self.activations}"
 
