@@ -1356,8 +1356,8 @@ class MLP(Module):
     def from_torch(cls, module: Any) -> MLP:
         """An MLP read from an MLP-shaped ``torch.nn.Sequential`` (needs the torch extra).
 
-        Anything that is not Linear layers and Sigmoid/Tanh/ReLU/Identity is refused
-        with one sentence; see :func:`tinygrad_mlp.torch_bridge.from_torch`.
+        Anything that is not Linear layers and activation modules with our parameters is
+        refused with one sentence; see :func:`tinygrad_mlp.torch_bridge.from_torch`.
         """
         from tinygrad_mlp.torch_bridge import from_torch
 

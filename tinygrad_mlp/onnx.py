@@ -3,7 +3,12 @@
 :func:`export` writes a network as ONNX, built with the ``onnx`` package's own
 helpers and checked by ``onnx.checker``: one ``Gemm`` per layer
 (``y = x Wᵀ + b``, W stored nodes × inputs as ours, ``transB=1``), then its
-activation (``Sigmoid``, ``Tanh``, ``Relu``; nothing for a linear layer). The
+activation (nothing for a linear layer): the ONNX operator where one computes our
+numbers at the network's dtype (``Sigmoid``, ``Tanh``, ``Relu``, ``Clip`` for hardtanh;
+in float32 also ``LeakyRelu``, ``Elu``, ``Celu``, ``Softsign``, ``HardSigmoid``, and
+``Gelu`` from opset 20), otherwise a few nodes with constants of the network's dtype
+(an ONNX float attribute is float32), as :func:`_activation` lists. A float64 gelu
+holds an ``Erf``, which onnxruntime runs in float32 only. The
 input is ``input`` of shape (batch, inputs) with a dynamic batch axis.
 
 A saved model (:class:`~tinygrad_mlp.io.SavedModel`, what ``tinygrad-mlp
@@ -26,7 +31,7 @@ The model's other fields (loss, column names, class labels, scaler values,
 settings) travel as JSON in the file's metadata (key ``tinygrad_mlp``), so
 :func:`load_model` gives back the model that left. :func:`load` reads the
 network of any MLP-shaped graph (``Gemm``, or ``MatMul`` then ``Add``, each
-followed by at most one ``Sigmoid``, ``Tanh`` or ``Relu``), from whichever tool
+followed by at most one activation in a form export writes), from whichever tool
 wrote it, and refuses anything else with one sentence naming the first node
 that does not fit.
 
