@@ -13,7 +13,7 @@ from tinygrad_mlp.data import Dataset, MinMaxScaler, StandardScaler, load_csv
 from tinygrad_mlp.io import load_model, save_model
 from tinygrad_mlp.names import ACTIVATIONS
 from tinygrad_mlp.nn import MLP
-from tinygrad_mlp.onnx import export, load
+from tinygrad_mlp.onnx import DEFAULT_OPSET, export, load
 from tinygrad_mlp.onnx import load_model as load_onnx_model
 from tinygrad_mlp.training import TrainConfig, fit, network_inputs, new_model, predict
 
@@ -40,6 +40,22 @@ def run(path, x):
     return out
 
 
+def run_reference(path, x):
+    """The file run by onnx's reference evaluator, its Erf in float64 (math.erf): onnxruntime
+    has no float64 Erf kernel, and the reference's own Erf rounds to float32."""
+    import math
+
+    from onnx.reference import ReferenceEvaluator
+    from onnx.reference.op_run import OpRun
+
+    class Erf(OpRun):
+        def _run(self, a):
+            return (np.vectorize(math.erf, otypes=[a.dtype])(a),)
+
+    (out,) = ReferenceEvaluator(str(path), new_ops=[Erf]).run(None, {"input": x})
+    return out
+
+
 def test_the_package_module_imports_the_real_onnx():
     from tinygrad_mlp import onnx as ours
 
@@ -56,8 +72,10 @@ def test_onnxruntime_outputs_equal_ours(tmp_path, activation, dtype):
         path = tmp_path / f"net{k}.onnx"
         export(net, path)
         for batch in (1, 9):  # the batch axis is dynamic
-            x = rng.uniform(-2, 2, (batch, nin)).astype(dtype)
-            out = run(path, x)
+            # wide enough to pass softplus's threshold and the hard activations' corners
+            x = rng.uniform(-30, 30, (batch, nin)).astype(dtype)
+            f64_erf = activation == "gelu" and dtype == np.float64
+            out = (run_reference if f64_erf else run)(path, x)
             assert out.dtype == np.dtype(dtype) and out.shape == (batch, nouts[-1])
             tol = TOLERANCE[dtype]
             np.testing.assert_allclose(out, net(x).data, rtol=tol, atol=tol)
@@ -516,3 +534,58 @@ def test_a_constant_column_under_standard_scaling_maps_to_zero_as_predict_does(t
     expected = net(scaler.transform(raw)).data
     assert np.all(np.isfinite(served))
     np.testing.assert_allclose(served, expected, rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- every activation
+
+
+@pytest.mark.parametrize("opset", [DEFAULT_OPSET, 20])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("activation", [a for a in ACTIVATIONS if a != "linear"])
+def test_every_activation_round_trips_at_every_form(tmp_path, activation, dtype, opset):
+    net = MLP(3, [4, 4, 2], activation=[activation, "tanh", activation], seed=5, dtype=dtype)
+    export(net, tmp_path / "n.onnx", opset=opset)
+    back = load(tmp_path / "n.onnx")
+    assert back.activations == net.activations
+    for p, q in zip(net.parameters(), back.parameters(), strict=True):
+        assert q.data.dtype == np.dtype(dtype) and np.array_equal(p.data, q.data)
+
+
+def test_gelu_at_opset_20_is_the_gelu_operator_and_equals_ours(tmp_path):
+    net = MLP(2, [3, 1], activation="gelu", seed=0, dtype=np.float32)
+    export(net, tmp_path / "g.onnx", opset=20)
+    ops = [n.op_type for n in onnx.load(str(tmp_path / "g.onnx")).graph.node]
+    assert ops.count("Gelu") == 2 and "Erf" not in ops
+    x = np.random.default_rng(0).uniform(-4, 4, (16, 2)).astype(np.float32)
+    np.testing.assert_allclose(run(tmp_path / "g.onnx", x), net(x).data, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("node", "constants"),
+    [
+        (lambda m: m("LeakyRelu", ["s"], ["y"], alpha=0.2, name="leaky"), {}),
+        (lambda m: m("Elu", ["s"], ["y"], alpha=0.5, name="leaky"), {}),
+        (lambda m: m("PRelu", ["s", "k"], ["y"], name="leaky"), {"k": np.array(0.25)}),
+        (
+            lambda m: m("Clip", ["s", "lo", "hi"], ["y"], name="leaky"),
+            {"lo": np.array(-2.0), "hi": np.array(2.0)},
+        ),
+    ],
+)
+def test_an_activation_with_other_parameters_is_refused(tmp_path, node, constants):
+    make = onnx.helper.make_node
+    nodes = [make("Gemm", ["x", "W", "B"], ["s"], transB=1), node(make)]
+    path = _save(tmp_path, nodes, {"W": np.ones((2, 2)), "B": np.zeros(2), **constants})
+    with pytest.raises(ValueError) as error:
+        load(path)
+    assert "node 1" in _one_sentence(error) and "'leaky'" in str(error.value)
+
+
+def test_the_float64_compositions_use_typed_constants_not_float_attributes(tmp_path):
+    # an ONNX float attribute is float32: 0.01 as one would change a float64 network's numbers
+    net = MLP(2, [3, 1], activation=["leaky_relu", "hardsigmoid"], seed=0)
+    export(net, tmp_path / "n.onnx")
+    proto = onnx.load(str(tmp_path / "n.onnx"))
+    assert not [n.op_type for n in proto.graph.node if n.attribute and n.op_type != "Gemm"]
+    slope = next(t for t in proto.graph.initializer if t.name.endswith("slope"))
+    assert onnx.numpy_helper.to_array(slope) == 0.01 and slope.data_type == onnx.TensorProto.DOUBLE

@@ -348,3 +348,60 @@ def test_cli_export_import_torch_round_trips(tmp_path, capsys, scalers):
     _same_model(load_model(tmp_path / "m.json"), load_model(tmp_path / "back.json"))
     assert main(["import", str(tmp_path / "m.json"), "--model", str(tmp_path / "x.json")]) == 2
     assert "give --format" in capsys.readouterr().err
+
+
+#: Each new activation written by hand with torch's defaults, and the function it computes
+#: in torch.nn.functional (an independent reference for our numbers).
+HAND_WRITTEN = [
+    (lambda: torch.nn.LeakyReLU(), "leaky_relu", lambda x: F.leaky_relu(x, 0.01)),
+    (lambda: torch.nn.ELU(), "elu", lambda x: F.elu(x, 1.0)),
+    (lambda: torch.nn.CELU(), "celu", lambda x: F.celu(x, 1.0)),
+    (lambda: torch.nn.GELU(), "gelu", lambda x: F.gelu(x)),
+    (
+        lambda: torch.nn.GELU(approximate="tanh"),
+        "gelu_tanh",
+        lambda x: F.gelu(x, approximate="tanh"),
+    ),
+    (lambda: torch.nn.SiLU(), "silu", F.silu),
+    (lambda: torch.nn.Softplus(), "softplus", F.softplus),
+    (lambda: torch.nn.Softsign(), "softsign", F.softsign),
+    (lambda: torch.nn.Hardtanh(), "hardtanh", F.hardtanh),
+    (lambda: torch.nn.Hardsigmoid(), "hardsigmoid", F.hardsigmoid),
+]
+
+
+@pytest.mark.parametrize(("module", "name", "function"), HAND_WRITTEN)
+def test_from_torch_reads_each_activation_with_torchs_defaults(module, name, function):
+    torch.manual_seed(1)
+    linear = torch.nn.Linear(3, 2, dtype=torch.float64)
+    net = from_torch(torch.nn.Sequential(linear, module()))
+    assert net.activations == [name]
+    # wide enough to reach softplus's threshold, hardtanh's and hardsigmoid's corners
+    x = np.random.default_rng(2).normal(scale=15.0, size=(64, 3))
+    expected = function(linear(torch.from_numpy(x))).detach().numpy()
+    np.testing.assert_allclose(net(x).data, expected, rtol=1e-12, atol=1e-12)
+    assert type(to_torch(net)[1]) is type(module())
+
+
+@pytest.mark.parametrize(
+    ("module", "named"),
+    [
+        (lambda: torch.nn.LeakyReLU(0.2), "negative_slope=0.2"),
+        (lambda: torch.nn.ELU(alpha=0.5), "alpha=0.5"),
+        (lambda: torch.nn.CELU(alpha=2.0), "alpha=2.0"),
+        (lambda: torch.nn.Softplus(beta=2.0), "beta=2.0"),
+        (lambda: torch.nn.Softplus(threshold=5.0), "threshold=5.0"),
+        (lambda: torch.nn.Hardtanh(-2.0, 2.0), "min_val=-2.0"),
+    ],
+)
+def test_from_torch_refuses_an_activation_with_other_parameters(module, named):
+    with pytest.raises(ValueError) as error:
+        from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), module()))
+    text = _one_sentence(error)
+    assert "module 1" in text and named in text
+
+
+def test_relu6_a_hardtanh_subclass_is_refused():
+    with pytest.raises(ValueError) as error:
+        from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU6()))
+    assert "module 1 (ReLU6)" in _one_sentence(error)

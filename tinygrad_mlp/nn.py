@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import io as _io
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -49,17 +49,26 @@ from tinygrad_mlp.value import Value
 
 __all__ = [
     "ACTIVATIONS",
+    "CELU",
+    "ELU",
+    "GELU",
     "MLP",
+    "Hardsigmoid",
+    "Hardtanh",
     "Identity",
     "IncompatibleKeys",
     "Layer",
+    "LeakyReLU",
     "Linear",
     "Module",
     "Neuron",
     "ParameterValue",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
+    "Softplus",
+    "Softsign",
     "Tanh",
     "as_mlp",
     "load_state",
@@ -979,12 +988,110 @@ class Identity(_Activation):
     activation = "linear"
 
 
-_ACTIVATION_MODULES: dict[str, type[_Activation]] = {
+class LeakyReLU(_Activation):
+    """s (s > 0), 0.01·s (else), element by element (torch's default slope)."""
+
+    activation = "leaky_relu"
+
+
+class ELU(_Activation):
+    """s (s > 0), e^s − 1 (else), element by element (α = 1)."""
+
+    activation = "elu"
+
+
+class CELU(_Activation):
+    """s (s > 0), α(e^(s/α) − 1) (else) with α = 1, element by element."""
+
+    activation = "celu"
+
+
+class GELU(_Activation):
+    """s Φ(s) with Φ the normal distribution function; ``approximate="tanh"`` uses
+    ½s(1 + tanh(√(2/π)(s + 0.044715 s³))), as torch.
+
+    Args:
+        approximate: ``"none"`` (the erf form, activation ``gelu``) or ``"tanh"``
+            (activation ``gelu_tanh``).
+
+    >>> GELU("tanh").activation
+    'gelu_tanh'
+    """
+
+    def __init__(self, approximate: str = "none") -> None:
+        forms = {"none": "gelu", "tanh": "gelu_tanh"}
+        if approximate not in forms:
+            raise ValueError(f"GELU approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+        self.activation = forms[approximate]
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(_Activation):
+    """s σ(s) (swish), element by element."""
+
+    activation = "silu"
+
+
+class Softplus(_Activation):
+    """ln(1 + e^s) (s when s > 20), element by element (β = 1, threshold 20)."""
+
+    activation = "softplus"
+
+
+class Softsign(_Activation):
+    """s / (1 + |s|), element by element."""
+
+    activation = "softsign"
+
+
+class Hardtanh(_Activation):
+    """min(max(s, −1), 1), element by element."""
+
+    activation = "hardtanh"
+
+
+class Hardsigmoid(_Activation):
+    """min(max(s + 3, 0), 6) / 6, element by element."""
+
+    activation = "hardsigmoid"
+
+
+#: The module that applies each activation (``linear`` layers get none in a Sequential).
+_ACTIVATION_MODULES: dict[str, Callable[[], _Activation]] = {
     "sigmoid": Sigmoid,
     "tanh": Tanh,
     "relu": ReLU,
     "linear": Identity,
+    "leaky_relu": LeakyReLU,
+    "elu": ELU,
+    "celu": CELU,
+    "gelu": GELU,
+    "gelu_tanh": lambda: GELU("tanh"),
+    "silu": SiLU,
+    "softplus": Softplus,
+    "softsign": Softsign,
+    "hardtanh": Hardtanh,
+    "hardsigmoid": Hardsigmoid,
 }
+_ACTIVATION_TYPES = (
+    Sigmoid,
+    Tanh,
+    ReLU,
+    Identity,
+    LeakyReLU,
+    ELU,
+    CELU,
+    GELU,
+    SiLU,
+    Softplus,
+    Softsign,
+    Hardtanh,
+    Hardsigmoid,
+)
+assert set(_ACTIVATION_MODULES) == set(ACTIVATIONS), "an activation has no module"
 
 
 class Sequential(Module):
@@ -1263,8 +1370,8 @@ class MLP(Module):
     def from_torch(cls, module: Any) -> MLP:
         """An MLP read from an MLP-shaped ``torch.nn.Sequential`` (needs the torch extra).
 
-        Anything that is not Linear layers and Sigmoid/Tanh/ReLU/Identity is refused
-        with one sentence; see :func:`tinygrad_mlp.torch_bridge.from_torch`.
+        Anything that is not Linear layers and activation modules with our parameters is
+        refused with one sentence; see :func:`tinygrad_mlp.torch_bridge.from_torch`.
         """
         from tinygrad_mlp.torch_bridge import from_torch
 
@@ -1309,7 +1416,7 @@ def _mlp_layers(module: Module) -> list[tuple[Linear, str]]:
             if pending is not None:
                 layers.append((pending, "linear"))
             pending = m
-        elif isinstance(m, _Activation) and type(m) in _ACTIVATION_MODULES.values():
+        elif isinstance(m, _Activation) and type(m) in _ACTIVATION_TYPES:
             if pending is None:
                 raise TypeError(
                     f"module {k} ({type(m).__name__}) does not follow a Linear layer; an MLP "

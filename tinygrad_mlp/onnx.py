@@ -3,7 +3,12 @@
 :func:`export` writes a network as ONNX, built with the ``onnx`` package's own
 helpers and checked by ``onnx.checker``: one ``Gemm`` per layer
 (``y = x Wᵀ + b``, W stored nodes × inputs as ours, ``transB=1``), then its
-activation (``Sigmoid``, ``Tanh``, ``Relu``; nothing for a linear layer). The
+activation (nothing for a linear layer): the ONNX operator where one computes our
+numbers at the network's dtype (``Sigmoid``, ``Tanh``, ``Relu``, ``Clip`` for hardtanh;
+in float32 also ``LeakyRelu``, ``Elu``, ``Celu``, ``Softsign``, ``HardSigmoid``, and
+``Gelu`` from opset 20), otherwise a few nodes with constants of the network's dtype
+(an ONNX float attribute is float32), as :func:`_activation` lists. A float64 gelu
+holds an ``Erf``, which onnxruntime runs in float32 only. The
 input is ``input`` of shape (batch, inputs) with a dynamic batch axis.
 
 A saved model (:class:`~tinygrad_mlp.io.SavedModel`, what ``tinygrad-mlp
@@ -26,7 +31,7 @@ The model's other fields (loss, column names, class labels, scaler values,
 settings) travel as JSON in the file's metadata (key ``tinygrad_mlp``), so
 :func:`load_model` gives back the model that left. :func:`load` reads the
 network of any MLP-shaped graph (``Gemm``, or ``MatMul`` then ``Add``, each
-followed by at most one ``Sigmoid``, ``Tanh`` or ``Relu``), from whichever tool
+followed by at most one activation in a form export writes), from whichever tool
 wrote it, and refuses anything else with one sentence naming the first node
 that does not fit.
 
@@ -60,8 +65,11 @@ VERSION = 1
 #: ONNX files larger than this are refused before reading (protobuf's own limit is 2 GiB).
 MAX_ONNX_BYTES = 2 * 1024 * 1024 * 1024
 
-#: Our activation names and the ONNX operators that compute them.
-ONNX_ACTIVATIONS: dict[str, str] = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}
+#: The first opset with a ``Gelu`` operator; below it gelu is composed from ``Erf``.
+GELU_OPSET = 20
+SQRT1_2 = float(np.sqrt(0.5))
+GELU_BETA = float(np.sqrt(2.0 / np.pi))
+GELU_KAPPA = 0.044715
 
 
 def require_onnx() -> Any:
@@ -93,6 +101,74 @@ class _Builder:
             self.onnx.helper.make_node(op, inputs, [output], name=output, **attributes)
         )
         return output
+
+
+def _activation(b: _Builder, name: str, x: str, p: str, dtype: Any, opset: int) -> str:
+    """Nodes computing activation ``name`` of ``x`` as our engines do (names start with ``p``).
+
+    An ONNX operator is used where one computes our function with our numbers at this dtype;
+    a float attribute is float32 in ONNX, so float64 takes typed constants and composes
+    (``PRelu`` for leaky_relu, ``Exp``/``Relu``/``Min`` for elu and celu, ``(x + 3)`` clipped
+    to [0, 6] over 6 for hardsigmoid). Softplus keeps torch's threshold (``Where(x > 20, x,
+    ln(1 + e^min(x, 20)))``); gelu is ``x·½·(1 + Erf(x/√2))`` below opset 20, gelu_tanh
+    always ``½x(1 + Tanh(√(2/π)(x + 0.044715 x³)))``, silu ``x·Sigmoid(x)``.
+    """
+    f32 = np.dtype(dtype) == np.float32
+
+    def c(suffix: str, value: float) -> str:
+        return b.const(f"{p}.const.{suffix}", value, dtype)
+
+    if name in ("sigmoid", "tanh", "relu"):
+        return b.node({"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}[name], [x], p)
+    if name == "leaky_relu":
+        if f32:
+            return b.node("LeakyRelu", [x], p, alpha=0.01)
+        return b.node("PRelu", [x, c("slope", 0.01)], p)
+    if name in ("elu", "celu") and f32:
+        return b.node(name.capitalize(), [x], p, alpha=1.0)
+    if name in ("elu", "celu"):
+        m = b.node("Min", [x, c("zero", 0.0)], f"{p}.min")
+        if name == "celu":  # α(e^(x/α) − 1) with α = 1
+            m = b.node("Div", [m, c("alpha", 1.0)], f"{p}.scaled")
+        e = b.node("Sub", [b.node("Exp", [m], f"{p}.exp"), c("one", 1.0)], f"{p}.expm1")
+        if name == "celu":
+            e = b.node("Mul", [e, c("alpha_out", 1.0)], f"{p}.negative")
+        return b.node("Add", [b.node("Relu", [x], f"{p}.relu"), e], p)
+    if name == "gelu" and opset >= GELU_OPSET:
+        return b.node("Gelu", [x], p)
+    if name == "gelu":
+        e = b.node("Erf", [b.node("Mul", [x, c("sqrt1_2", SQRT1_2)], f"{p}.u")], f"{p}.erf")
+        half = b.node("Mul", [x, c("half", 0.5)], f"{p}.half")
+        return b.node("Mul", [half, b.node("Add", [e, c("one", 1.0)], f"{p}.phi2")], p)
+    if name == "gelu_tanh":
+        cube = b.node("Mul", [b.node("Mul", [x, x], f"{p}.sq"), x], f"{p}.cube")
+        inner = b.node(
+            "Add", [x, b.node("Mul", [cube, c("kappa", GELU_KAPPA)], f"{p}.k")], f"{p}.in"
+        )
+        t = b.node("Tanh", [b.node("Mul", [inner, c("beta", GELU_BETA)], f"{p}.u")], f"{p}.tanh")
+        half = b.node("Mul", [x, c("half", 0.5)], f"{p}.half")
+        return b.node("Mul", [half, b.node("Add", [t, c("one", 1.0)], f"{p}.t1")], p)
+    if name == "silu":
+        return b.node("Mul", [x, b.node("Sigmoid", [x], f"{p}.sigmoid")], p)
+    if name == "softplus":
+        e = b.node("Exp", [b.node("Min", [x, c("threshold", 20.0)], f"{p}.min")], f"{p}.exp")
+        log = b.node("Log", [b.node("Add", [e, c("one", 1.0)], f"{p}.1pe")], f"{p}.log")
+        above = b.node("Greater", [x, c("threshold_", 20.0)], f"{p}.above")
+        return b.node("Where", [above, x, log], p)
+    if name == "softsign" and f32:
+        return b.node("Softsign", [x], p)
+    if name == "softsign":
+        d = b.node("Add", [b.node("Abs", [x], f"{p}.abs"), c("one", 1.0)], f"{p}.den")
+        return b.node("Div", [x, d], p)
+    if name == "hardtanh":
+        return b.node("Clip", [x, c("min", -1.0), c("max", 1.0)], p)
+    if name == "hardsigmoid" and f32:
+        return b.node("HardSigmoid", [x], p, alpha=1.0 / 6.0, beta=0.5)
+    if name == "hardsigmoid":
+        shifted = b.node("Add", [x, c("three", 3.0)], f"{p}.shift")
+        clipped = b.node("Clip", [shifted, c("zero", 0.0), c("six", 6.0)], f"{p}.clip")
+        return b.node("Div", [clipped, c("six_", 6.0)], p)
+    raise ValueError(f"ONNX export has no form for activation {name!r}")
 
 
 @dataclass
@@ -170,7 +246,7 @@ def _scale(b: _Builder, x: str, scaler: Scaler, side: str, output: str | None = 
     return x
 
 
-def _graph(model: SavedModel, onnx: Any) -> Any:
+def _graph(model: SavedModel, onnx: Any, opset: int = DEFAULT_OPSET) -> Any:
     net = model.net
     helper = onnx.helper
     dtype = np.dtype(net.layers[0].weight.data.dtype)
@@ -189,8 +265,8 @@ def _graph(model: SavedModel, onnx: Any) -> Any:
         weight = b.const(f"layers.{l}.weight", layer.weight.data, dtype)
         bias = b.const(f"layers.{l}.bias", layer.bias.data, dtype)
         x = b.node("Gemm", [x, weight, bias], f"layers.{l}.s", transB=1)
-        if layer.activation in ONNX_ACTIVATIONS:
-            x = b.node(ONNX_ACTIVATIONS[layer.activation], [x], f"layers.{l}.a")
+        if layer.activation != "linear":
+            x = _activation(b, layer.activation, x, f"layers.{l}.a", dtype, opset)
     output_dtype = dtype
     if scaled_out:
         if dtype != np.float64:
@@ -257,7 +333,7 @@ def export(model: MLP | SavedModel, path: str | Path, opset: int = DEFAULT_OPSET
         )
     opsets = [onnx.helper.make_opsetid("", opset)]
     proto = onnx.helper.make_model(
-        _graph(model, onnx),
+        _graph(model, onnx, opset),
         opset_imports=opsets,
         producer_name="tinygrad_mlp",
         ir_version=onnx.helper.find_min_ir_version_for(opsets),
@@ -290,8 +366,81 @@ class _Step:
 
 
 _MLP_SHAPE = (
-    "load reads Gemm or MatMul+Add layers, each followed by at most one Sigmoid, Tanh or Relu"
+    "load reads Gemm or MatMul+Add layers, each followed by at most one activation "
+    "written as export writes it"
 )
+
+
+@dataclass
+class _Template:
+    """The nodes export writes for one activation (input ``X``), to find them in a file."""
+
+    name: str
+    nodes: list[Any]
+    constants: dict[str, np.ndarray]
+    output: str
+
+
+def _templates(onnx: Any) -> list[_Template]:
+    """Every form export writes an activation in (each dtype, each opset), longest first."""
+    from tinygrad_mlp.names import ACTIVATIONS
+
+    found: list[_Template] = []
+    for name in ACTIVATIONS:
+        if name == "linear":
+            continue
+        for dtype in (np.float64, np.float32):
+            for opset in (DEFAULT_OPSET, GELU_OPSET):
+                b = _Builder(onnx)
+                output = _activation(b, name, "X", "T", dtype, opset)
+                constants = {t.name: onnx.numpy_helper.to_array(t) for t in b.initializers}
+                found.append(_Template(name, b.nodes, constants, output))
+    return sorted(found, key=lambda t: -len(t.nodes))
+
+
+def _same_constant(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype and a.size == b.size and np.array_equal(a.reshape(-1), b.reshape(-1))
+
+
+def _match(
+    template: _Template,
+    start: str,
+    nodes: list[tuple[int, Any]],
+    constants: dict[str, np.ndarray],
+    onnx: Any,
+) -> tuple[list[tuple[int, Any]], str] | None:
+    """The file's nodes that compute ``template`` of tensor ``start`` (and its output), if any."""
+    names = {"X": start}
+    used: list[tuple[int, Any]] = []
+    for t in template.nodes:
+        t_attributes = {a.name: onnx.helper.get_attribute_value(a) for a in t.attribute}
+        for k, n in nodes:
+            if (k, n) in used or n.op_type != t.op_type or len(n.input) != len(t.input):
+                continue
+            if (
+                len(n.output) != 1
+                or {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute} != t_attributes
+            ):
+                continue
+            fits = all(
+                (
+                    want in template.constants
+                    and got in constants
+                    and _same_constant(constants[got], template.constants[want])
+                )
+                or (want in names and got == names[want])
+                for want, got in zip(t.input, n.input, strict=True)
+            )
+            if fits:
+                names[t.output[0]] = n.output[0]
+                used.append((k, n))
+                break
+        else:
+            return None
+    inner = {names[t.output[0]] for t in template.nodes} - {names[template.output]}
+    if any(name in n.input for k, n in nodes if (k, n) not in used for name in inner):
+        return None  # an inner tensor also feeds another node
+    return used, names[template.output]
 
 
 def _read(path: str | Path, onnx: Any) -> Any:
@@ -333,7 +482,27 @@ def _chain(path: Path, proto: Any, onnx: Any) -> tuple[list[_Step], Any, Any]:
     current, end = inputs[0].name, graph.output[0].name
     steps: list[_Step] = []
     remaining = list(enumerate(nodes))
+    composites = [t for t in _templates(onnx) if len(t.nodes) > 1]
     while current != end:
+        matched = next(
+            (
+                (t, m)
+                for t in composites
+                if (m := _match(t, current, remaining, constants, onnx)) is not None
+            ),
+            None,
+        )
+        if matched is not None:  # an activation export composes: one step of its own
+            template, (used, output) = matched
+            for item in used:
+                remaining.remove(item)
+            k, last = used[-1]
+            node = onnx.helper.make_node(
+                f"tinygrad_mlp.{template.name}", [current], [output], name=last.name
+            )
+            steps.append(_Step(k, node, [], 0))
+            current = output
+            continue
         users = [(k, n) for k, n in remaining if current in n.input]
         if len(users) != 1:
             raise ValueError(
@@ -434,10 +603,24 @@ def _layer(reader: _Reader, onnx: Any) -> tuple[np.ndarray, np.ndarray, str]:
         raise reader.refuse(step, f"has a bias of shape {bias.shape} for {weight.shape[0]} nodes")
     activation = "linear"
     after = reader.peek()
-    names = {op: name for name, op in ONNX_ACTIVATIONS.items()}
-    if after is not None and after.op in names and not after.constants:
-        activation = names[after.op]
+    if after is not None and after.op.startswith("tinygrad_mlp."):
+        activation = after.op.partition(".")[2]
         reader.k += 1
+    elif after is not None and after.position == 0:
+        attributes = _attributes(after, onnx)
+        for t in _templates(onnx):
+            node = t.nodes[0]
+            if len(t.nodes) != 1 or node.op_type != after.op:
+                continue
+            wanted = [t.constants[name] for name in node.input[1:]]
+            if (
+                {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute} == attributes
+                and len(wanted) == len(after.constants)
+                and all(map(_same_constant, after.constants, wanted))
+            ):
+                activation = t.name
+                reader.k += 1
+                break
     return np.array(weight), np.array(bias).reshape(-1), activation
 
 

@@ -3,8 +3,11 @@
 :func:`to_torch` turns an :class:`~tinygrad_mlp.nn.MLP` into a
 ``torch.nn.Sequential`` that computes the same function with the same numbers:
 layer ``l`` becomes ``Linear`` (module ``2l``, weight nodes × inputs as ours) and
-its activation (module ``2l + 1``: ``Sigmoid``, ``Tanh``, ``ReLU``, or
-``Identity`` for a linear layer), in the network's dtype. :func:`from_torch`
+its activation (module ``2l + 1``: ``Sigmoid``, ``Tanh``, ``ReLU``,
+``LeakyReLU(0.01)``, ``ELU(1.0)``, ``CELU(1.0)``, ``GELU("none")``, ``GELU("tanh")``,
+``SiLU``, ``Softplus(beta=1, threshold=20)``, ``Softsign``, ``Hardtanh(-1, 1)``,
+``Hardsigmoid``, or ``Identity`` for a linear layer), in the network's dtype; a module
+whose parameters differ from these computes another function and is refused. :func:`from_torch`
 reads such a module back, from any PyTorch code that trained it (plain, or
 wrapped in ``DistributedDataParallel``).
 
@@ -35,12 +38,24 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["from_torch", "load_torch", "save_torch", "to_torch"]
 
-#: The torch module class name of each activation (linear layers get ``Identity``).
-TORCH_ACTIVATIONS: dict[str, str] = {
-    "sigmoid": "Sigmoid",
-    "tanh": "Tanh",
-    "relu": "ReLU",
-    "linear": "Identity",
+#: The torch module of each activation: its class name and the parameters that make it
+#: compute our function (linear layers get ``Identity``). ``from_torch`` reads a module
+#: only when these attributes hold exactly these values.
+TORCH_ACTIVATIONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "sigmoid": ("Sigmoid", {}),
+    "tanh": ("Tanh", {}),
+    "relu": ("ReLU", {}),
+    "linear": ("Identity", {}),
+    "leaky_relu": ("LeakyReLU", {"negative_slope": 0.01}),
+    "elu": ("ELU", {"alpha": 1.0}),
+    "celu": ("CELU", {"alpha": 1.0}),
+    "gelu": ("GELU", {"approximate": "none"}),
+    "gelu_tanh": ("GELU", {"approximate": "tanh"}),
+    "silu": ("SiLU", {}),
+    "softplus": ("Softplus", {"beta": 1.0, "threshold": 20.0}),
+    "softsign": ("Softsign", {}),
+    "hardtanh": ("Hardtanh", {"min_val": -1.0, "max_val": 1.0}),
+    "hardsigmoid": ("Hardsigmoid", {}),
 }
 assert set(TORCH_ACTIVATIONS) == set(ACTIVATIONS), "an activation has no torch module"
 
@@ -72,7 +87,8 @@ def _sequential(torch: Any, sizes: list[int], activations: list[str], dtype: Any
     modules = []
     for l, name in enumerate(activations):  # noqa: E741 -- the sheet's layer index
         modules.append(torch.nn.Linear(sizes[l], sizes[l + 1], dtype=dtype))
-        modules.append(getattr(torch.nn, TORCH_ACTIVATIONS[name])())
+        cls, parameters = TORCH_ACTIVATIONS[name]
+        modules.append(getattr(torch.nn, cls)(**parameters))
     return torch.nn.Sequential(*modules)
 
 
@@ -131,8 +147,23 @@ def _flat_children(torch: Any, module: Any, prefix: str = "") -> list[tuple[str,
 def _unsupported(key: str, child: Any, why: str) -> ValueError:
     return ValueError(
         f"from_torch cannot read module {key} ({type(child).__name__}): {why}; it reads a "
-        "Sequential of Linear layers, each followed by at most one Sigmoid, Tanh, ReLU or Identity"
+        "Sequential of Linear layers, each followed by at most one activation module of ours "
+        "(Sigmoid, Tanh, ReLU, Identity, LeakyReLU, ELU, CELU, GELU, SiLU, Softplus, Softsign, "
+        "Hardtanh, Hardsigmoid) with the parameters in TORCH_ACTIVATIONS"
     )
+
+
+def _activation_of(key: str, child: Any, names: list[str]) -> str:
+    """Which of ``names`` the torch activation ``child`` computes, by its parameters."""
+    for name in names:
+        expected = TORCH_ACTIVATIONS[name][1]
+        if all(getattr(child, k, None) == v for k, v in expected.items()):
+            return name
+    wanted = " or ".join(
+        ", ".join(f"{k}={v!r}" for k, v in TORCH_ACTIVATIONS[n][1].items()) for n in names
+    )
+    got = ", ".join(f"{k}={getattr(child, k, None)!r}" for k in TORCH_ACTIVATIONS[names[0]][1])
+    raise _unsupported(key, child, f"its parameters {got} differ from ours ({wanted})")
 
 
 def from_torch(module: torch.nn.Module) -> MLP:
@@ -163,7 +194,9 @@ def from_torch(module: torch.nn.Module) -> MLP:
             f"from_torch reads a torch.nn.Sequential of Linear and activation modules, "
             f"got {type(module).__name__}"
         )
-    kinds = {getattr(torch.nn, cls): name for name, cls in TORCH_ACTIVATIONS.items()}
+    kinds: dict[Any, list[str]] = {}
+    for name, (cls, _) in TORCH_ACTIVATIONS.items():
+        kinds.setdefault(getattr(torch.nn, cls), []).append(name)
     weights: list[np.ndarray] = []
     biases: list[np.ndarray] = []
     activations: list[str] = []
@@ -198,7 +231,7 @@ def from_torch(module: torch.nn.Module) -> MLP:
                     else ("an activation with no Linear layer before it")
                 )
                 raise _unsupported(key, child, why)
-            activations[-1] = kinds[type(child)]
+            activations[-1] = _activation_of(key, child, kinds[type(child)])
             open_layer = False
         else:
             raise _unsupported(key, child, "not a Linear layer or a supported activation")
