@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -218,3 +220,22 @@ def test_an_empty_batch_is_one_sentence(check):
 def test_wrong_label_count_for_cross_entropy_is_one_sentence():
     with pytest.raises(ValueError, match="3 class labels .* for 2 samples"):
         cross_check(MLP(2, [3, 3], seed=0), [[1, 1], [0, 0]], [0, 1, 2], loss="cross_entropy")
+
+
+def test_check_command_hessian_on_relu_near_a_kink_exits_0_and_says_so(monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from tinygrad_mlp.cli import main
+    from tinygrad_mlp.commands import check
+
+    problem = SimpleNamespace(
+        net=_relu_net(2e-4), x=RELU_X, z=RELU_Z, loss="mse", title="a ReLU unit near 0"
+    )
+    monkeypatch.setattr(check, "load_problem", lambda args: problem)
+    assert main(["check", "--hessian", "--finite-differences"]) == 0
+    out = capsys.readouterr().out
+    assert "at a kink (not compared with delta fd)" in out
+    assert out.rstrip().endswith("PASS (27 at a kink, not compared with delta fd)")
+    assert main(["check", "--hessian", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["hessian"]["passed"] and len(data["hessian"]["at_kink"]) == 27
