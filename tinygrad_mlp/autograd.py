@@ -391,10 +391,13 @@ def _backward_arrays(order: list, grad_root: np.ndarray) -> None:
             if parent._fn is None:  # a leaf: accumulate across sweeps
                 if g.dtype != data.dtype:  # NOTE: as torch, a leaf's gradient has its dtype
                     g = g.astype(data.dtype)
-                if parent.grad is not None:
-                    total = parent.grad + g
+                old = parent.grad
+                if type(old) is np.ndarray:
+                    total = old + g
                     # NOTE: numpy gives a scalar for 0-d sums; a gradient is an array
                     parent.grad = total if type(total) is np.ndarray else np.asarray(total)
+                elif old is not None:  # a node left by `create_graph=True` (rare)
+                    _accumulate(parent, g)
                 elif g is grad or type(g) is not np.ndarray or g.base is not None:
                     # NOTE: a leaf owns its gradient: an array (not a numpy scalar),
                     # never a view of, or the same array as, another node's, so

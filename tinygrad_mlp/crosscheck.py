@@ -100,11 +100,21 @@ class GradientReport:
     sweep: list[tuple[float, float]] | None = None
     #: The loss L as each road computed it (roads that compute one).
     losses: dict[str, float] = field(default_factory=dict)
+    #: Rows whose finite differences straddle a kink of the activation (ReLU at 0, ...):
+    #: they are not compared with the finite-difference road (see :func:`kink_mask`).
+    kinks: np.ndarray | None = None
 
     #: The road the others are held against, and what a row of the report is.
     REFERENCE: ClassVar[str] = "delta"
     LABEL: ClassVar[str] = "δ"
     UNIT: ClassVar[str] = "parameter"
+    FD_ROAD: ClassVar[str] = "finite differences"
+
+    def _at_kink(self, road: str) -> np.ndarray | None:
+        """The rows not compared on ``road`` because its differences straddle a kink."""
+        if self.kinks is None or self.FD_ROAD not in (road, self.REFERENCE):
+            return None
+        return self.kinks
 
     @property
     def reference(self) -> np.ndarray:
@@ -161,6 +171,9 @@ class GradientReport:
                 with np.errstate(invalid="ignore"):
                     apart = np.abs(values - ref) > self._limit(road, ref)
                 differs[road] = apart & finite[road] & finite[self.REFERENCE]
+                kinked = self._at_kink(road)
+                if kinked is not None:
+                    differs[road] &= ~kinked
         flagged = np.zeros(len(self.names), dtype=bool)
         for mask in [*(~ok for ok in finite.values()), *differs.values()]:
             flagged |= mask
@@ -215,6 +228,8 @@ class GradientReport:
             verdict = f"FAIL ({len(self.failures())} failing): {named}{more}"
         else:
             verdict = "PASS"
+        if self.kinks is not None and self.FD_ROAD in self.roads and self.kinks.any():
+            verdict += f" ({int(self.kinks.sum())} at a kink, not compared with {self.FD_ROAD})"
         return (
             f"{len(self.names)} {self.UNIT}s, roads: {roads}; max abs diff {self.max_abs:.3g}, "
             f"max diff/(1+|{self.REFERENCE}|) {self.max_scaled:.3g}; "
@@ -240,6 +255,11 @@ class GradientReport:
         for name, which in differing.items():
             against = f"against {self.REFERENCE}"
             marks.setdefault(name, []).append(f"differs ({', '.join(which)} {against})")
+        kinked = set()
+        if self.kinks is not None and self.FD_ROAD in self.roads:
+            kinked = {self.names[k] for k in np.flatnonzero(self.kinks)}
+            for name in kinked:
+                marks.setdefault(name, []).append(f"at a kink (not compared with {self.FD_ROAD})")
         shown = range(len(self.names))
         left_out = 0
         if max_rows is not None and len(self.names) > max_rows:
@@ -281,6 +301,9 @@ class GradientReport:
             "max_rel_diff": _json_number(self.max_rel),
             "max_scaled_diff": _json_number(self.max_scaled),
             "failures": self.failures(),
+            "at_kink": [self.names[k] for k in np.flatnonzero(self.kinks)]
+            if self.kinks is not None and self.FD_ROAD in self.roads
+            else [],
             "problems": [
                 {"name": p.name, "road": p.road, "kind": p.kind, "detail": str(p)}
                 for p in self.problems()
@@ -400,8 +423,15 @@ def delta_road(net: MLP, x: np.ndarray, z: np.ndarray, loss: str) -> tuple[np.nd
     return np.concatenate([g.reshape(-1) for pair in pairs for g in pair]), bp.loss
 
 
+#: The step of the first-order finite-difference road.
+FD_STEP = 1e-5
+
+#: The step of the Hessian check's five-point differences (scaled by max(1, |θ|)).
+HESSIAN_FD_STEP = 5e-4
+
+
 def finite_difference_road(
-    net: MLP, x: np.ndarray, z: np.ndarray, loss: str, h: float = 1e-5
+    net: MLP, x: np.ndarray, z: np.ndarray, loss: str, h: float = FD_STEP
 ) -> tuple[np.ndarray, None]:
     """Central differences (L(θ + h) − L(θ − h)) / 2h of the δ road's loss, one parameter at
     a time."""
@@ -419,6 +449,112 @@ def finite_difference_road(
             p[idx] = old
             grads.append((plus - minus) / (2 * h))
     return np.array(grads), None
+
+
+#: Where each activation has a kink (a jump in f' or f''), so finite differences of the
+#: loss or of its gradient that straddle one are not a witness there.
+KINKS: dict[str, tuple[float, ...]] = {
+    "relu": (0.0,),
+    "leaky_relu": (0.0,),
+    "elu": (0.0,),
+    "celu": (0.0,),
+    "hardtanh": (-1.0, 1.0),
+    "hardsigmoid": (-3.0, 3.0),
+}
+
+
+def kink_mask(net: MLP, x: np.ndarray, h: float, offsets: tuple[int, ...]) -> np.ndarray:
+    """Which parameters' finite differences straddle a kink of an activation.
+
+    Parameter k is moved to θ_k + m·h_k for each m in ``offsets`` (h_k = h·max(1, |θ_k|),
+    as the finite-difference roads do); it is flagged when some sample's weighted sum s
+    of a kinked layer lies on different sides of a kink (or on it) at two of those
+    points, θ_k itself included. Here the output's s = relu(1e-7) + b₁ sits 1e-7 from
+    the kink, as does the hidden s = b₀: moving either bias by 1e-5 crosses it.
+
+    Args:
+        net: the network (not modified; its weights are copied).
+        x: inputs, (n, inputs).
+        h: the finite-difference step.
+        offsets: the multiples of the step the difference formula evaluates.
+
+    Returns:
+        A boolean array, one entry per parameter in ``net.parameters()`` order.
+
+    >>> net = MLP.from_weights([[[1.0]], [[1.0]]], [[1e-7], [0.0]], activation="relu")
+    >>> kink_mask(net, np.array([[0.0]]), 1e-5, (-1, 1)).tolist()
+    [False, True, False, True]
+    """
+    acts = net.activations
+    kinked = [k for k, name in enumerate(acts) if name in KINKS]
+    weights, biases = _weights(net)
+    params = [p for pair in zip(weights, biases, strict=True) for p in pair]
+    if not kinked:
+        return np.zeros(sum(p.size for p in params), dtype=bool)
+
+    def sides() -> list[np.ndarray]:
+        s, _ = backprop.forward(weights, biases, acts, x)
+        return [np.sign(s[k][..., None] - np.array(KINKS[acts[k]])) for k in kinked]
+
+    base = sides()
+    mask = []
+    for p in params:
+        for idx in np.ndindex(p.shape):
+            old = float(p[idx])
+            step = h * max(1.0, abs(old))
+            crossed = False
+            for m in offsets:
+                p[idx] = old + m * step
+                crossed = crossed or any(
+                    (moved != b).any() for moved, b in zip(sides(), base, strict=True)
+                )
+            p[idx] = old
+            mask.append(crossed)
+    return np.array(mask, dtype=bool)
+
+
+def _prepare(net: Any, x: Any, z: Any, loss: str) -> tuple[MLP, np.ndarray, np.ndarray, list[str]]:
+    """The network as a float64 MLP, x as (n, inputs) and z as the loss wants, checked.
+
+    Refuses, in one sentence each: an empty batch, a target count that does not fit
+    the samples and outputs, and ``bce`` (which takes probabilities) on a network
+    whose output is not a sigmoid. A network that is not float64 is checked on a
+    float64 copy (its numbers are exact there), and a note says so.
+    """
+    net = as_mlp(net)
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    z = np.asarray(z, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"x has no samples (shape {x.shape}); give at least one row")
+    if x.shape[1] != net.nin:
+        raise ValueError(f"x has {x.shape[1]} inputs per sample; the network takes {net.nin}")
+    outputs = net.layers[-1].nout
+    if loss == "cross_entropy":
+        if z.size != len(x):
+            raise ValueError(f"{z.size} class labels (shape {z.shape}) for {len(x)} samples")
+        z = z.reshape(-1)
+    else:
+        if z.size != len(x) * outputs:
+            raise ValueError(
+                f"targets of shape {z.shape} ({z.size} numbers) do not fit {len(x)} samples "
+                f"of {outputs} outputs"
+            )
+        z = z.reshape(len(x), outputs)
+    last = net.activations[-1]
+    if loss == "bce" and last != "sigmoid":
+        raise ValueError(
+            f"loss 'bce' takes probabilities but the output layer is {last!r}; "
+            "use a 'sigmoid' output or the loss 'bce_with_logits'"
+        )
+    notes = []
+    dtypes = {np.dtype(p.data.dtype) for p in net.parameters()}
+    if dtypes != {np.dtype(np.float64)}:
+        names = ", ".join(sorted(str(d) for d in dtypes))
+        notes.append(f"checked on a float64 copy of the network (its parameters are {names})")
+        weights = [np.asarray(layer.weight.data, dtype=np.float64) for layer in net.layers]
+        biases = [np.asarray(layer.bias.data, dtype=np.float64) for layer in net.layers]
+        net = MLP.from_weights(weights, biases, activation=net.activations)
+    return net, x, z, notes
 
 
 def cross_check(
@@ -455,17 +591,10 @@ def cross_check(
     True
     """
     loss = loss_name(loss)
-    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
-    net = as_mlp(net)
-    z = np.asarray(z, dtype=np.float64)
-    if loss == "cross_entropy":
-        z = z.reshape(-1)
-    else:
-        z = z.reshape(len(x), -1)
+    net, x, z, notes = _prepare(net, x, z, loss)
     names = [n for group in parameter_names(net) for n in group]
     roads: dict[str, np.ndarray] = {}
     losses: dict[str, float] = {}
-    notes = []
     nodes = 2 * sum(p.data.size for p in net.parameters()) * len(x)
     if scalar is None:
         scalar = nodes <= SCALAR_NODE_LIMIT
@@ -483,7 +612,15 @@ def cross_check(
         roads[road] = np.asarray(grads, dtype=np.float64).reshape(-1)
         if value is not None:
             losses[road] = float(value)
-    report = GradientReport(names, roads, loss, tolerance, notes, losses=losses)
+    kinks = None
+    if finite_differences:
+        kinks = kink_mask(net, x, FD_STEP, (-1, 1))
+        if kinks.any():
+            notes.append(
+                f"{int(kinks.sum())} parameters at a kink of an activation: their finite "
+                "differences straddle it, so they are not compared with that road"
+            )
+    report = GradientReport(names, roads, loss, tolerance, notes, losses=losses, kinks=kinks)
     if sweep:
         report.sweep = step_sweep(net, x, z, loss, roads["delta"])
     return report
@@ -510,6 +647,7 @@ class HessianReport(GradientReport):
     REFERENCE: ClassVar[str] = "delta fd"
     LABEL: ClassVar[str] = "δ fd"
     UNIT: ClassVar[str] = "pair"
+    FD_ROAD: ClassVar[str] = "delta fd"
 
     def _tolerance_text(self) -> str:
         fd = max(self.tolerance, self.fd_tolerance)
@@ -596,7 +734,7 @@ def _is_node(g: Any) -> bool:
 
 
 def delta_fd_hessian_road(
-    net: MLP, x: np.ndarray, z: np.ndarray, loss: str, h: float = 5e-4
+    net: MLP, x: np.ndarray, z: np.ndarray, loss: str, h: float = HESSIAN_FD_STEP
 ) -> np.ndarray:
     """Five-point central differences of the δ road's gradient g, one parameter at a time.
 
@@ -663,9 +801,7 @@ def hessian_check(
         A :class:`HessianReport`, rows named ``(θ_a, θ_b)`` in the sheet's notation.
     """
     loss = loss_name(loss)
-    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
-    z = np.asarray(z, dtype=np.float64)
-    z = z.reshape(-1) if loss == "cross_entropy" else z.reshape(len(x), -1)
+    net, x, z, notes = _prepare(net, x, z, loss)
     flat = [n for group in parameter_names(net) for n in group]
     if len(flat) > HESSIAN_PARAMETER_LIMIT:
         raise ValueError(
@@ -673,7 +809,6 @@ def hessian_check(
             f"{len(flat)} (limit {HESSIAN_PARAMETER_LIMIT}), so use a smaller one"
         )
     names = [f"({a}, {b})" for a in flat for b in flat]
-    notes = []
     count = len(flat)
     work = (count + 1) * 2 * count * len(x)
     if scalar is None:
@@ -686,4 +821,15 @@ def hessian_check(
     # NOTE: looked up at call time, so a test can poison any one road.
     for road, run in runs:
         roads[road] = np.asarray(run(net, x, z, loss), dtype=np.float64).reshape(-1)
-    return HessianReport(names, roads, loss, tolerance, notes, fd_tolerance=fd_tolerance)
+    # NOTE: column b of the δ fd road moves θ_b; where that straddles a kink, every pair
+    # (θ_a, θ_b) is a difference across it, not a second derivative.
+    columns = kink_mask(net, x, HESSIAN_FD_STEP, (-2, -1, 1, 2))
+    kinks = np.broadcast_to(columns, (count, count)).reshape(-1).copy()
+    if kinks.any():
+        notes.append(
+            f"{int(kinks.sum())} pairs at a kink of an activation: the finite differences "
+            "straddle it, so they are not compared with that road"
+        )
+    return HessianReport(
+        names, roads, loss, tolerance, notes, fd_tolerance=fd_tolerance, kinks=kinks
+    )
