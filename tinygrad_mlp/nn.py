@@ -1026,6 +1026,7 @@ class GELU(_Activation):
         self.activation = forms[approximate]
 
     def extra_repr(self) -> str:
+        """``approximate=...`` for ``repr``, as torch's GELU shows it."""
         return f"approximate={self.approximate!r}"
 
 
