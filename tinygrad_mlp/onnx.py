@@ -51,6 +51,7 @@ import numpy as np
 from tinygrad_mlp.data import MinMaxScaler, StandardScaler, checked_file
 from tinygrad_mlp.interchange import Scaler, describe, read_fields
 from tinygrad_mlp.io import SavedModel, atomic_write_bytes
+from tinygrad_mlp.names import ACTIVATIONS
 from tinygrad_mlp.nn import MLP
 
 __all__ = ["DEFAULT_OPSET", "export", "load", "load_model"]
@@ -383,8 +384,6 @@ class _Template:
 
 def _templates(onnx: Any) -> list[_Template]:
     """Every form export writes an activation in (each dtype, each opset), longest first."""
-    from tinygrad_mlp.names import ACTIVATIONS
-
     found: list[_Template] = []
     for name in ACTIVATIONS:
         if name == "linear":
