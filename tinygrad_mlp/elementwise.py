@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -328,3 +328,143 @@ FUNCTIONS: dict[str, Function] = {
         ),
     ]
 }
+
+
+_N = TypeVar("_N", bound="ElementwiseMethods")
+
+
+class ElementwiseMethods:
+    """The element-wise functions of :data:`FUNCTIONS` as methods, for ``Tensor`` and ``Value``.
+
+    Each method is one row of the table applied through the engine's own
+    ``_elementwise(name, *params)``, so both engines have the same names, the same
+    parameters and the same derivatives, written once.
+    """
+
+    __slots__ = ()
+
+    def sqrt(self: _N) -> _N:
+        """√a (nan below 0); derivative 1 / (2√a), inf at 0."""
+        return self._elementwise("sqrt")
+
+    def rsqrt(self: _N) -> _N:
+        """1 / √a; derivative −a^(−3/2) / 2."""
+        return self._elementwise("rsqrt")
+
+    def sin(self: _N) -> _N:
+        """sin a; derivative cos a."""
+        return self._elementwise("sin")
+
+    def cos(self: _N) -> _N:
+        """cos a; derivative −sin a."""
+        return self._elementwise("cos")
+
+    def tan(self: _N) -> _N:
+        """tan a; derivative 1 + tan² a."""
+        return self._elementwise("tan")
+
+    def sinh(self: _N) -> _N:
+        """sinh a; derivative cosh a."""
+        return self._elementwise("sinh")
+
+    def cosh(self: _N) -> _N:
+        """cosh a; derivative sinh a."""
+        return self._elementwise("cosh")
+
+    def asin(self: _N) -> _N:
+        """asin a (nan outside [−1, 1]); derivative 1 / √(1 − a²)."""
+        return self._elementwise("asin")
+
+    def acos(self: _N) -> _N:
+        """acos a (nan outside [−1, 1]); derivative −1 / √(1 − a²)."""
+        return self._elementwise("acos")
+
+    def atan(self: _N) -> _N:
+        """atan a; derivative 1 / (1 + a²)."""
+        return self._elementwise("atan")
+
+    def asinh(self: _N) -> _N:
+        """asinh a; derivative 1 / √(a² + 1)."""
+        return self._elementwise("asinh")
+
+    def acosh(self: _N) -> _N:
+        """acosh a (nan below 1); derivative 1 / √(a² − 1)."""
+        return self._elementwise("acosh")
+
+    def atanh(self: _N) -> _N:
+        """atanh a (±inf at ±1); derivative 1 / (1 − a²)."""
+        return self._elementwise("atanh")
+
+    def log2(self: _N) -> _N:
+        """log₂ a; derivative 1 / (a ln 2)."""
+        return self._elementwise("log2")
+
+    def exp2(self: _N) -> _N:
+        """2^a; derivative 2^a ln 2."""
+        return self._elementwise("exp2")
+
+    def erf(self: _N) -> _N:
+        """The error function; derivative 2/√π e^(−a²)."""
+        return self._elementwise("erf")
+
+    def sign(self: _N) -> _N:
+        """−1, 0 or 1 (nan at nan); derivative 0."""
+        return self._elementwise("sign")
+
+    def floor(self: _N) -> _N:
+        """Rounded down; derivative 0."""
+        return self._elementwise("floor")
+
+    def ceil(self: _N) -> _N:
+        """Rounded up; derivative 0."""
+        return self._elementwise("ceil")
+
+    def round(self: _N) -> _N:
+        """Rounded to the nearest integer, halves to even (as torch); derivative 0."""
+        return self._elementwise("round")
+
+    def trunc(self: _N) -> _N:
+        """Rounded toward zero; derivative 0."""
+        return self._elementwise("trunc")
+
+    def leaky_relu(self: _N, negative_slope: float = 0.01) -> _N:
+        """a where a > 0, else slope·a; derivative 1 or slope (slope at 0, as torch)."""
+        return self._elementwise("leaky_relu", float(negative_slope))
+
+    def elu(self: _N, alpha: float = 1.0) -> _N:
+        """a where a > 0, else α(e^a − 1); derivative 1 or α e^a."""
+        return self._elementwise("elu", float(alpha))
+
+    def celu(self: _N, alpha: float = 1.0) -> _N:
+        """a where a > 0, else α(e^(a/α) − 1); derivative 1 or e^(a/α)."""
+        return self._elementwise("celu", float(alpha))
+
+    def gelu(self: _N, approximate: str = "none") -> _N:
+        """a Φ(a) (``approximate="tanh"``: torch's tanh form); see :mod:`~.elementwise`."""
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"approximate must be 'none' or 'tanh', not {approximate!r}")
+        return self._elementwise("gelu" if approximate == "none" else "gelu_tanh")
+
+    def gelu_tanh(self: _N) -> _N:
+        """gelu's tanh form (``gelu(approximate="tanh")``), by the name MLPs use."""
+        return self._elementwise("gelu_tanh")
+
+    def silu(self: _N) -> _N:
+        """a σ(a) (swish); derivative σ(a)(1 + a(1 − σ(a)))."""
+        return self._elementwise("silu")
+
+    def softplus(self: _N, beta: float = 1.0, threshold: float = 20.0) -> _N:
+        """ln(1 + e^(βa))/β, and a itself where βa > threshold (as torch)."""
+        return self._elementwise("softplus", float(beta), float(threshold))
+
+    def softsign(self: _N) -> _N:
+        """a / (1 + |a|); derivative 1 / (1 + |a|)²."""
+        return self / (self.abs() + 1.0)
+
+    def hardtanh(self: _N, min_val: float = -1.0, max_val: float = 1.0) -> _N:
+        """a clipped to [min, max]; derivative 1 strictly inside, 0 elsewhere (as torch)."""
+        return self._elementwise("hardtanh", float(min_val), float(max_val))
+
+    def hardsigmoid(self: _N) -> _N:
+        """min(max(a + 3, 0), 6) / 6; derivative 1/6 on (−3, 3), else 0."""
+        return self._elementwise("hardsigmoid")

@@ -1026,7 +1026,7 @@ def _cumprod(x: Any, axis: int) -> Any:
 # --------------------------------------------------------------------------- Tensor
 
 
-class Tensor:
+class Tensor(elementwise.ElementwiseMethods):
     """An n-dimensional array that remembers how it was computed.
 
     Args:
@@ -1378,132 +1378,6 @@ class Tensor:
 
     def _elementwise(self, name: str, *params: Any) -> Tensor:
         return self._node(Elementwise(name, params), self)
-
-    def sqrt(self) -> Tensor:
-        """√a (nan below 0); derivative 1 / (2√a), inf at 0."""
-        return self._elementwise("sqrt")
-
-    def rsqrt(self) -> Tensor:
-        """1 / √a; derivative −a^(−3/2) / 2."""
-        return self._elementwise("rsqrt")
-
-    def sin(self) -> Tensor:
-        """sin a; derivative cos a."""
-        return self._elementwise("sin")
-
-    def cos(self) -> Tensor:
-        """cos a; derivative −sin a."""
-        return self._elementwise("cos")
-
-    def tan(self) -> Tensor:
-        """tan a; derivative 1 + tan² a."""
-        return self._elementwise("tan")
-
-    def sinh(self) -> Tensor:
-        """sinh a; derivative cosh a."""
-        return self._elementwise("sinh")
-
-    def cosh(self) -> Tensor:
-        """cosh a; derivative sinh a."""
-        return self._elementwise("cosh")
-
-    def asin(self) -> Tensor:
-        """asin a (nan outside [−1, 1]); derivative 1 / √(1 − a²)."""
-        return self._elementwise("asin")
-
-    def acos(self) -> Tensor:
-        """acos a (nan outside [−1, 1]); derivative −1 / √(1 − a²)."""
-        return self._elementwise("acos")
-
-    def atan(self) -> Tensor:
-        """atan a; derivative 1 / (1 + a²)."""
-        return self._elementwise("atan")
-
-    def asinh(self) -> Tensor:
-        """asinh a; derivative 1 / √(a² + 1)."""
-        return self._elementwise("asinh")
-
-    def acosh(self) -> Tensor:
-        """acosh a (nan below 1); derivative 1 / √(a² − 1)."""
-        return self._elementwise("acosh")
-
-    def atanh(self) -> Tensor:
-        """atanh a (±inf at ±1); derivative 1 / (1 − a²)."""
-        return self._elementwise("atanh")
-
-    def log2(self) -> Tensor:
-        """log₂ a; derivative 1 / (a ln 2)."""
-        return self._elementwise("log2")
-
-    def exp2(self) -> Tensor:
-        """2^a; derivative 2^a ln 2."""
-        return self._elementwise("exp2")
-
-    def erf(self) -> Tensor:
-        """The error function; derivative 2/√π e^(−a²)."""
-        return self._elementwise("erf")
-
-    def sign(self) -> Tensor:
-        """−1, 0 or 1 (nan at nan); derivative 0."""
-        return self._elementwise("sign")
-
-    def floor(self) -> Tensor:
-        """Rounded down; derivative 0."""
-        return self._elementwise("floor")
-
-    def ceil(self) -> Tensor:
-        """Rounded up; derivative 0."""
-        return self._elementwise("ceil")
-
-    def round(self) -> Tensor:
-        """Rounded to the nearest integer, halves to even (as torch); derivative 0."""
-        return self._elementwise("round")
-
-    def trunc(self) -> Tensor:
-        """Rounded toward zero; derivative 0."""
-        return self._elementwise("trunc")
-
-    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
-        """a where a > 0, else slope·a; derivative 1 or slope (slope at 0, as torch)."""
-        return self._elementwise("leaky_relu", float(negative_slope))
-
-    def elu(self, alpha: float = 1.0) -> Tensor:
-        """a where a > 0, else α(e^a − 1); derivative 1 or α e^a."""
-        return self._elementwise("elu", float(alpha))
-
-    def celu(self, alpha: float = 1.0) -> Tensor:
-        """a where a > 0, else α(e^(a/α) − 1); derivative 1 or e^(a/α)."""
-        return self._elementwise("celu", float(alpha))
-
-    def gelu(self, approximate: str = "none") -> Tensor:
-        """a Φ(a) (``approximate="tanh"``: torch's tanh form); see :mod:`~.elementwise`."""
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"approximate must be 'none' or 'tanh', not {approximate!r}")
-        return self._elementwise("gelu" if approximate == "none" else "gelu_tanh")
-
-    def gelu_tanh(self) -> Tensor:
-        """gelu's tanh form (``gelu(approximate="tanh")``), by the name MLPs use."""
-        return self._elementwise("gelu_tanh")
-
-    def silu(self) -> Tensor:
-        """a σ(a) (swish); derivative σ(a)(1 + a(1 − σ(a)))."""
-        return self._elementwise("silu")
-
-    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-        """ln(1 + e^(βa))/β, and a itself where βa > threshold (as torch)."""
-        return self._elementwise("softplus", float(beta), float(threshold))
-
-    def softsign(self) -> Tensor:
-        """a / (1 + |a|); derivative 1 / (1 + |a|)²."""
-        return self / (self.abs() + 1.0)
-
-    def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-        """a clipped to [min, max]; derivative 1 strictly inside, 0 elsewhere (as torch)."""
-        return self._elementwise("hardtanh", float(min_val), float(max_val))
-
-    def hardsigmoid(self) -> Tensor:
-        """min(max(a + 3, 0), 6) / 6; derivative 1/6 on (−3, 3), else 0."""
-        return self._elementwise("hardsigmoid")
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
         """a + w (end − a); gradients 1 − w, w and end − a."""

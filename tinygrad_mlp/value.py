@@ -389,7 +389,7 @@ class Extremum(Op):
 # --------------------------------------------------------------------------- Value
 
 
-class Value:
+class Value(elementwise.ElementwiseMethods):
     """A scalar that remembers how it was computed.
 
     Args:
@@ -500,135 +500,9 @@ class Value:
     def _elementwise(self, name: str, *params: float) -> Value:
         return self._unary(Elementwise(name, params))
 
-    def sqrt(self) -> Value:
-        """√self (nan below 0); derivative 1 / (2√self)."""
-        return self._elementwise("sqrt")
-
-    def rsqrt(self) -> Value:
-        """1 / √self; derivative −self^(−3/2) / 2."""
-        return self._elementwise("rsqrt")
-
-    def sin(self) -> Value:
-        """sin self; derivative cos self."""
-        return self._elementwise("sin")
-
-    def cos(self) -> Value:
-        """cos self; derivative −sin self."""
-        return self._elementwise("cos")
-
-    def tan(self) -> Value:
-        """tan self; derivative 1 + tan² self."""
-        return self._elementwise("tan")
-
-    def sinh(self) -> Value:
-        """sinh self; derivative cosh self."""
-        return self._elementwise("sinh")
-
-    def cosh(self) -> Value:
-        """cosh self; derivative sinh self."""
-        return self._elementwise("cosh")
-
-    def asin(self) -> Value:
-        """asin self; derivative 1 / √(1 − self²)."""
-        return self._elementwise("asin")
-
-    def acos(self) -> Value:
-        """acos self; derivative −1 / √(1 − self²)."""
-        return self._elementwise("acos")
-
-    def atan(self) -> Value:
-        """atan self; derivative 1 / (1 + self²)."""
-        return self._elementwise("atan")
-
-    def asinh(self) -> Value:
-        """asinh self; derivative 1 / √(self² + 1)."""
-        return self._elementwise("asinh")
-
-    def acosh(self) -> Value:
-        """acosh self; derivative 1 / √(self² − 1)."""
-        return self._elementwise("acosh")
-
-    def atanh(self) -> Value:
-        """atanh self; derivative 1 / (1 − self²)."""
-        return self._elementwise("atanh")
-
-    def log2(self) -> Value:
-        """log₂ self; derivative 1 / (self ln 2)."""
-        return self._elementwise("log2")
-
-    def exp2(self) -> Value:
-        """2^self; derivative 2^self ln 2."""
-        return self._elementwise("exp2")
-
-    def erf(self) -> Value:
-        """The error function; derivative 2/√π e^(−self²)."""
-        return self._elementwise("erf")
-
     def abs(self) -> Value:
-        """|self|; derivative sign(self) (0 at 0)."""
+        """|self|; derivative sign(self) (0 at 0, as torch)."""
         return self._elementwise("abs")
-
-    def sign(self) -> Value:
-        """−1, 0 or 1; derivative 0."""
-        return self._elementwise("sign")
-
-    def floor(self) -> Value:
-        """Rounded down; derivative 0."""
-        return self._elementwise("floor")
-
-    def ceil(self) -> Value:
-        """Rounded up; derivative 0."""
-        return self._elementwise("ceil")
-
-    def round(self) -> Value:
-        """Rounded half to even; derivative 0."""
-        return self._elementwise("round")
-
-    def trunc(self) -> Value:
-        """Rounded toward zero; derivative 0."""
-        return self._elementwise("trunc")
-
-    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
-        """self where > 0, else slope·self; derivative 1 or slope (slope at 0)."""
-        return self._elementwise("leaky_relu", float(negative_slope))
-
-    def elu(self, alpha: float = 1.0) -> Value:
-        """self where > 0, else α(e^self − 1)."""
-        return self._elementwise("elu", float(alpha))
-
-    def celu(self, alpha: float = 1.0) -> Value:
-        """self where > 0, else α(e^(self/α) − 1)."""
-        return self._elementwise("celu", float(alpha))
-
-    def gelu(self, approximate: str = "none") -> Value:
-        """self Φ(self), or torch's tanh form with ``approximate="tanh"``."""
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"approximate must be 'none' or 'tanh', not {approximate!r}")
-        return self._elementwise("gelu" if approximate == "none" else "gelu_tanh")
-
-    def gelu_tanh(self) -> Value:
-        """gelu's tanh form (``gelu(approximate="tanh")``), by the name MLPs use."""
-        return self._elementwise("gelu_tanh")
-
-    def silu(self) -> Value:
-        """self σ(self)."""
-        return self._elementwise("silu")
-
-    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Value:
-        """ln(1 + e^(β self))/β, self itself where β self > threshold."""
-        return self._elementwise("softplus", float(beta), float(threshold))
-
-    def softsign(self) -> Value:
-        """self / (1 + |self|)."""
-        return self / (self.abs() + 1.0)
-
-    def hardtanh(self, min_val: float = -1.0, max_val: float = 1.0) -> Value:
-        """self clipped to [min, max]; derivative 1 strictly inside, else 0."""
-        return self._elementwise("hardtanh", float(min_val), float(max_val))
-
-    def hardsigmoid(self) -> Value:
-        """min(max(self + 3, 0), 6) / 6."""
-        return self._elementwise("hardsigmoid")
 
     def maximum(self, other: Any) -> Value:
         """max(self, other); the gradient goes to the larger, halved at a tie (as torch)."""
