@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinygrad_mlp.names import ACTIVATIONS, LOSSES, activation_name, loss_name
+from tinygrad_mlp.names import ACTIVATIONS, LOSSES, activation_name, loss_name, require_cover
 
 __all__ = [
     "ACTIVATIONS",
@@ -128,19 +128,35 @@ _MORE = {
 }
 
 
+def _linear(s: np.ndarray) -> np.ndarray:
+    return np.array(s, dtype=np.float64)
+
+
+#: f(s) and f'(a, s) of every activation of the vocabulary: sigmoid's σ'(s) = a(1 − a)
+#: with 1 − a taken as σ(−s) (the same number, exact where 1 − a rounds to 0); tanh's
+#: 1 − a²; relu's 1 where s > 0 (0 at s = 0, as PyTorch); linear's 1.
+_FORMULAS = {
+    "sigmoid": (sigmoid, lambda a, s: a * sigmoid(-s)),
+    "tanh": (np.tanh, lambda a, s: 1.0 - a * a),
+    "relu": (lambda s: np.maximum(s, 0.0), lambda a, s: (s > 0).astype(np.float64)),
+    "linear": (_linear, lambda a, s: np.ones_like(s, dtype=np.float64)),
+    **{name: (f, lambda a, s, fp=fp: fp(s)) for name, (f, fp) in _MORE.items()},
+}
+require_cover(_FORMULAS, ACTIVATIONS, "the δ witness's formulas (backprop._FORMULAS)")
+
+
+def _formulas(name: str) -> tuple:
+    name = activation_name(name)
+    if name not in _FORMULAS:
+        raise ValueError(f"the δ witness has no formula for the activation {name!r}")
+    return _FORMULAS[name]
+
+
 def activate(s: np.ndarray, name: str) -> np.ndarray:
     """a = f(s) for the activation ``name`` (or one of its aliases)."""
-    name = activation_name(name)
-    if name == "sigmoid":
-        return sigmoid(s)
-    if name == "tanh":
-        return np.tanh(s)
-    if name == "relu":
-        return np.maximum(s, 0.0)
-    if name == "linear":
-        return np.array(s, dtype=np.float64)
+    f = _formulas(name)[0]
     with np.errstate(over="ignore", invalid="ignore"):
-        return _MORE[name][0](s)
+        return f(s)
 
 
 def derivative(a: np.ndarray, s: np.ndarray, name: str) -> np.ndarray:
@@ -150,17 +166,9 @@ def derivative(a: np.ndarray, s: np.ndarray, name: str) -> np.ndarray:
     1 − a rounds to 0);  tanh: tanh'(s) = 1 − a²;  relu: 1 where s > 0 (0 at s = 0,
     as PyTorch);  linear: 1.
     """
-    name = activation_name(name)
-    if name == "sigmoid":
-        return a * sigmoid(-s)
-    if name == "tanh":
-        return 1.0 - a * a
-    if name == "relu":
-        return (s > 0).astype(np.float64)
-    if name == "linear":
-        return np.ones_like(s, dtype=np.float64)
+    fprime = _formulas(name)[1]
     with np.errstate(over="ignore", invalid="ignore"):
-        return _MORE[name][1](s)
+        return fprime(a, s)
 
 
 def forward(
