@@ -80,7 +80,7 @@ def layer_names(l: int, layers: int) -> LayerNames:  # noqa: E741 -- the sheet's
     return LayerNames(*heads)
 
 
-def input_name(i: int, l: int = 0, layers: int = 1) -> str:
+def input_name(i: int, l: int = 0, layers: int = 1) -> str:  # noqa: E741
     """The name of input ``i`` of layer ``l``: ``x[i]`` for the first, else ``ah[l-1][i]``."""
     return f"x[{i}]" if l == 0 else f"{layer_names(l - 1, layers).output}[{i}]"
 

@@ -30,7 +30,6 @@ writes each frame's caption, :mod:`.playback_page` builds the HTML page and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ from tinygrad_mlp.viz._text import lines
 from tinygrad_mlp.viz.playback_captions import (
     Frame,
     _Captions,
+    _delta_formulas,
     _is_tensor,
     _names,
     _runs,
@@ -53,17 +53,22 @@ from tinygrad_mlp.viz.playback_captions import (
     _units,
     _witness,
 )
+from tinygrad_mlp.viz.playback_style import (
+    CURRENT_BACKWARD,
+    CURRENT_FORWARD,
+    EDGE_BACKWARD,
+    EDGE_FORWARD,
+    FONT,
+    FRAME_FILE,
+    INPUT_BACKWARD,
+    INPUT_FORWARD,
+    KNOWN_FILL,
+    LEAF_FILL,
+    UNKNOWN_FILL,
+)
 from tinygrad_mlp.viz.render import render
 
 __all__ = ["Frame", "Playback", "Recorder", "playback", "playback_network"]
-
-FONT = "Helvetica"
-#: Fill colours: the node at work, its inputs (forward) or receivers (backward), the rest.
-CURRENT_FORWARD, INPUT_FORWARD = "#ffd966", "#fff2cc"
-CURRENT_BACKWARD, INPUT_BACKWARD = "#f4a6b4", "#fde3e8"
-EDGE_FORWARD, EDGE_BACKWARD = "#b8860b", "#c0392b"
-LEAF_FILL, KNOWN_FILL, UNKNOWN_FILL = "#eef3fb", "#f7f7f7", "#ffffff"
-_FRAME_FILE = re.compile(r"^frame-\d{3,}\.(?:svg|png)$")
 
 
 # --------------------------------------------------------------------------- recording
@@ -415,7 +420,7 @@ class Playback:
         images = self._rendered("svg") if fmt == "svg" else self._pngs()
         directory.mkdir(parents=True, exist_ok=True)
         for stale in directory.iterdir():  # an earlier, longer run's frames; nothing else
-            if _FRAME_FILE.match(stale.name) and stale.is_file():
+            if FRAME_FILE.match(stale.name) and stale.is_file():
                 stale.unlink()
         digits = max(3, len(str(len(images))))
         paths = []
@@ -524,7 +529,8 @@ def playback(
     witness = _witness(net, x, z, loss, pre)
     units, titles, unit_owner = _units(order, owners_by_node, names, max_nodes)
     notes_by_id = {id(k): str(v) for k, v in (notes or {}).items()}
-    builder = _Captions(order, names, witness, start_grads, units, titles, pre)
+    formulas = _delta_formulas(net, loss, pre)
+    builder = _Captions(order, names, witness, start_grads, units, titles, pre, formulas)
     frames = [builder.start()]
     for group in _runs(forward, units, max_frames // 2):
         frames.append(builder.forward(group))

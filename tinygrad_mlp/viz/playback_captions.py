@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_mlp import backprop
+from tinygrad_mlp.explain.formulas import DELTA, derivative, output_rule
+from tinygrad_mlp.names import ACTIVATION_FACTS
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.viz._text import format_number
 from tinygrad_mlp.viz.graph import modules_of
@@ -124,6 +126,18 @@ TENSOR_RULES = {
 }
 
 
+#: The activations whose op carries another symbol than the name (the rest: the name).
+_OP_SYMBOL = {"relu": "ReLU"}
+for _facts in ACTIVATION_FACTS.values():
+    if _facts.name == "linear":
+        continue
+    _symbol = _OP_SYMBOL.get(_facts.name, _facts.name)
+    _fprime = _facts.derivative_text(a="{y}", s="{0}")
+    FORWARD.setdefault(_symbol, _facts.name + "({0})")
+    LOCAL.setdefault(_symbol, (f"({_fprime})",))
+    TENSOR_RULES.setdefault(_symbol, (f"{{g}} ⊙ ({_fprime})",))
+
+
 _SIMPLE = re.compile(r"^(?:[\w.\[\]]+|\([^()]*\)²?|[−-]?[\d.]+(?:e[−+-]?\d+)?)$")
 
 
@@ -199,7 +213,9 @@ def _names(order: list, forward: list, net: MLP | None) -> dict[int, str]:
                 a_name, s_name = net.layers[biases[id(node._prev[1])]].node_names
                 roles[id(node)] = s_name
                 consumers = [c for c in order if c._fn is not None and node in c._prev]
-                activation = consumers[0]._op in ("sigmoid", "tanh", "ReLU") if consumers else False
+                layer = net.layers[biases[id(node._prev[1])]]
+                # f(s): s's one consumer, tagged as the layer's output (any activation)
+                activation = bool(consumers) and getattr(consumers[0], "module", None) is layer
                 if len(consumers) == 1 and activation and a_name != "a":
                     roles[id(consumers[0])] = a_name
             if node._op == "½Σ(y−z)²" and not node._prev[1].label:
@@ -236,7 +252,45 @@ def _witness(net: MLP | None, x: Any, z: Any, loss: str, pre: dict[int, tuple]) 
     return out
 
 
-_ACTIVATIONS = ("sigmoid", "tanh", "ReLU")
+def _delta_formulas(net: MLP | None, loss: str, pre: dict[int, tuple]) -> dict[int, str]:
+    """id(pre-activation node) -> its δ formula, the explain trace's template in words."""
+    if net is None:
+        return {}
+    acts = net.activations
+    rule = output_rule(loss, acts[-1])
+    out: dict[int, str] = {}
+    for key, (layer, _, _) in pre.items():
+        formula = DELTA[rule if layer == len(acts) - 1 else "hidden"].symbolic("text")
+        fprime = derivative(acts[layer], "text")
+        out[key] = f"{formula.format(node='j', next='δ')}, f'(s) = {fprime}"
+    return out
+
+
+def _pre_activation(output: Any, module: Any, module_of: dict[int, Any]) -> Any:
+    """The weighted sum s under a module's tagged output f(s), found from the structure.
+
+    Walking back from the output along first parents inside the module, s is the first
+    node with a parameter of the module as a parent (the bias, or the last w·x without
+    one), else the first with a parent that has one: whatever f is (one op, as gelu, or
+    a composition, as softsign's s / (1 + |s|)), and no list of activation ops to keep.
+    """
+    params = {id(p) for p in module.parameters()}
+
+    def has_parameter(n: Any) -> bool:
+        return any(id(p) in params for p in n._prev)
+
+    chain = []
+    node = output
+    while node is not None and node._fn is not None and module_of.get(id(node)) is module:
+        chain.append(node)
+        node = node._prev[0] if node._prev else None
+    for node in chain:
+        if has_parameter(node):
+            return node
+    for node in chain:
+        if any(has_parameter(p) for p in node._prev):
+            return node
+    return output
 
 
 def _structure(order: list, net: MLP | None) -> tuple[dict[int, tuple], dict[int, tuple]]:
@@ -283,9 +337,7 @@ def _structure(order: list, net: MLP | None) -> tuple[dict[int, tuple], dict[int
         if where[1] is not None and not _is_tensor(node):
             owners[id(node)] = key(*where)
         if getattr(node, "module", None) is module:  # the module's tagged output
-            s = node
-            if node._op in _ACTIVATIONS and module_of.get(id(node._prev[0])) is module:
-                s = node._prev[0]
+            s = _pre_activation(node, module, module_of)
             pre[id(s)] = (*where, _delta_name(where, len(layers) - 1))
     return owners, pre
 
@@ -394,8 +446,11 @@ def _node_of(item: Any) -> Any:
 class _Captions:
     """Builds each frame's caption and state changes from the recorded events."""
 
-    def __init__(self, order, names, witness, start_grads, units, unit_titles, pre) -> None:
+    def __init__(
+        self, order, names, witness, start_grads, units, unit_titles, pre, formulas=None
+    ) -> None:
         self.pre = pre
+        self.formulas = formulas or {}
         self.order = order
         self.units = units
         self.unit_titles = unit_titles
@@ -539,9 +594,11 @@ class _Captions:
         gname = self.gnames[id(node)]
         same = np.allclose(grad_out, expected, rtol=1e-9, atol=1e-12)
         mark = "✓ the same" if same else "✗ DIFFERENT"
+        formula = self.formulas.get(id(node))
         return (
             f"backprop.py (the δ formula): {gname} = {_show(expected, full=True)}; "
             f"autodiff: {_show(grad_out, full=True)} {mark}"
+            + (f" (δ = {formula})" if formula else "")
         )
 
     def _parent_line(self, node, k, parent, g, grad_out, total) -> str:

@@ -13,7 +13,7 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from tinygrad_mlp.viz.playback import (
+from tinygrad_mlp.viz.playback_style import (
     CURRENT_BACKWARD,
     CURRENT_FORWARD,
     INPUT_BACKWARD,
