@@ -43,6 +43,7 @@ __all__ = [
     "gradients",
     "loss_value",
     "output_delta",
+    "require_formulas",
     "sgd_step",
     "sigmoid",
 ]
@@ -150,6 +151,15 @@ def _formulas(name: str) -> tuple:
     if name not in _FORMULAS:
         raise ValueError(f"the δ witness has no formula for the activation {name!r}")
     return _FORMULAS[name]
+
+
+def require_formulas(activations: Sequence[str]) -> None:
+    """Refuse, in one ValueError naming it, an activation the witness has no formula for.
+
+    >>> require_formulas(["sigmoid", "gelu"])
+    """
+    for name in activations:
+        _formulas(name)
 
 
 def activate(s: np.ndarray, name: str) -> np.ndarray:

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from tinygrad_mlp import backprop
 from tinygrad_mlp.crosscheck.roads import (
     FD_STEP,
     SCALAR_NODE_LIMIT,
@@ -330,6 +331,7 @@ def _prepare(net: Any, x: Any, z: Any, loss: str) -> tuple[MLP, np.ndarray, np.n
                 f"of {outputs} outputs"
             )
         z = z.reshape(len(x), outputs)
+    backprop.require_formulas(net.activations)  # before any road runs the network
     last = net.activations[-1]
     if loss == "bce" and last != "sigmoid":
         raise ValueError(

@@ -37,7 +37,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from tinygrad_mlp import autograd
+from tinygrad_mlp import autograd, backprop
 from tinygrad_mlp.names import loss_name
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.viz._text import lines
@@ -589,6 +589,7 @@ def playback_network(
     if engine not in ("scalar", "tensor"):
         raise ValueError(f"engine must be 'scalar' or 'tensor', got {engine!r}")
     loss = loss_name(loss)
+    backprop.require_formulas(net.activations)  # the captions' δ witness, before recording
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
     z = np.asarray(z, dtype=np.float64)
     z = z.reshape(-1) if loss == "cross_entropy" else z.reshape(len(x), -1)
