@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from tinygrad_mlp.crosscheck import report as crosscheck  # the module the roads are read from
 from tinygrad_mlp.cli import main
 from tinygrad_mlp.crosscheck import cross_check, parameter_names
+from tinygrad_mlp.crosscheck import report as crosscheck  # the module the roads are read from
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.seed import seed_network
 

@@ -78,8 +78,8 @@ def test_plain_backward_after_create_graph_on_tensor_mlp_matches_torch():
 
 # -- the cross-checks ---------------------------------------------------------------------
 
-from tinygrad_mlp.crosscheck import hessian as crosscheck  # noqa: E402
 from tinygrad_mlp.crosscheck import cross_check, hessian_check  # noqa: E402
+from tinygrad_mlp.crosscheck import hessian as crosscheck  # noqa: E402
 from tinygrad_mlp.nn import Linear, Sequential, Tanh  # noqa: E402
 
 

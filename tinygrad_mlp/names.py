@@ -221,8 +221,7 @@ _LOSS_RECORDS: tuple[Loss, ...] = (
     Loss(
         "bce_with_logits",
         "logits",
-        "binary cross-entropy of the logits y (the sigmoid folded in), the mean over every "
-        "element",
+        "binary cross-entropy of the logits y (the sigmoid folded in), the mean over every element",
         aliases=("bce_logits",),
         torch_module="BCEWithLogitsLoss",
     ),

@@ -111,8 +111,13 @@ DELTA: dict[str, Formula] = {
     **{
         rule: Formula(
             ("{name}", f"({p} - z)/N", None, "({p} - {z})/{count}", "{value}"),
-            ("{name}", rf"\frac{{{{{tex} - z}}}}{{{{N}}}}", None,
-             r"\frac{{{p} - {z}}}{{{count}}}", "{value}"),
+            (
+                "{name}",
+                rf"\frac{{{{{tex} - z}}}}{{{{N}}}}",
+                None,
+                r"\frac{{{p} - {z}}}{{{count}}}",
+                "{value}",
+            ),
         )  # fmt: skip
         for rule, p, tex in (
             ("logistic", "σ(s)", r"\sigma(s)"),
@@ -128,8 +133,13 @@ DELTA: dict[str, Formula] = {
                 "{fprime}·({p} - {z})/{count}",
                 "{value}",
             ),
-            ("{name}", rf"f'(s)\,\frac{{{{{tex} - z}}}}{{{{N}}}}", None,
-             r"{fprime} \cdot \frac{{{p} - {z}}}{{{count}}}", "{value}"),
+            (
+                "{name}",
+                rf"f'(s)\,\frac{{{{{tex} - z}}}}{{{{N}}}}",
+                None,
+                r"{fprime} \cdot \frac{{{p} - {z}}}{{{count}}}",
+                "{value}",
+            ),
         )  # fmt: skip
         for rule, p, tex in (
             ("logistic_chain", "σ(yo)", r"\sigma(y_o)"),

@@ -187,5 +187,3 @@ def _number_key(record: Record) -> tuple[str, float] | None:
     if isinstance(record, Step):
         return f"new {record.parameter}", record.new
     return None
-
-

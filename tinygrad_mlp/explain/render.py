@@ -231,5 +231,3 @@ def formatter(fmt: str) -> TextFormatter:
     if fmt not in FORMATTERS:
         raise ValueError(f"unknown format {fmt!r}; choose text or markdown")
     return FORMATTERS[fmt]()
-
-
