@@ -161,7 +161,7 @@ def numbers(where: str, name: str, value: Any, shape: tuple[int, ...]) -> np.nda
         array = np.array(values)
     except ValueError:  # NOTE: rows of different lengths
         array = None
-    if array is None or array.dtype.kind not in "iuf":  # NOTE: no strings, bools, None
+    if array is None or array.dtype.kind not in "iuf" or _holds_bool(values, array.ndim):
         raise ValueError(f"{where}: {name} must hold numbers only")
     if array.shape != shape:
         raise ValueError(f"{where}: {name} has shape {array.shape}, expected {shape}")
@@ -169,6 +169,17 @@ def numbers(where: str, name: str, value: Any, shape: tuple[int, ...]) -> np.nda
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{where}: {name} holds a value that is not finite")
     return array
+
+
+def _holds_bool(values: Any, depth: int) -> bool:
+    """Whether nested lists ``depth`` deep hold a bool (numpy reads ``[1.0, True]`` as
+    ``[1.0, 1.0]``, and a JSON ``true`` is not a number)."""
+    if not isinstance(values, (list, tuple)):
+        return isinstance(values, bool)
+    flat = list(values)
+    for _ in range(depth - 1):
+        flat = [v for row in flat for v in row]
+    return any(isinstance(v, bool) for v in flat)
 
 
 def read_scaler(where: str, name: str, record: Any, columns: int) -> Scaler | None:

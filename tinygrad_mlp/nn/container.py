@@ -24,6 +24,8 @@ class Sequential(Module):
     Built on its own from ``Linear`` layers and activations, its scalar graph uses the cheat
     sheet's labels; inside another module, dotted paths.
 
+    >>> import numpy as np
+    >>> from tinygrad_mlp.nn import Sigmoid, Tanh
     >>> net = Sequential(Linear(2, 3, seed=0), Tanh(), Linear(3, 1, seed=1), Sigmoid())
     >>> net(np.zeros((5, 2))).shape
     (5, 1)

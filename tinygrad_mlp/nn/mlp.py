@@ -178,6 +178,7 @@ def as_mlp(module: Module) -> MLP:
     The MLP shares the Sequential's tensors, so gradients and updates land on both.
     Anything else is refused with one sentence naming the first unsupported module.
 
+    >>> from tinygrad_mlp.nn import ReLU, Sigmoid
     >>> seq = Sequential(Linear(2, 3, seed=0), ReLU(), Linear(3, 1, seed=1), Sigmoid())
     >>> net = as_mlp(seq)
     >>> net.activations, net.layers[0].weight is seq[0].weight

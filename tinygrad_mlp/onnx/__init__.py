@@ -38,15 +38,15 @@ that does not fit.
 The ``onnx`` package is an optional extra (``pip install 'tinygrad-mlp[onnx]'``,
 with ``onnxruntime`` to run the files); it is imported when a function here runs.
 
-The package keeps export (:mod:`~tinygrad_mlp.onnx.export`), load
-(:mod:`~tinygrad_mlp.onnx.load`) and what both read (:mod:`~tinygrad_mlp.onnx.forms`:
+The package keeps export (:mod:`~tinygrad_mlp.onnx.exporter`), load
+(:mod:`~tinygrad_mlp.onnx.loader`) and what both read (:mod:`~tinygrad_mlp.onnx.forms`:
 the activation and scaler nodes) apart.
 """
 
 from __future__ import annotations
 
-from tinygrad_mlp.onnx.export import export
+from tinygrad_mlp.onnx.exporter import export
 from tinygrad_mlp.onnx.forms import DEFAULT_OPSET, require_onnx
-from tinygrad_mlp.onnx.load import load, load_model
+from tinygrad_mlp.onnx.loader import load, load_model
 
 __all__ = ["DEFAULT_OPSET", "export", "load", "load_model", "require_onnx"]

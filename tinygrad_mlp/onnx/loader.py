@@ -436,6 +436,7 @@ def load(path: str | Path) -> MLP:
     sentence. Use :func:`load_model` to keep the scalers and names too.
 
     >>> import os, tempfile
+    >>> from tinygrad_mlp.onnx import export
     >>> net = MLP(2, [4, 3], activation="relu", output_activation="tanh", seed=0)
     >>> path = os.path.join(tempfile.mkdtemp(), "net.onnx")
     >>> export(net, path)
