@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tinygrad_mlp.io import load_state, save_state
 from tinygrad_mlp.losses import mse
-from tinygrad_mlp.nn import MLP, Linear, Module, Sequential, Tanh, load_state, save_state
+from tinygrad_mlp.nn import MLP, Linear, Module, Sequential, Tanh
 from tinygrad_mlp.optim import SGD, Adam
 
 RNG = np.random.default_rng(0)

@@ -1,25 +1,31 @@
-"""Saving and loading models: our JSON model file, and the seed system's two files.
+"""Saving and loading: our JSON model file, state files, and the seed system's two files.
 
-Everything is JSON (never pickle): a file can hold numbers and names, not code.
-Every write goes to a temporary file in the target's folder and is then renamed
-over the target, so an interrupted save leaves the old file or none, never half
-of one. Loading checks every shape and says exactly what does not match.
+A model file is JSON (never pickle): it can hold numbers and names, not code. Its
+content is the one model record of :mod:`tinygrad_mlp.record` (which the ONNX and torch
+files carry too); this module reads and writes the file around it. A state file
+(:func:`save_state`) is an ``.npz`` of arrays, read back without pickle. Every write goes
+through :func:`tinygrad_mlp.files.atomic_write_bytes`, so an interrupted save leaves the
+old file or none, never half of one. Loading checks every shape and says exactly what
+does not match.
 """
 
 from __future__ import annotations
 
+import io as _io
 import json
 import math
-import os
-import tempfile
-from dataclasses import dataclass, field
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tinygrad_mlp.data import MinMaxScaler, StandardScaler, checked_file
-from tinygrad_mlp.nn import ACTIVATIONS, MLP, as_mlp
+from tinygrad_mlp.data import MinMaxScaler, checked_file
+from tinygrad_mlp.files import atomic_write_bytes, atomic_write_text, check_writable
+from tinygrad_mlp.nn import MLP, as_mlp
+from tinygrad_mlp.record import SavedModel, model_from_dict, model_to_dict, numbers
+from tinygrad_mlp.tensor import Tensor
 
 __all__ = [
     "SavedModel",
@@ -27,137 +33,23 @@ __all__ = [
     "atomic_write_text",
     "check_writable",
     "load_model",
+    "load_state",
     "model_from_dict",
     "model_to_dict",
     "model_from_seed_files",
     "read_seed_minmax",
     "read_seed_weights",
     "save_model",
+    "save_state",
     "write_seed_minmax",
     "write_seed_weights",
 ]
 
-FORMAT = "tinygrad-mlp-model"
-VERSION = 1
 #: Model and weight files larger than this are refused before parsing.
 MAX_JSON_BYTES = 256 * 1024 * 1024
 
 
-@dataclass
-class SavedModel:
-    """A network with everything needed to use it on raw CSV data.
-
-    Attributes:
-        net: the network.
-        input_scaler: maps raw inputs into the network's range (None: no scaling).
-        output_scaler: maps network outputs back to data units (None: none).
-        loss: "mse", "bce" or "ce" (what it was trained with; decides how outputs read).
-        input_names, target_names: the CSV columns.
-        classes: class labels for "ce" (output node k is classes[k]), else None.
-        settings: the training settings, for the record.
-    """
-
-    net: MLP
-    input_scaler: MinMaxScaler | StandardScaler | None = None
-    output_scaler: MinMaxScaler | StandardScaler | None = None
-    loss: str = "mse"
-    input_names: list[str] = field(default_factory=list)
-    target_names: list[str] = field(default_factory=list)
-    classes: list[str] | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.net = as_mlp(self.net)
-        if not self.input_names:
-            self.input_names = [f"i{k}" for k in range(self.net.nin)]
-        if not self.target_names:
-            self.target_names = [f"z{k}" for k in range(self.net.sizes[-1])]
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
-
-    A reader sees the old file or the new one, never a part; a failed or
-    interrupted write removes its temporary file.
-    """
-    path = check_writable(path)
-    folder = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # NOTE: mkstemp makes the file private (0600); give it the mode a plain
-        # open() would have: the old file's, or 0666 less the umask.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def check_writable(path: str | Path, what: str = "") -> Path:
-    """``path`` as a Path if a file can be written there, else one ValueError saying why.
-
-    Checked before any long work, so that a typo fails at once: the path must
-    not be a folder, and its folder must exist.
-    """
-    path = Path(path)
-    label = f"{what} " if what else ""
-    if path.is_dir():
-        raise ValueError(f"{label}{path}: is a folder; give a file name to write")
-    folder = path.parent
-    if not folder.is_dir():
-        raise ValueError(f"{label}{path}: the folder {folder} does not exist")
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """:func:`atomic_write_bytes` for UTF-8 text."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def _scaler_to_dict(scaler: MinMaxScaler | StandardScaler | None) -> dict | None:
-    if scaler is None:
-        return None
-    if isinstance(scaler, StandardScaler):  # NOTE: before MinMaxScaler: it is one
-        return {"kind": "standard", "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()}
-    return {
-        "range": list(scaler.feature_range),
-        "min": scaler.min_.tolist(),
-        "max": scaler.max_.tolist(),
-    }
-
-
-def model_to_dict(model: SavedModel) -> dict[str, Any]:
-    """The model as plain JSON-able data: the content of a model file."""
-    net = model.net
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "sizes": net.sizes,
-        "activations": net.activations,
-        "weights": [layer.weight.data.tolist() for layer in net.layers],
-        "biases": [layer.bias.data.tolist() for layer in net.layers],
-        "loss": model.loss,
-        "input_names": list(model.input_names),
-        "target_names": list(model.target_names),
-        "classes": model.classes,
-        "input_scaler": _scaler_to_dict(model.input_scaler),
-        "output_scaler": _scaler_to_dict(model.output_scaler),
-        "settings": model.settings,
-    }
+# --------------------------------------------------------------------------- model files
 
 
 def save_model(path: str | Path, model: SavedModel) -> None:
@@ -166,7 +58,9 @@ def save_model(path: str | Path, model: SavedModel) -> None:
     atomic_write_text(path, json.dumps(record, indent=1, allow_nan=False) + "\n")
 
 
-# --------------------------------------------------------------------------- reading
+def load_model(path: str | Path) -> SavedModel:
+    """Read a model file written by :func:`save_model`, checking every field."""
+    return model_from_dict(_read_json(path), path)
 
 
 def _read_json(path: str | Path) -> Any:
@@ -183,111 +77,66 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not allowed in a model file")
 
 
-def _matrix(path, name, value, shape) -> np.ndarray:
-    try:
-        array = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{path}: {name} must hold numbers only") from None
-    if array.shape != tuple(shape):
-        raise ValueError(f"{path}: {name} has shape {array.shape}, expected {tuple(shape)}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{path}: {name} holds a value that is not finite")
-    return array
+def _matrix(path: Any, name: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    return numbers(str(path), name, value, tuple(shape))
 
 
-def _scaler_from_dict(path, name, record, columns) -> MinMaxScaler | StandardScaler | None:
-    if record is None:
-        return None
-    if isinstance(record, dict) and set(record) == {"kind", "mean", "scale"}:
-        if record["kind"] != "standard":
-            raise ValueError(f"{path}: {name} has unknown kind {record['kind']!r}")
-        means = _matrix(path, f"{name}.mean", record["mean"], (columns,))
-        scales = _matrix(path, f"{name}.scale", record["scale"], (columns,))
-        if np.any(scales < 0):
-            raise ValueError(f"{path}: {name}.scale must not hold negative numbers")
-        return StandardScaler.from_mean_scale(means, scales)
-    if not isinstance(record, dict) or set(record) != {"range", "min", "max"}:
-        raise ValueError(
-            f"{path}: {name} must have the keys range, min and max (or kind, mean and scale)"
+# --------------------------------------------------------------------------- state files
+
+
+def _flat_state(state: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted key, leaf) of a nested state: dicts, and lists or tuples of dicts, are walked."""
+    items = state.items() if isinstance(state, dict) else enumerate(state)
+    for key, value in items:
+        path = f"{prefix}.{key}" if prefix else str(key)
+        nested = isinstance(value, dict) or (
+            isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value)
         )
-    low_high = _matrix(path, f"{name}.range", record["range"], (2,))
-    lows = _matrix(path, f"{name}.min", record["min"], (columns,))
-    highs = _matrix(path, f"{name}.max", record["max"], (columns,))
-    return MinMaxScaler.from_min_max(lows, highs, tuple(low_high))
+        if nested:
+            yield from _flat_state(value, path)
+        elif value is not None:
+            yield path, value
 
 
-def load_model(path: str | Path) -> SavedModel:
-    """Read a model file written by :func:`save_model`, checking every field."""
-    return model_from_dict(_read_json(path), path)
+def save_state(state: dict[str, Any], path: str | Path) -> Path:
+    """Write a state to an ``.npz`` file, atomically (no half-written file).
+
+    A module's state (name → array) is written as it is; a nested one, such as an
+    optimizer's ``state_dict()``, with dotted keys (``state.0.exp_avg``,
+    ``param_groups.0.lr``), which the optimizer's ``load_state_dict`` reads back.
+
+    >>> import tempfile, os
+    >>> from tinygrad_mlp.nn import Linear
+    >>> net = Linear(2, 1, seed=0)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = save_state(net.state_dict(), os.path.join(d, "net.npz"))
+    ...     sorted(load_state(p))
+    ['bias', 'weight']
+    """
+    arrays = {}
+    for key, value in _flat_state(state):
+        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if array.dtype == object:
+            raise TypeError(f"state entry {key!r} is not an array of numbers")
+        arrays[str(key)] = array
+    buffer = _io.BytesIO()
+    np.savez(buffer, **arrays)
+    path = Path(path)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path
 
 
-def model_from_dict(record: Any, path: str | Path = "the model") -> SavedModel:
-    """The model that :func:`model_to_dict` described, checking every field (``path``
-    names the source in messages)."""
-    if not isinstance(record, dict) or record.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a tinygrad-mlp model file (no 'format': '{FORMAT}')")
-    if record.get("version") != VERSION:
-        raise ValueError(f"{path}: model file version {record.get('version')} is not {VERSION}")
-    sizes = record.get("sizes")
-    if (
-        not isinstance(sizes, list)
-        or len(sizes) < 2
-        or not all(isinstance(n, int) and n >= 1 for n in sizes)
-    ):
-        raise ValueError(f"{path}: sizes must be a list of at least two positive whole numbers")
-    layers = len(sizes) - 1
-    activations = record.get("activations")
-    if not isinstance(activations, list) or len(activations) != layers:
-        raise ValueError(f"{path}: activations must name one activation per layer ({layers})")
-    for name in activations:
-        if name not in ACTIVATIONS:
-            raise ValueError(f"{path}: unknown activation {name!r}")
-    weights, biases = record.get("weights"), record.get("biases")
-    if not isinstance(weights, list) or len(weights) != layers:
-        raise ValueError(f"{path}: weights must hold {layers} matrices, one per layer")
-    if not isinstance(biases, list) or len(biases) != layers:
-        raise ValueError(f"{path}: biases must hold {layers} vectors, one per layer")
-    ws = [
-        _matrix(path, f"weights[{k}]", weights[k], (sizes[k + 1], sizes[k])) for k in range(layers)
-    ]
-    bs = [_matrix(path, f"biases[{k}]", biases[k], (sizes[k + 1],)) for k in range(layers)]
-    net = MLP.from_weights(ws, bs, activation=activations)
-    loss = record.get("loss", "mse")
-    if loss not in ("mse", "bce", "ce"):
-        raise ValueError(f"{path}: unknown loss {loss!r}")
-    classes = record.get("classes")
-    if loss == "ce" and (not isinstance(classes, list) or len(classes) != sizes[-1]):
-        raise ValueError(f"{path}: a 'ce' model needs one class label per output ({sizes[-1]})")
-    input_names = _names(path, "input_names", record.get("input_names"), sizes[0])
-    target_count = 1 if loss == "ce" else sizes[-1]
-    target_names = _names(path, "target_names", record.get("target_names"), target_count)
-    settings = record.get("settings") or {}
-    if not isinstance(settings, dict):
-        raise ValueError(f"{path}: settings must be an object")
-    return SavedModel(
-        net=net,
-        input_scaler=_scaler_from_dict(path, "input_scaler", record.get("input_scaler"), sizes[0]),
-        output_scaler=_scaler_from_dict(
-            path, "output_scaler", record.get("output_scaler"), sizes[-1]
-        ),
-        loss=loss,
-        input_names=input_names,
-        target_names=target_names,
-        classes=[str(c) for c in classes] if classes is not None else None,
-        settings=settings,
-    )
+def load_state(path: str | Path) -> dict[str, np.ndarray]:
+    """Read a state written by :func:`save_state` (numbers only: no pickle is ever loaded)."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+        raise ValueError(f"{path}: not a state file written by save_state ({error})") from None
 
-
-def _names(path, key, value, count) -> list[str]:
-    if value is None:
-        return []
-    if (
-        not isinstance(value, list)
-        or len(value) != count
-        or not all(isinstance(v, str) for v in value)
-    ):
-        raise ValueError(f"{path}: {key} must be a list of {count} column names")
-    return value
 
 
 # --------------------------------------------------------------------------- seed system

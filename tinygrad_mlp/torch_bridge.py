@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tinygrad_mlp.interchange import PER_COLUMN, describe, read_fields
-from tinygrad_mlp.io import SavedModel, atomic_write_bytes
+from tinygrad_mlp.data import checked_file
+from tinygrad_mlp.files import atomic_write_bytes
 from tinygrad_mlp.names import ACTIVATIONS
 from tinygrad_mlp.nn import MLP
+from tinygrad_mlp.record import PER_COLUMN, SavedModel, describe, read_fields
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -57,12 +58,31 @@ TORCH_ACTIVATIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "hardtanh": ("Hardtanh", {"min_val": -1.0, "max_val": 1.0}),
     "hardsigmoid": ("Hardsigmoid", {}),
 }
-assert set(TORCH_ACTIVATIONS) == set(ACTIVATIONS), "an activation has no torch module"
+_missing = sorted(set(ACTIVATIONS) - set(TORCH_ACTIVATIONS))
+if _missing:  # NOTE: not an assert: it must fail under python -O too
+    raise ImportError(f"activations {_missing} have no torch module in TORCH_ACTIVATIONS")
+
+#: The torch classes of the table, for messages.
+_TORCH_CLASSES = ", ".join(dict.fromkeys(cls for cls, _ in TORCH_ACTIVATIONS.values()))
 
 FORMAT = "tinygrad-mlp-torch"
 VERSION = 1
 #: Torch files larger than this are refused before reading.
 MAX_TORCH_BYTES = 1024 * 1024 * 1024
+
+
+def torch_activation(name: str) -> tuple[str, dict[str, Any]]:
+    """The torch module (class name, parameters) of activation ``name``, or one ValueError.
+
+    >>> torch_activation("leaky_relu")
+    ('LeakyReLU', {'negative_slope': 0.01})
+    """
+    if name not in TORCH_ACTIVATIONS:
+        raise ValueError(
+            f"activation {name!r} has no torch module; add its class and parameters to "
+            "TORCH_ACTIVATIONS in tinygrad_mlp/torch_bridge.py"
+        )
+    return TORCH_ACTIVATIONS[name]
 
 
 def require_torch() -> Any:
@@ -87,7 +107,7 @@ def _sequential(torch: Any, sizes: list[int], activations: list[str], dtype: Any
     modules = []
     for l, name in enumerate(activations):  # noqa: E741 -- the sheet's layer index
         modules.append(torch.nn.Linear(sizes[l], sizes[l + 1], dtype=dtype))
-        cls, parameters = TORCH_ACTIVATIONS[name]
+        cls, parameters = torch_activation(name)
         modules.append(getattr(torch.nn, cls)(**parameters))
     return torch.nn.Sequential(*modules)
 
@@ -147,9 +167,8 @@ def _flat_children(torch: Any, module: Any, prefix: str = "") -> list[tuple[str,
 def _unsupported(key: str, child: Any, why: str) -> ValueError:
     return ValueError(
         f"from_torch cannot read module {key} ({type(child).__name__}): {why}; it reads a "
-        "Sequential of Linear layers, each followed by at most one activation module of ours "
-        "(Sigmoid, Tanh, ReLU, Identity, LeakyReLU, ELU, CELU, GELU, SiLU, Softplus, Softsign, "
-        "Hardtanh, Hardsigmoid) with the parameters in TORCH_ACTIVATIONS"
+        f"Sequential of Linear layers, each followed by at most one activation module "
+        f"({_TORCH_CLASSES}) with the parameters in TORCH_ACTIVATIONS"
     )
 
 
@@ -170,8 +189,8 @@ def from_torch(module: torch.nn.Module) -> MLP:
     """Read back an MLP-shaped ``torch.nn.Sequential`` (as :func:`to_torch` makes).
 
     Each ``Linear`` (with bias) starts a layer; the activation module after it
-    (``Sigmoid``, ``Tanh``, ``ReLU``, or ``Identity``/none for linear) is the
-    layer's activation. A ``DistributedDataParallel`` wrapper is opened, nested
+    (one of :data:`TORCH_ACTIVATIONS`, with its parameters; ``Identity`` or none for
+    linear) is the layer's activation. A ``DistributedDataParallel`` wrapper is opened, nested
     ``Sequential`` s are read in order. Anything else is refused with one
     sentence naming the first module that does not fit.
 
@@ -295,8 +314,6 @@ def load_torch(path: str | Path) -> SavedModel:
     one is named in one sentence.
     """
     torch = require_torch()
-    from tinygrad_mlp.data import checked_file
-
     path = checked_file(path, MAX_TORCH_BYTES)
     try:
         record = torch.load(path, map_location="cpu", weights_only=True)
@@ -313,7 +330,7 @@ def load_torch(path: str | Path) -> SavedModel:
     if not isinstance(activations, list) or not activations:
         raise ValueError(f"{path}: activations must name one activation per layer")
     for name in activations:
-        if name not in TORCH_ACTIVATIONS:
+        if name not in ACTIVATIONS:
             raise ValueError(f"{path}: unknown activation {name!r}")
     state = record.get("state_dict")
     if not isinstance(state, dict):
