@@ -4,17 +4,30 @@ Every file the project writes (model files, state files, ONNX and torch files,
 pictures, the playback page) goes through :func:`atomic_write_bytes`: the bytes go
 to a temporary file in the target's folder, are flushed to disk (``fsync``), and the
 temporary file is renamed over the target. An interrupted save leaves the old file
-or none, never a part, and no temporary file behind. This module imports nothing of
-the project.
+or none, never a part, and no temporary file behind. State files (``.npz``, numbers
+only, never pickle) are written here too, so that a module's ``state_dict()`` can be
+saved without the network code knowing about files. This module imports nothing of the project.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "check_writable"]
+import numpy as np
+
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "check_writable",
+    "load_state",
+    "save_state",
+]
 
 
 def check_writable(path: str | Path, what: str = "") -> Path:
@@ -65,3 +78,62 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# --------------------------------------------------------------------------- state files
+
+
+def _flat_state(state: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted key, leaf) of a nested state: dicts, and lists or tuples of dicts, are walked."""
+    items = state.items() if isinstance(state, dict) else enumerate(state)
+    for key, value in items:
+        path = f"{prefix}.{key}" if prefix else str(key)
+        nested = isinstance(value, dict) or (
+            isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value)
+        )
+        if nested:
+            yield from _flat_state(value, path)
+        elif value is not None:
+            yield path, value
+
+
+def save_state(state: dict[str, Any], path: str | Path) -> Path:
+    """Write a state to an ``.npz`` file, atomically (no half-written file).
+
+    A module's state (name → array) is written as it is; a nested one, such as an
+    optimizer's ``state_dict()``, with dotted keys (``state.0.exp_avg``,
+    ``param_groups.0.lr``), which the optimizer's ``load_state_dict`` reads back.
+
+    >>> import tempfile, os
+    >>> from tinygrad_mlp.nn import Linear
+    >>> net = Linear(2, 1, seed=0)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = save_state(net.state_dict(), os.path.join(d, "net.npz"))
+    ...     sorted(load_state(p))
+    ['bias', 'weight']
+    """
+    arrays = {}
+    for key, value in _flat_state(state):
+        # a Tensor (or anything with an array in .data) is written as its array
+        data = value if isinstance(value, np.ndarray) else getattr(value, "data", value)
+        array = np.asarray(data)
+        if array.dtype == object:
+            raise TypeError(f"state entry {key!r} is not an array of numbers")
+        arrays[str(key)] = array
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    path = Path(path)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path
+
+
+def load_state(path: str | Path) -> dict[str, np.ndarray]:
+    """Read a state written by :func:`save_state` (numbers only: no pickle is ever loaded)."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+        raise ValueError(f"{path}: not a state file written by save_state ({error})") from None

@@ -11,21 +11,23 @@ does not match.
 
 from __future__ import annotations
 
-import io as _io
 import json
 import math
-import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tinygrad_mlp.data import MinMaxScaler, checked_file
-from tinygrad_mlp.files import atomic_write_bytes, atomic_write_text, check_writable
+from tinygrad_mlp.files import (
+    atomic_write_bytes,
+    atomic_write_text,
+    check_writable,
+    load_state,
+    save_state,
+)
 from tinygrad_mlp.nn import MLP, as_mlp
 from tinygrad_mlp.record import SavedModel, model_from_dict, model_to_dict, numbers
-from tinygrad_mlp.tensor import Tensor
 
 __all__ = [
     "SavedModel",
@@ -82,61 +84,6 @@ def _matrix(path: Any, name: str, value: Any, shape: tuple[int, ...]) -> np.ndar
 
 
 # --------------------------------------------------------------------------- state files
-
-
-def _flat_state(state: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """(dotted key, leaf) of a nested state: dicts, and lists or tuples of dicts, are walked."""
-    items = state.items() if isinstance(state, dict) else enumerate(state)
-    for key, value in items:
-        path = f"{prefix}.{key}" if prefix else str(key)
-        nested = isinstance(value, dict) or (
-            isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value)
-        )
-        if nested:
-            yield from _flat_state(value, path)
-        elif value is not None:
-            yield path, value
-
-
-def save_state(state: dict[str, Any], path: str | Path) -> Path:
-    """Write a state to an ``.npz`` file, atomically (no half-written file).
-
-    A module's state (name → array) is written as it is; a nested one, such as an
-    optimizer's ``state_dict()``, with dotted keys (``state.0.exp_avg``,
-    ``param_groups.0.lr``), which the optimizer's ``load_state_dict`` reads back.
-
-    >>> import tempfile, os
-    >>> from tinygrad_mlp.nn import Linear
-    >>> net = Linear(2, 1, seed=0)
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     p = save_state(net.state_dict(), os.path.join(d, "net.npz"))
-    ...     sorted(load_state(p))
-    ['bias', 'weight']
-    """
-    arrays = {}
-    for key, value in _flat_state(state):
-        array = np.asarray(value.data if isinstance(value, Tensor) else value)
-        if array.dtype == object:
-            raise TypeError(f"state entry {key!r} is not an array of numbers")
-        arrays[str(key)] = array
-    buffer = _io.BytesIO()
-    np.savez(buffer, **arrays)
-    path = Path(path)
-    atomic_write_bytes(path, buffer.getvalue())
-    return path
-
-
-def load_state(path: str | Path) -> dict[str, np.ndarray]:
-    """Read a state written by :func:`save_state` (numbers only: no pickle is ever loaded)."""
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
-        raise ValueError(f"{path}: not a state file written by save_state ({error})") from None
-
 
 
 # --------------------------------------------------------------------------- seed system

@@ -7,8 +7,9 @@ state, modes), :mod:`~tinygrad_mlp.nn.views` (``ParameterValue``),
 :mod:`~tinygrad_mlp.nn.activation` (one module per activation of the vocabulary),
 :mod:`~tinygrad_mlp.nn.container` (``Sequential``) and :mod:`~tinygrad_mlp.nn.mlp` (the
 cheat sheet's ``MLP`` and ``as_mlp``). Nothing here reads or writes files or knows torch:
-:func:`tinygrad_mlp.io.save_state` writes a state, :func:`tinygrad_mlp.torch_bridge.to_torch`
-carries a network to PyTorch.
+:func:`save_state` and :func:`load_state` are shown here, where torch users look for
+``torch.save``, but live in :mod:`tinygrad_mlp.files`, the bottom of the house;
+:func:`tinygrad_mlp.torch_bridge.to_torch` carries a network to PyTorch.
 
 **Registration, as PyTorch's.** A ``Module`` finds its parameters and sub-modules from
 its attributes: a leaf ``Tensor`` with ``requires_grad=True`` assigned as an attribute is
@@ -41,6 +42,7 @@ Leaves are labelled from the parameters' names: the cheat sheet's notation for `
 built on its own, dotted paths otherwise (``fc1.weight[2][1]``).
 """
 
+from tinygrad_mlp.files import load_state, save_state
 from tinygrad_mlp.names import ACTIVATIONS
 from tinygrad_mlp.nn.activation import (
     CELU,
@@ -88,5 +90,7 @@ __all__ = [
     "Softsign",
     "Tanh",
     "as_mlp",
+    "load_state",
+    "save_state",
     "vector",
 ]
