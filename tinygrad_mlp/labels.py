@@ -42,6 +42,7 @@ __all__ = [
     "layer_names",
     "node",
     "parse",
+    "sibling",
     "weight",
 ]
 
@@ -162,3 +163,17 @@ def activated(label: str) -> str:
             return ""
         mapped = head[:-1] + "a"
     return mapped + sep + tail
+
+
+def sibling(head: str, kind: str) -> str:
+    """Another kind's name for the layer whose head is ``head``: ``wh[0]`` → ``ah[0]`` for
+    ``kind`` ``a``, ``wo`` → ``so`` for ``s``; "" when ``head`` is not a layer's head.
+
+    >>> sibling("wh[1]", "a"), sibling("wo", "s"), sibling("fc.weight", "a")
+    ('ah[1]', 'so', '')
+    """
+    found = parse(head)
+    if found is None or found.index:
+        return ""
+    column = 1 if found.layer is None else 0
+    return KINDS[kind][column] + ("" if found.layer is None else f"[{found.layer}]")

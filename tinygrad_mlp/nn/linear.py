@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_mlp import init as _init
+from tinygrad_mlp import labels
 from tinygrad_mlp.names import activation_name
 from tinygrad_mlp.nn.module import Module
 from tinygrad_mlp.nn.vectors import _activate, _inputs, _is_scalar_input, _tag
@@ -183,10 +184,9 @@ class Linear(Module):
     def node_names(self) -> tuple[str, str]:
         """Names of the outputs and weighted sums: ("ah[0]", "sh[0]"), ("yo", "so"), ("a", "s")."""
         weight_name = self.labels["weight"]
-        if weight_name.startswith("wh["):
-            return "ah" + weight_name[2:], "sh" + weight_name[2:]
-        if weight_name == "wo":
-            return "yo", "so"
+        sheet = labels.sibling(weight_name, "a")
+        if sheet:
+            return sheet, labels.sibling(weight_name, "s")
         path = weight_name[: -len("weight")].rstrip(".") if weight_name.endswith("weight") else ""
         return (f"{path}.a", f"{path}.s") if path else ("a", "s")
 
@@ -309,8 +309,8 @@ def _label_sheet(linears: list[Linear], tensors: bool = True) -> None:
     (for an MLP that shares another network's tensors).
     """
     for l, layer in enumerate(linears):  # noqa: E741 -- the sheet's layer index
-        last = l == len(linears) - 1
-        names = ("wo", "bo") if last else (f"wh[{l}]", f"bh[{l}]")
+        heads = labels.layer_names(l, len(linears))
+        names = (heads.weight, heads.bias)
         layer.labels.update(weight=names[0], bias=names[1])
         if not tensors:
             continue

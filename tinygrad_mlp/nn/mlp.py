@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_mlp import labels
 from tinygrad_mlp.nn.activation import activation_module
 from tinygrad_mlp.nn.container import Sequential, _mlp_layers
 from tinygrad_mlp.nn.linear import Layer, Linear, _label_sheet, _rng
@@ -75,8 +76,8 @@ class MLP(Module):
         sizes = [nin, *nouts]
         layers = []
         for l in range(len(nouts)):  # noqa: E741 -- l is the sheet's layer index
-            last = l == len(nouts) - 1
-            names = ("wo", "bo") if last else (f"wh[{l}]", f"bh[{l}]")
+            heads = labels.layer_names(l, len(nouts))
+            names = (heads.weight, heads.bias)
             layers.append(
                 Layer(sizes[l], sizes[l + 1], activations[l], rng, names, dtype=dtype, init=init)
             )

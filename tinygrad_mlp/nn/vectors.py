@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_mlp import labels
 from tinygrad_mlp.tensor import Tensor
 from tinygrad_mlp.value import Value
 
@@ -46,7 +47,7 @@ def vector(x: Sequence[Any]) -> np.ndarray:
                 "pass a batch as an array of shape (n, inputs)"
             )
         else:
-            out[i] = Value(float(v), f"x[{i}]")
+            out[i] = Value(float(v), labels.input_name(i))
     return out
 
 
@@ -58,19 +59,6 @@ def _inputs(x: Any) -> list:
             raise TypeError(f"the scalar engine takes one sample (a 1-D vector), got {x.shape}")
         return x.tolist()
     return vector(x).tolist()
-
-
-def _activated_label(label: str) -> str:
-    """The label of f(s) from the label of s: sh[l][j] → ah[l][j], so[j] → yo[j], s[j] → a[j]."""
-    head, sep, tail = label.partition("[")
-    if not sep:
-        return ""
-    mapped = {"sh": "ah", "so": "yo", "s": "a"}.get(head)
-    if mapped is None:
-        if not head.endswith(".s"):
-            return ""
-        mapped = head[:-1] + "a"
-    return mapped + sep + tail
 
 
 def _tag(node: Any, module: Any) -> Any:
@@ -98,7 +86,7 @@ def _activate(x: Any, name: str) -> Any:
             a = getattr(v, name)()
             if isinstance(v, Value):
                 if v.label:
-                    a.label = _activated_label(v.label)
+                    a.label = labels.activated(v.label)
                 _tag(a, getattr(v, "module", None))
             out.flat[k] = a
         return out
