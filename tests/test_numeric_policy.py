@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from tinygrad_mlp import Tensor, Value, no_grad
-from tinygrad_mlp.ops import arithmetic, fused, reductions, scalar, shape
 from tinygrad_mlp.autograd import Op, is_grad_enabled
 from tinygrad_mlp.losses import bce, bce_with_logits, cross_entropy, mse, mse_mean
+from tinygrad_mlp.ops import arithmetic, fused, reductions, scalar, shape
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
