@@ -14,7 +14,9 @@ the engines run them through fast twins in :mod:`tinygrad_mlp.ops` (one op class
 each, no table dispatch on the hot path), and a test holds each twin equal to its
 row. The math text of a row is the only copy: the methods' docstrings
 (:func:`from_row`) and the element-wise tables of ``docs/ops.md``
-(:func:`markdown_table`) are rendered from it.
+(:func:`markdown_table`) are rendered from it. The module is long because it is
+one table, about forty rows of math, forward and derivative, with the renderers
+and the methods that read it.
 
 Derivatives follow torch's formulas, so singular points (±0, ±inf, nan, kinks)
 give torch's numbers: for example relu-like kinks take torch's one-sided value,
