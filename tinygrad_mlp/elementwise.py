@@ -103,13 +103,17 @@ NUMPY: dict[str, Callable[[Any], Any]] = {
 }
 
 
+#: the types of plain numbers; anything else a rule receives is a node
+NUMBER_TYPES = (np.ndarray, np.generic, float, int)
+
+
 def num(x: Any) -> Any:
     """The numbers of ``x``: the data of a node, or ``x`` itself."""
-    return x if isinstance(x, (np.ndarray, np.generic, float, int)) else x.data
+    return x if isinstance(x, NUMBER_TYPES) else x.data
 
 
 def _is_number(x: Any) -> bool:
-    return isinstance(x, (np.ndarray, np.generic, float, int))
+    return isinstance(x, NUMBER_TYPES)
 
 
 def call(name: str, x: Any) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_mlp.autograd import Op
-from tinygrad_mlp.elementwise import FUNCTIONS, num
+from tinygrad_mlp.elementwise import FUNCTIONS, NUMBER_TYPES, num
 
 __all__ = [
     "NUMBERS",
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 #: the types of plain numbers; anything else a rule receives is a node
-NUMBERS = (np.ndarray, np.generic, float, int)
+NUMBERS = NUMBER_TYPES
 
 _SIGMOID = FUNCTIONS["sigmoid"].forward
 

@@ -33,8 +33,7 @@ from tinygrad_mlp.elementwise import num as _num
 
 __all__: list[str] = []  # the rules are reached through Value's methods
 
-#: the types of plain numbers; anything else a rule receives is a node
-_NUMBERS = (float, int, np.generic, np.ndarray)
+_NUMBERS = elementwise.NUMBER_TYPES  # plain numbers; anything else is a Value
 
 
 # --------------------------------------------------------------------------- IEEE helpers
