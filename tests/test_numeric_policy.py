@@ -13,10 +13,9 @@ import numpy as np
 import pytest
 
 from tinygrad_mlp import Tensor, Value, no_grad
-from tinygrad_mlp import tensor as tensor_module
-from tinygrad_mlp import value as value_module
 from tinygrad_mlp.autograd import Op, is_grad_enabled
 from tinygrad_mlp.losses import bce, bce_with_logits, cross_entropy, mse, mse_mean
+from tinygrad_mlp.ops import arithmetic, fused, reductions, scalar, shape
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -270,11 +269,13 @@ def _op_classes(module):
     return [c for c in vars(module).values() if isinstance(c, type) and issubclass(c, Op)]
 
 
-@pytest.mark.parametrize("module", [tensor_module, value_module], ids=["tensor", "value"])
+@pytest.mark.parametrize(
+    "module", [arithmetic, reductions, shape, fused, scalar], ids=lambda m: m.__name__
+)
 def test_op_slots_take_effect(module):
     for cls in _op_classes(module):
         assert "__slots__" in vars(cls), f"{cls.__name__} declares no __slots__"
-    op = tensor_module.Sum(axis=0, keepdims=False)
+    op = reductions.Sum(axis=0, keepdims=False)
     assert not hasattr(op, "__dict__")
     with pytest.raises(AttributeError):
         op.anything = 1

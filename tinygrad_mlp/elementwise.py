@@ -1,12 +1,22 @@
 """Element-wise functions and activations, each with its derivative, for both engines.
 
-One table (:data:`FUNCTIONS`) holds, per function, its forward on numpy numbers and
-its derivative f'(a) written with :func:`call`, :func:`fill` and operators. The
-derivative receives the input ``a`` and the saved output ``y``: plain numpy numbers
-on the fast first-order path, or nodes (``Tensor`` or ``Value``) when the graph of a
-gradient is built (``create_graph=True``), so each rule is written once and every
-op has derivatives of every order. :class:`tinygrad_mlp.tensor.Elementwise` and
-:class:`tinygrad_mlp.value.Elementwise` turn a row into an op of their engine.
+One table (:data:`FUNCTIONS`) holds, per function, its math as text, its forward on
+numpy numbers and its derivative f'(a) written with :func:`call`, :func:`fill` and
+operators. The derivative receives the input ``a`` and the saved output ``y``: plain
+numpy numbers on the fast first-order path, or nodes (``Tensor`` or ``Value``) when
+the graph of a gradient is built (``create_graph=True``), so each rule is written
+once and every op has derivatives of every order.
+:class:`tinygrad_mlp.ops.arithmetic.Elementwise` and
+:class:`tinygrad_mlp.ops.scalar.Elementwise` turn a row into an op of their engine.
+
+The core functions (``exp``, ``log``, ``tanh``, ``sigmoid``, ``relu``) are rows too;
+the engines run them through fast twins in :mod:`tinygrad_mlp.ops` (one op class
+each, no table dispatch on the hot path), and a test holds each twin equal to its
+row. The math text of a row is the only copy: the methods' docstrings
+(:func:`from_row`) and the element-wise tables of ``docs/ops.md``
+(:func:`markdown_table`) are rendered from it. The module is long because it is
+one table, about forty rows of math, forward and derivative, with the renderers
+and the methods that read it.
 
 Derivatives follow torch's formulas, so singular points (±0, ±inf, nan, kinks)
 give torch's numbers: for example relu-like kinks take torch's one-sided value,
@@ -22,13 +32,23 @@ This module imports only numpy and the standard library.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
-__all__ = ["FUNCTIONS", "Function", "call", "fill", "num"]
+__all__ = [
+    "FUNCTIONS",
+    "Function",
+    "call",
+    "fill",
+    "from_row",
+    "markdown_table",
+    "num",
+    "row_doc",
+]
 
 LN2 = math.log(2.0)
 SQRT1_2 = math.sqrt(0.5)
@@ -51,6 +71,22 @@ def _erf_array(a: Any) -> Any:
     return np.asarray(_erf(a), dtype=a.dtype) if a.size else np.array(a, copy=True)
 
 
+def _sigmoid(a: Any) -> Any:
+    """1 / (1 + e**-a): exact to a few ulps (relative) wherever the result is a normal float.
+
+    NOTE: for a < -709, e**-a overflows to inf and the result is 0 where the true
+    value is below 1e-308; numpy's overflow warning is silenced for that case.
+    Computed in place: one array, which matters more than the arithmetic. (The
+    (1 + tanh(a/2)) / 2 form cancels for negative a: all digits lost at -40.)
+    """
+    with np.errstate(over="ignore"):
+        out = np.exp(np.negative(a))
+    if type(out) is not np.ndarray:  # a 0-d input gives a numpy scalar
+        return 1.0 / (1.0 + out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
+
+
 #: numpy forms of the functions a derivative may call on numbers
 NUMPY: dict[str, Callable[[Any], Any]] = {
     "exp": np.exp,
@@ -63,17 +99,21 @@ NUMPY: dict[str, Callable[[Any], Any]] = {
     "cosh": np.cosh,
     "tanh": np.tanh,
     "erf": _erf_array,
-    "sigmoid": lambda a: 1 / (1 + np.exp(-a)),
+    "sigmoid": _sigmoid,
 }
+
+
+#: the types of plain numbers; anything else a rule receives is a node
+NUMBER_TYPES = (np.ndarray, np.generic, float, int)
 
 
 def num(x: Any) -> Any:
     """The numbers of ``x``: the data of a node, or ``x`` itself."""
-    return x if isinstance(x, (np.ndarray, np.generic, float, int)) else x.data
+    return x if isinstance(x, NUMBER_TYPES) else x.data
 
 
 def _is_number(x: Any) -> bool:
-    return isinstance(x, (np.ndarray, np.generic, float, int))
+    return isinstance(x, NUMBER_TYPES)
 
 
 def call(name: str, x: Any) -> Any:
@@ -108,18 +148,32 @@ BCE_LOG_FLOOR = -100.0
 
 
 class Function(NamedTuple):
-    """One element-wise function: its forward on numbers and its derivative rule.
+    """One element-wise function: its math, its forward on numbers and its derivative rule.
 
     ``derivative(a, y, *params)`` returns f'(a) (to be multiplied by the incoming
-    gradient), or None for a function whose derivative is 0 everywhere.
+    gradient), or None for a function whose derivative is 0 everywhere. ``y``,
+    ``dy`` and ``notes`` are the math as text, the one copy that docstrings and
+    ``docs/ops.md`` are rendered from.
     """
 
     name: str
-    math: str
+    #: the forward, y = ..., in the notation of docs/ops.md (a the input)
+    y: str
+    #: dy/da, in the same notation (y the output)
+    dy: str
     forward: Callable[..., Any]
     derivative: Callable[..., Any]
     #: the parameters' names and defaults, in order
     params: tuple = ()
+    #: the singular points and kinks (ours are torch's), for docs and docstrings
+    notes: str = ""
+    #: which table of docs/ops.md lists it: "function" or "activation"
+    kind: str = "function"
+
+    @property
+    def math(self) -> str:
+        """The function and its derivative in one line: ``y = ...;  dy/da = ...``."""
+        return f"y = {self.y};  dy/da = {self.dy}"
 
 
 def _zero(a: Any, y: Any, *params: Any) -> None:
@@ -203,131 +257,344 @@ def _abs_d(a, y):
     return _const(a, _sign(np.asarray(num(a), dtype=np.float64)))
 
 
+def _relu_d(a, y):
+    # NOTE: nan passes the gradient (torch tests a <= 0), and relu'(0) = 0
+    return _const(a, np.logical_not(num(a) <= 0))
+
+
+def _row(name, y, dy, forward, derivative, notes, params=(), kind="function") -> Function:
+    return Function(name, y, dy, forward, derivative, params, notes, kind)
+
+
 FUNCTIONS: dict[str, Function] = {
     f.name: f
     for f in [
-        Function("sqrt", "y = √a;  dy/da = 1 / (2y)", np.sqrt, lambda a, y: 0.5 / y),
-        Function(
+        _row("exp", "e^a", "y", np.exp, lambda a, y: y, "−inf: 0; overflow to +inf past 709.78"),
+        _row(
+            "log",
+            "ln a",
+            "1/a",
+            np.log,
+            lambda a, y: 1.0 / a,
+            "a = ±0: y −inf, dy ±inf; a < 0: nan",
+        ),
+        _row(
+            "sqrt",
+            "√a",
+            "1 / (2y)",
+            np.sqrt,
+            lambda a, y: 0.5 / y,
+            "a = 0: dy +inf; a < 0: y and dy nan; +inf: dy 0",
+        ),
+        _row(
             "rsqrt",
-            "y = 1/√a;  dy/da = −y³ / 2",
+            "1/√a",
+            "−y³ / 2",
             NUMPY["rsqrt"],
             lambda a, y: -0.5 * (y * y * y),
+            "a = +0: y +inf, dy −inf; −0: y −inf; a < 0: nan",
         ),
-        Function("sin", "y = sin a;  dy/da = cos a", np.sin, lambda a, y: call("cos", a)),
-        Function("cos", "y = cos a;  dy/da = −sin a", np.cos, lambda a, y: -call("sin", a)),
-        Function("tan", "y = tan a;  dy/da = 1 + y²", np.tan, lambda a, y: 1.0 + y * y),
-        Function("sinh", "y = sinh a;  dy/da = cosh a", np.sinh, lambda a, y: call("cosh", a)),
-        Function("cosh", "y = cosh a;  dy/da = sinh a", np.cosh, lambda a, y: call("sinh", a)),
-        Function(
+        _row("sin", "sin a", "cos a", np.sin, lambda a, y: call("cos", a), "±inf: nan"),
+        _row("cos", "cos a", "−sin a", np.cos, lambda a, y: -call("sin", a), "±inf: nan"),
+        _row(
+            "tan",
+            "tan a",
+            "1 + y²",
+            np.tan,
+            lambda a, y: 1.0 + y * y,
+            "±inf: nan (the poles are not exactly representable)",
+        ),
+        _row(
+            "sinh",
+            "sinh a",
+            "cosh a",
+            np.sinh,
+            lambda a, y: call("cosh", a),
+            "overflow to ±inf past ±710",
+        ),
+        _row(
+            "cosh",
+            "cosh a",
+            "sinh a",
+            np.cosh,
+            lambda a, y: call("sinh", a),
+            "overflow to +inf past ±710",
+        ),
+        _row(
             "asin",
-            "y = asin a;  dy/da = 1/√(1 − a²)",
+            "asin a",
+            "1/√(1 − a²)",
             np.arcsin,
             lambda a, y: call("rsqrt", 1.0 - a * a),
+            "a = ±1: dy +inf; |a| > 1: nan",
         ),
-        Function(
+        _row(
             "acos",
-            "y = acos a;  dy/da = −1/√(1 − a²)",
+            "acos a",
+            "−1/√(1 − a²)",
             np.arccos,
             lambda a, y: -call("rsqrt", 1.0 - a * a),
+            "a = ±1: dy −inf; |a| > 1: nan",
         ),
-        Function(
-            "atan", "y = atan a;  dy/da = 1/(1 + a²)", np.arctan, lambda a, y: 1.0 / (a * a + 1.0)
+        _row(
+            "atan",
+            "atan a",
+            "1/(1 + a²)",
+            np.arctan,
+            lambda a, y: 1.0 / (a * a + 1.0),
+            "±inf: y ±π/2, dy 0",
         ),
-        Function(
+        _row(
             "asinh",
-            "y = asinh a;  dy/da = 1/√(a² + 1)",
+            "asinh a",
+            "1/√(a² + 1)",
             np.arcsinh,
             lambda a, y: call("rsqrt", a * a + 1.0),
+            "±inf: dy 0",
         ),
-        Function(
+        _row(
             "acosh",
-            "y = acosh a;  dy/da = 1/√(a² − 1)",
+            "acosh a",
+            "1/√(a² − 1)",
             np.arccosh,
             lambda a, y: call("rsqrt", a * a - 1.0),
+            "a = 1: dy +inf; a < 1: nan",
         ),
-        Function(
+        _row(
             "atanh",
-            "y = atanh a;  dy/da = 1/(1 − a²)",
+            "atanh a",
+            "1/(1 − a²)",
             np.arctanh,
             lambda a, y: 1.0 / (1.0 - a * a),
+            "a = ±1: y ±inf, dy +inf; |a| > 1: nan",
         ),
-        Function("log2", "y = log₂ a;  dy/da = 1/(a ln 2)", np.log2, lambda a, y: 1.0 / (a * LN2)),
-        Function("exp2", "y = 2^a;  dy/da = y ln 2", np.exp2, lambda a, y: y * LN2),
-        Function(
+        _row(
+            "log2",
+            "log₂ a",
+            "1/(a ln 2)",
+            np.log2,
+            lambda a, y: 1.0 / (a * LN2),
+            "a = ±0: y −inf, dy ±inf; a < 0: nan",
+        ),
+        _row("exp2", "2^a", "y ln 2", np.exp2, lambda a, y: y * LN2, "−inf: 0; overflow to +inf"),
+        _row(
             "erf",
-            "y = erf a;  dy/da = 2/√π e^(−a²)",
+            "erf a",
+            "2/√π e^(−a²)",
             _erf_array,
             lambda a, y: TWO_OVER_SQRT_PI * call("exp", -(a * a)),
+            "±inf: y ±1, dy 0",
         ),
-        Function("sign", "y = sign a (0 at 0 and at nan, as torch);  dy/da = 0", _sign, _zero),
-        Function("floor", "y = ⌊a⌋;  dy/da = 0", np.floor, _zero),
-        Function("ceil", "y = ⌈a⌉;  dy/da = 0", np.ceil, _zero),
-        Function("round", "y = a rounded half to even;  dy/da = 0", np.round, _zero),
-        Function("trunc", "y = a rounded toward 0;  dy/da = 0", np.trunc, _zero),
-        Function("abs", "y = |a|;  dy/da = sign a (0 at 0 and nan)", np.abs, _abs_d),
+        _row("abs", "|a|", "sign a", np.abs, _abs_d, "a = 0 and nan: dy 0"),
+        _row("sign", "−1, 0 or 1", "0", _sign, _zero, "sign(nan) = 0 (torch's sign)"),
+        _row("floor", "⌊a⌋", "0", np.floor, _zero, "dy 0 everywhere, nan included"),
+        _row("ceil", "⌈a⌉", "0", np.ceil, _zero, "dy 0 everywhere, nan included"),
+        _row(
+            "round", "a rounded, halves to even", "0", np.round, _zero, "dy 0 everywhere (as torch)"
+        ),
+        _row("trunc", "a rounded toward 0", "0", np.trunc, _zero, "dy 0 everywhere (as torch)"),
         # -- activations
-        Function(
+        _row(
+            "sigmoid",
+            "σ(a) = 1/(1 + e^−a)",
+            "y(1 − y)",
+            _sigmoid,
+            lambda a, y: y * (1.0 - y),
+            "+inf: 1, −inf: 0, dy 0 at both; exact to a few ulps wherever y is a normal "
+            "float (0 below a ≈ −709)",
+            kind="activation",
+        ),
+        _row(
+            "tanh",
+            "tanh a",
+            "1 − y²",
+            np.tanh,
+            lambda a, y: 1.0 - y * y,
+            "±inf: ±1, dy 0",
+            kind="activation",
+        ),
+        _row(
+            "relu",
+            "max(0, a)",
+            "1 (a > 0), 0 (else)",
+            lambda a: np.maximum(a, 0),  # NOTE: propagates nan, as torch
+            _relu_d,
+            "at 0: dy 0; nan: y nan, dy 1 (torch tests a <= 0)",
+            kind="activation",
+        ),
+        _row(
             "leaky_relu",
-            "y = a (a > 0), s·a (else);  dy/da = 1 (a > 0), s (else, so s at 0)",
+            "a (a > 0), s·a (else), s = negative_slope",
+            "1 (a > 0), s (else)",
             lambda a, slope: np.where(a > 0, a, a * slope),
             _leaky_relu_d,
+            "at 0: s; nan: s·g (torch tests a > 0)",
             (("negative_slope", 0.01),),
+            "activation",
         ),
-        Function(
+        _row(
             "elu",
-            "y = a (a > 0), α(e^a − 1) (else);  dy/da = 1 (a > 0), α e^a (else)",
+            "a (a > 0), α(e^a − 1) (else)",
+            "1 (a > 0), α e^a (else)",
             lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a)),
             _elu_d,
+            "at 0: α; d² at 0 is 0 (torch tests a < 0 there); nan: dy 1",
             (("alpha", 1.0),),
+            "activation",
         ),
-        Function(
+        _row(
             "celu",
-            "y = a (a > 0), α(e^(a/α) − 1) (else);  dy/da = 1 (a > 0), e^(a/α) (else)",
+            "a (a > 0), α(e^(a/α) − 1) (else)",
+            "1 (a > 0), e^(a/α) (else)",
             lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a * (1.0 / alpha))),
             _celu_d,
+            "as elu",
             (("alpha", 1.0),),
+            "activation",
         ),
-        Function(
+        _row(
             "gelu",
-            "y = a Φ(a), Φ(a) = ½(1 + erf(a/√2));  dy/da = Φ(a) + a φ(a), φ(a) = e^(−a²/2)/√(2π)",
+            "a Φ(a), Φ(a) = ½(1 + erf(a/√2))",
+            "Φ(a) + a φ(a), φ(a) = e^(−a²/2)/√(2π)",
             lambda a: a * 0.5 * (1.0 + _erf_array(a * SQRT1_2)),
             _gelu_d,
+            "−inf: y and dy nan (−inf·0), as torch",
+            kind="activation",
         ),
-        Function(
+        _row(
             "gelu_tanh",
-            "y = ½a(1 + tanh u), u = √(2/π)(a + 0.044715a³);  "
-            "dy/da = ½(1 + tanh u) + ½a(1 − tanh² u) √(2/π)(1 + 3·0.044715a²)",
+            "½a(1 + tanh u), u = √(2/π)(a + 0.044715a³)",
+            "½(1 + tanh u) + ½a(1 − tanh² u)·√(2/π)(1 + 3·0.044715a²)",
             _gelu_tanh_forward,
             _gelu_tanh_d,
+            'as torch\'s tanh form (gelu with approximate="tanh")',
+            kind="activation",
         ),
-        Function(
+        _row(
             "silu",
-            "y = a σ(a);  dy/da = σ(a)(1 + a(1 − σ(a)))",
+            "a σ(a)",
+            "σ(a)(1 + a(1 − σ(a)))",
             lambda a: a / (1.0 + np.exp(-a)),
             _silu_d,
+            "−inf: nan",
+            kind="activation",
         ),
-        Function(
+        _row(
             "softplus",
-            "y = ln(1 + e^(βa))/β (a when βa > threshold);  dy/da = e^(βa)/(e^(βa) + 1) (1 there)",
+            "ln(1 + e^(βa))/β, and a where βa > threshold",
+            "e^(βa)/(e^(βa) + 1), and 1 where βa > threshold",
             _softplus_forward,
             _softplus_d,
+            "at βa = threshold: d² is 0, as torch",
             (("beta", 1.0), ("threshold", 20.0)),
+            "activation",
         ),
-        Function(
+        _row(
             "hardtanh",
-            "y = min(max(a, lo), hi);  dy/da = 0 for a <= lo or a >= hi, else 1 (1 at nan)",
+            "min(max(a, lo), hi), lo = min_val, hi = max_val",
+            "1 for lo < a < hi, else 0",
             lambda a, low, high: np.minimum(np.maximum(a, low), high),
             _hardtanh_d,
+            "at the bounds: dy 0; nan: dy 1 (torch's test)",
             (("min_val", -1.0), ("max_val", 1.0)),
+            "activation",
         ),
-        Function(
+        _row(
             "hardsigmoid",
-            "y = min(max(a + 3, 0), 6)/6;  dy/da = 1/6 for −3 < a < 3, else 0",
+            "min(max(a + 3, 0), 6)/6",
+            "1/6 for −3 < a < 3, else 0",
             lambda a: np.minimum(np.maximum(a + 3.0, 0.0), 6.0) / 6.0,
             _hardsigmoid_d,
+            "the 1/6 is float32's (torch's kernel constant); torch has no second "
+            "derivative, ours is 0",
+            kind="activation",
         ),
     ]
 }
+
+
+# --------------------------------------------------------------------------- rendering
+# The rows' math text rendered as method docstrings and as the tables of docs/ops.md.
+
+_TABLE = "tinygrad_mlp.elementwise.FUNCTIONS"
+
+
+def _signature(row: Function) -> str:
+    args = ", ".join(f"{name}={default:g}" for name, default in row.params)
+    return f"{row.name}({args})" if args else row.name
+
+
+def row_doc(row: Function, twin: str = "") -> str:
+    """The docstring of the method that computes ``row``, rendered from its math.
+
+    ``twin`` names the op class that computes the row faster (the engines' core
+    functions); the docstring then points at it.
+
+    >>> print(row_doc(FUNCTIONS["sin"]))
+    y = sin a;  dy/da = cos a, element-wise.
+    <BLANKLINE>
+    At singular points, as torch: ±inf: nan.
+    <BLANKLINE>
+    The rule: row ``sin`` of :data:`tinygrad_mlp.elementwise.FUNCTIONS` (every order).
+    """
+    lines = [f"{row.math}, element-wise."]
+    if row.params:
+        defaults = ", ".join(f"{name}={default:g}" for name, default in row.params)
+        lines += ["", f"Parameters, torch's defaults: {defaults}."]
+    if row.notes:
+        lines += ["", f"At singular points, as torch: {row.notes}."]
+    where = f"row ``{row.name}`` of :data:`{_TABLE}`"
+    if twin:
+        lines += ["", f"The rule: :class:`{twin}` (every order), a fast twin of {where}."]
+    else:
+        lines += ["", f"The rule: {where} (every order)."]
+    return "\n".join(lines)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def from_row(name: str, twin: str = "") -> Callable[[_F], _F]:
+    """Decorator: the method's docstring is row ``name``'s math (see :func:`row_doc`).
+
+    What the method's own docstring says (an example, a note on an argument) follows
+    the rendered row. Applied once, when the class is made: calls are untouched.
+    """
+    row = FUNCTIONS[name]
+
+    def document(method: _F) -> _F:
+        own = inspect.cleandoc(method.__doc__ or "")
+        method.__doc__ = row_doc(row, twin) + (f"\n\n{own}" if own else "")
+        return method
+
+    return document
+
+
+_HEADERS = {
+    "function": "| op | y | dy/da | singular points (all as torch) |",
+    "activation": "| op (name) | y | dy/da | kinks and singular points (all as torch) |",
+}
+
+
+def markdown_table(kind: str) -> str:
+    """The rows of one ``kind`` ("function" or "activation") as a Markdown table.
+
+    ``docs/ops.md`` holds this text between ``<!-- table: kind -->`` markers, and a
+    test keeps the two equal (``python scripts/render_ops_doc.py`` rewrites them).
+
+    >>> print(markdown_table("function").splitlines()[2])
+    | `exp` | e^a | y | −inf: 0; overflow to +inf past 709.78 |
+    """
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = [_HEADERS[kind], "|---|---|---|---|"]
+    for row in FUNCTIONS.values():
+        if row.kind == kind:
+            cells = [f"`{_signature(row)}`", row.y, row.dy, row.notes]
+            lines.append("| " + " | ".join(cell(c) for c in cells) + " |")
+    return "\n".join(lines)
 
 
 _N = TypeVar("_N", bound="ElementwiseMethods")
@@ -338,133 +605,141 @@ class ElementwiseMethods:
 
     Each method is one row of the table applied through the engine's own
     ``_elementwise(name, *params)``, so both engines have the same names, the same
-    parameters and the same derivatives, written once.
+    parameters and the same derivatives, written once; each docstring is the row's
+    math (:func:`from_row`). The rows ``exp``, ``log``, ``tanh``, ``sigmoid`` and
+    ``relu`` are methods of the engines themselves, which run fast twins of them.
     """
 
     __slots__ = ()
 
+    @from_row("sqrt")
     def sqrt(self: _N) -> _N:
-        """√a (nan below 0); derivative 1 / (2√a), inf at 0."""
         return self._elementwise("sqrt")
 
+    @from_row("rsqrt")
     def rsqrt(self: _N) -> _N:
-        """1 / √a; derivative −a^(−3/2) / 2."""
         return self._elementwise("rsqrt")
 
+    @from_row("sin")
     def sin(self: _N) -> _N:
-        """sin a; derivative cos a."""
         return self._elementwise("sin")
 
+    @from_row("cos")
     def cos(self: _N) -> _N:
-        """cos a; derivative −sin a."""
         return self._elementwise("cos")
 
+    @from_row("tan")
     def tan(self: _N) -> _N:
-        """tan a; derivative 1 + tan² a."""
         return self._elementwise("tan")
 
+    @from_row("sinh")
     def sinh(self: _N) -> _N:
-        """sinh a; derivative cosh a."""
         return self._elementwise("sinh")
 
+    @from_row("cosh")
     def cosh(self: _N) -> _N:
-        """cosh a; derivative sinh a."""
         return self._elementwise("cosh")
 
+    @from_row("asin")
     def asin(self: _N) -> _N:
-        """asin a (nan outside [−1, 1]); derivative 1 / √(1 − a²)."""
         return self._elementwise("asin")
 
+    @from_row("acos")
     def acos(self: _N) -> _N:
-        """acos a (nan outside [−1, 1]); derivative −1 / √(1 − a²)."""
         return self._elementwise("acos")
 
+    @from_row("atan")
     def atan(self: _N) -> _N:
-        """atan a; derivative 1 / (1 + a²)."""
         return self._elementwise("atan")
 
+    @from_row("asinh")
     def asinh(self: _N) -> _N:
-        """asinh a; derivative 1 / √(a² + 1)."""
         return self._elementwise("asinh")
 
+    @from_row("acosh")
     def acosh(self: _N) -> _N:
-        """acosh a (nan below 1); derivative 1 / √(a² − 1)."""
         return self._elementwise("acosh")
 
+    @from_row("atanh")
     def atanh(self: _N) -> _N:
-        """atanh a (±inf at ±1); derivative 1 / (1 − a²)."""
         return self._elementwise("atanh")
 
+    @from_row("log2")
     def log2(self: _N) -> _N:
-        """log₂ a; derivative 1 / (a ln 2)."""
         return self._elementwise("log2")
 
+    @from_row("exp2")
     def exp2(self: _N) -> _N:
-        """2^a; derivative 2^a ln 2."""
         return self._elementwise("exp2")
 
+    @from_row("erf")
     def erf(self: _N) -> _N:
-        """The error function; derivative 2/√π e^(−a²)."""
         return self._elementwise("erf")
 
+    @from_row("abs")
+    def abs(self: _N) -> _N:
+        return self._elementwise("abs")
+
+    @from_row("sign")
     def sign(self: _N) -> _N:
-        """−1, 0 or 1 (nan at nan); derivative 0."""
         return self._elementwise("sign")
 
+    @from_row("floor")
     def floor(self: _N) -> _N:
-        """Rounded down; derivative 0."""
         return self._elementwise("floor")
 
+    @from_row("ceil")
     def ceil(self: _N) -> _N:
-        """Rounded up; derivative 0."""
         return self._elementwise("ceil")
 
+    @from_row("round")
     def round(self: _N) -> _N:
-        """Rounded to the nearest integer, halves to even (as torch); derivative 0."""
         return self._elementwise("round")
 
+    @from_row("trunc")
     def trunc(self: _N) -> _N:
-        """Rounded toward zero; derivative 0."""
         return self._elementwise("trunc")
 
+    @from_row("leaky_relu")
     def leaky_relu(self: _N, negative_slope: float = 0.01) -> _N:
-        """a where a > 0, else slope·a; derivative 1 or slope (slope at 0, as torch)."""
         return self._elementwise("leaky_relu", float(negative_slope))
 
+    @from_row("elu")
     def elu(self: _N, alpha: float = 1.0) -> _N:
-        """a where a > 0, else α(e^a − 1); derivative 1 or α e^a."""
         return self._elementwise("elu", float(alpha))
 
+    @from_row("celu")
     def celu(self: _N, alpha: float = 1.0) -> _N:
-        """a where a > 0, else α(e^(a/α) − 1); derivative 1 or e^(a/α)."""
         return self._elementwise("celu", float(alpha))
 
+    @from_row("gelu")
     def gelu(self: _N, approximate: str = "none") -> _N:
-        """a Φ(a) (``approximate="tanh"``: torch's tanh form); see :mod:`~.elementwise`."""
+        """``approximate="tanh"`` gives torch's tanh form instead, row ``gelu_tanh``."""
         if approximate not in ("none", "tanh"):
             raise ValueError(f"approximate must be 'none' or 'tanh', not {approximate!r}")
         return self._elementwise("gelu" if approximate == "none" else "gelu_tanh")
 
+    @from_row("gelu_tanh")
     def gelu_tanh(self: _N) -> _N:
         """gelu's tanh form (``gelu(approximate="tanh")``), by the name MLPs use."""
         return self._elementwise("gelu_tanh")
 
+    @from_row("silu")
     def silu(self: _N) -> _N:
-        """a σ(a) (swish); derivative σ(a)(1 + a(1 − σ(a)))."""
         return self._elementwise("silu")
 
+    @from_row("softplus")
     def softplus(self: _N, beta: float = 1.0, threshold: float = 20.0) -> _N:
-        """ln(1 + e^(βa))/β, and a itself where βa > threshold (as torch)."""
         return self._elementwise("softplus", float(beta), float(threshold))
 
     def softsign(self: _N) -> _N:
-        """a / (1 + |a|); derivative 1 / (1 + |a|)²."""
+        """a / (1 + |a|); derivative 1 / (1 + |a|)² (composed from abs, add, div, as torch)."""
         return self / (self.abs() + 1.0)
 
+    @from_row("hardtanh")
     def hardtanh(self: _N, min_val: float = -1.0, max_val: float = 1.0) -> _N:
-        """a clipped to [min, max]; derivative 1 strictly inside, 0 elsewhere (as torch)."""
         return self._elementwise("hardtanh", float(min_val), float(max_val))
 
+    @from_row("hardsigmoid")
     def hardsigmoid(self: _N) -> _N:
-        """min(max(a + 3, 0), 6) / 6; derivative 1/6 on (−3, 3), else 0."""
         return self._elementwise("hardsigmoid")

@@ -1,19 +1,18 @@
-"""``Tensor``: a numpy array node of the autodiff graph.
+"""``Tensor``: a numpy array node of the autodiff graph, and its creation helpers.
 
 A layer is one matmul, one add and one activation, so the graph stays small and
 numpy does the work. Ops never think about broadcasting: the core
 (:func:`tinygrad_mlp.autograd.unbroadcast`) sums each gradient back to its
 parent's shape, once, for every edge, and casts it to the parent's dtype.
 
-Every op is a small class: ``forward`` computes the array, ``backward`` right
-under it returns one gradient per input (``None`` for an input that needs none).
-Each rule is written once, with operators and methods that arrays and Tensors
-share (``.sum``, ``.reshape``, ``.swapaxes``, ``@``) and the helpers ``_exp``,
-``_log``, ``_sigmoid``, ``_broadcast_to``, ``_masked_fill``, ``_scatter`` that
-dispatch on their argument: on arrays (the fast first-order path) they compute,
-on Tensors (``create_graph=True``) they build the graph of the gradient.
-Masks (where a relu is off, which element is the max) are read from the
-numbers (``_num``) and are constants of the rule, as in torch.
+This module is the front-end: each method picks an op and builds a node. The
+rules (each ``backward`` right under its ``forward``, serving every order) live in
+:mod:`tinygrad_mlp.ops` by family: :mod:`~tinygrad_mlp.ops.arithmetic`
+(element-wise and selection), :mod:`~tinygrad_mlp.ops.reductions`,
+:mod:`~tinygrad_mlp.ops.shape` and :mod:`~tinygrad_mlp.ops.fused`; the
+element-wise functions are rows of :data:`tinygrad_mlp.elementwise.FUNCTIONS`.
+The module is long because ``Tensor`` is torch's tensor API, one method per name,
+each a few lines that pick a rule; splitting the class would split that API.
 
 dtypes follow torch: a Python number takes the tensor's dtype, two tensors of
 different float dtypes give the wider one unless one of them is 0-d (then the
@@ -30,7 +29,49 @@ from typing import Any
 import numpy as np
 
 from tinygrad_mlp import autograd, elementwise
-from tinygrad_mlp.autograd import Op, unbroadcast
+from tinygrad_mlp.autograd import Op
+from tinygrad_mlp.ops._array import TensorOp, reverse
+from tinygrad_mlp.ops.arithmetic import (
+    Add,
+    ClampTensor,
+    Clip,
+    Div,
+    Elementwise,
+    Exp,
+    Extremum,
+    Log,
+    MaskedFill,
+    MatMul,
+    Mul,
+    Neg,
+    Pow,
+    PowConst,
+    Relu,
+    Sigmoid,
+    Sub,
+    Tanh,
+    Where,
+)
+from tinygrad_mlp.ops.fused import (  # noqa: F401  (BCE, BCEWithLogits: named here by losses)
+    BCE,
+    BCEWithLogits,
+    HalfSquaredError,
+    LogSoftmax,
+    MatMulT,
+)
+from tinygrad_mlp.ops.reductions import Cumprod, Cumsum, Max, Prod, Sum
+from tinygrad_mlp.ops.shape import (
+    BroadcastTo,
+    Cast,
+    Concatenate,
+    Index,
+    Pad,
+    Reshape,
+    Roll,
+    SumTo,
+    Tile,
+    Transpose,
+)
 
 __all__ = ["Tensor", "concatenate", "half_squared_error", "linear"]
 
@@ -56,971 +97,9 @@ def _result_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
     return np.promote_types(a.dtype, b.dtype)
 
 
-# --------------------------------------------------------------------------- dispatch
-# The few functions a backward rule needs beyond operators and shared methods.
-
-
 def _num(x: Any) -> Any:
-    """The numbers of ``x`` (its data for a Tensor): masks are computed on them."""
+    """The numbers of ``x`` (its data for a Tensor): comparisons and masks read them."""
     return x.data if isinstance(x, Tensor) else x
-
-
-def _exp(x: Any) -> Any:
-    return x.exp() if isinstance(x, Tensor) else np.exp(x)
-
-
-def _log(x: Any) -> Any:
-    if isinstance(x, Tensor):
-        return x.log()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(x)
-
-
-def _sigmoid(x: Any) -> Any:
-    return x.sigmoid() if isinstance(x, Tensor) else _sigmoid_array(x)
-
-
-def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
-    return x.broadcast_to(shape) if isinstance(x, Tensor) else np.broadcast_to(x, shape)
-
-
-def _masked_fill(x: Any, mask: np.ndarray, value: float) -> Any:
-    """``value`` where ``mask`` holds, ``x`` elsewhere (torch's ``masked_fill``)."""
-    if isinstance(x, Tensor):
-        return x._node(MaskedFill(mask, value), x)
-    return np.where(mask, value, x)
-
-
-def _zeros_like(x: Any) -> Any:
-    return Tensor(np.zeros_like(x.data)) if isinstance(x, Tensor) else np.zeros_like(x)
-
-
-def _scatter(x: Any, index: Any, shape: tuple[int, ...]) -> Any:
-    """A zero array of ``shape`` with ``x`` added at ``index`` (repeats accumulate)."""
-    fn = IndexAdd(index, shape)
-    return x._node(fn, x) if isinstance(x, Tensor) else fn.forward(x)
-
-
-def _sigmoid_array(a: np.ndarray) -> np.ndarray:
-    """1 / (1 + e**-a): exact to a few ulps (relative) wherever the result is a normal float.
-
-    NOTE: for a < -709, e**-a overflows to inf and the result is 0 where the true
-    value is below 1e-308; numpy's overflow warning is silenced for that case.
-    Computed in place: one array, which matters more than the arithmetic.
-    """
-    with np.errstate(over="ignore"):
-        out = np.exp(np.negative(a))
-    if type(out) is not np.ndarray:  # a 0-d input gives a numpy scalar
-        return 1.0 / (1.0 + out)
-    out += 1.0
-    return np.reciprocal(out, out=out)
-
-
-def _power(a: np.ndarray, p: float) -> np.ndarray:
-    """a ** p for a number p; as torch, ±0.5 powers are sqrt(a) and 1 / sqrt(a).
-
-    (So (-inf) ** 0.5 is nan and (-0) ** -0.5 is -inf, where IEEE pow gives inf.)
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if p == 0.5:
-            return np.sqrt(a)
-        if p == -0.5:
-            return 1 / np.sqrt(a)
-        return a**p
-
-
-def _keep_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
-    """``shape`` with the reduced ``axis`` (None: all) kept as 1s."""
-    if axis is None:
-        return (1,) * len(shape)
-    axes = {ax % len(shape) for ax in ((axis,) if isinstance(axis, int) else axis)}
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
-
-
-# --------------------------------------------------------------------------- ops
-
-
-class TensorOp(Op):
-    """An op instance made per node; ``needs`` says which inputs want a gradient."""
-
-    __slots__ = ()
-
-    def __init__(self) -> None:
-        self.needs: tuple[bool, ...] = ()
-
-
-class Add(TensorOp):
-    """y = a + b;  dy/da = 1, dy/db = 1."""
-
-    __slots__ = ()
-    symbol = "+"
-
-    def forward(self, a, b):
-        return a + b
-
-    def backward(self, grad_out, out, a, b):
-        return grad_out, grad_out
-
-
-class Sub(TensorOp):
-    """y = a - b;  dy/da = 1, dy/db = -1. (Fused: it saves a negate node per loss.)"""
-
-    __slots__ = ()
-    symbol = "-"
-
-    def forward(self, a, b):
-        return a - b
-
-    def backward(self, grad_out, out, a, b):
-        return grad_out, (-grad_out if self.needs[1] else None)
-
-
-class Mul(TensorOp):
-    """y = a * b;  dy/da = b, dy/db = a."""
-
-    __slots__ = ()
-    symbol = "*"
-
-    def forward(self, a, b):
-        return a * b
-
-    def backward(self, grad_out, out, a, b):
-        return (
-            grad_out * b if self.needs[0] else None,
-            grad_out * a if self.needs[1] else None,
-        )
-
-
-class Div(TensorOp):
-    """y = a / b;  dy/da = 1 / b, dy/db = -a / b**2 = -y / b."""
-
-    __slots__ = ()
-    symbol = "/"
-
-    def forward(self, a, b):
-        return a / b
-
-    def backward(self, grad_out, out, a, b):
-        grad_a = grad_out / b
-        return grad_a if self.needs[0] else None, (-grad_a * out if self.needs[1] else None)
-
-
-class PowConst(TensorOp):
-    """y = a ** p for a fixed number p;  dy/da = p * a**(p-1) (0 for p = 0, as torch)."""
-
-    __slots__ = ("p",)
-
-    def __init__(self, p: float) -> None:
-        super().__init__()
-        self.p = p
-
-    @property
-    def symbol(self) -> str:  # type: ignore[override]
-        return f"**{self.p}"
-
-    def forward(self, a):
-        return _power(a, self.p)
-
-    def backward(self, grad_out, out, a):
-        p = self.p
-        if p == 2:
-            return (grad_out * 2 * a,)
-        if p == 0:  # NOTE: torch masks p * a**-1 (nan at 0) to 0
-            return (_zeros_like(grad_out),)
-        return (grad_out * p * (a ** (p - 1) if isinstance(a, Tensor) else _power(a, p - 1)),)
-
-
-class Pow(TensorOp):
-    """y = a ** b, both tensors;  dy/da = b * a**(b-1), dy/db = y * ln(a).
-
-    NOTE: as torch, dy/da is 0 where b = 0, and dy/db is 0 where a = 0 and b >= 0
-    (where y ln a would be 0 * -inf); ln of a negative base is nan, so dy/db is
-    nan there while y itself is real for an integer b: (-2)**2 = 4.
-    """
-
-    __slots__ = ()
-    symbol = "**"
-
-    def forward(self, a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.power(a, b)
-
-    def backward(self, grad_out, out, a, b):
-        num_a, num_b = _num(a), _num(b)
-        grad_a = grad_b = None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if self.needs[0]:
-                grad_a = _masked_fill(grad_out * b * a ** (b - 1), num_b == 0, 0.0)
-            if self.needs[1]:
-                zero = (num_a == 0) & (num_b >= 0)
-                grad_b = _masked_fill(grad_out * out * _log(a), zero, 0.0)
-        return grad_a, grad_b
-
-
-class Neg(TensorOp):
-    """y = -a;  dy/da = -1."""
-
-    __slots__ = ()
-    symbol = "neg"
-
-    def forward(self, a):
-        return -a
-
-    def backward(self, grad_out, out, a):
-        return (-grad_out,)
-
-
-class Exp(TensorOp):
-    """y = e**a;  dy/da = y, taken from the saved output."""
-
-    __slots__ = ()
-    symbol = "exp"
-
-    def forward(self, a):
-        with np.errstate(over="ignore"):
-            return np.exp(a)
-
-    def backward(self, grad_out, out, a):
-        return (grad_out * out,)
-
-
-class Log(TensorOp):
-    """y = ln(a);  dy/da = 1 / a (±inf at ±0, as torch)."""
-
-    __slots__ = ()
-    symbol = "log"
-
-    def forward(self, a):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(a)
-
-    def backward(self, grad_out, out, a):
-        with np.errstate(divide="ignore"):
-            return (grad_out / a,)
-
-
-class Tanh(TensorOp):
-    """y = tanh(a);  dy/da = 1 - y**2, taken from the saved output."""
-
-    __slots__ = ()
-    symbol = "tanh"
-
-    def forward(self, a):
-        return np.tanh(a)
-
-    def backward(self, grad_out, out, a):
-        return (grad_out * (1 - out * out),)
-
-
-class Sigmoid(TensorOp):
-    """y = 1 / (1 + e**-a);  dy/da = y * (1 - y), taken from the saved output.
-
-    Computed as 1 / (1 + e**-a), which is exact to a few ulps relative for every
-    output that is a normal float (sigmoid(-700) ≈ 1e-304 included); the
-    (1 + tanh(a/2)) / 2 form cancels for negative a (all digits lost at -40).
-    """
-
-    __slots__ = ()
-    symbol = "sigmoid"
-
-    def forward(self, a):
-        return _sigmoid_array(a)
-
-    def backward(self, grad_out, out, a):
-        return (grad_out * out * (1 - out),)
-
-
-class Relu(TensorOp):
-    """y = max(0, a);  dy/da = 0 where a <= 0, else 1 (relu'(0) = 0; nan passes, as torch)."""
-
-    __slots__ = ()
-    symbol = "ReLU"
-
-    def forward(self, a):
-        return np.maximum(a, 0)  # NOTE: propagates nan, as torch
-
-    def backward(self, grad_out, out, a):
-        return (_masked_fill(grad_out, _num(a) <= 0, 0.0),)
-
-
-class Abs(TensorOp):
-    """y = |a|;  dy/da = sign(a) (0 at a = 0 and at nan, as torch's sgn)."""
-
-    __slots__ = ()
-    symbol = "abs"
-
-    def forward(self, a):
-        return np.abs(a)
-
-    def backward(self, grad_out, out, a):
-        num = _num(a)
-        return (grad_out * ((num > 0).astype(num.dtype) - (num < 0)),)
-
-
-class Clip(TensorOp):
-    """y = min(max(a, low), high);  dy/da = 1 where low <= a <= high, else 0 (torch.clamp)."""
-
-    __slots__ = ("low", "high")
-    symbol = "clip"
-
-    def __init__(self, low: float, high: float) -> None:
-        super().__init__()
-        self.low, self.high = low, high
-
-    def forward(self, a):
-        return np.clip(a, self.low, self.high)
-
-    def backward(self, grad_out, out, a):
-        num = _num(a)
-        return (_masked_fill(grad_out, ~((num >= self.low) & (num <= self.high)), 0.0),)
-
-
-class MaskedFill(TensorOp):
-    """y = value where mask, else a;  dy/da = 0 where mask, else 1 (mask is a constant)."""
-
-    __slots__ = ("mask", "value")
-    symbol = "masked_fill"
-
-    def __init__(self, mask: np.ndarray, value: float) -> None:
-        super().__init__()
-        self.mask, self.value = mask, value
-
-    def forward(self, a):
-        return np.where(self.mask, self.value, a).astype(a.dtype, copy=False)
-
-    def backward(self, grad_out, out, a):
-        return (_masked_fill(grad_out, self.mask, 0.0),)
-
-
-class MatMul(TensorOp):
-    """y = a @ b;  dL/da = g @ bᵀ, dL/db = aᵀ @ g (1-D operands as numpy treats them)."""
-
-    __slots__ = ()
-    symbol = "@"
-
-    def forward(self, a, b):
-        return a @ b
-
-    def backward(self, grad_out, out, a, b):
-        g = grad_out
-        need_a, need_b = self.needs
-        if a.ndim == 1 and b.ndim == 1:  # dot product
-            return (g * b if need_a else None, g * a if need_b else None)
-        if a.ndim == 1:  # (k,) @ (..., k, n) -> (..., n); the core sums the batch axes
-            k, n = b.shape[-2], b.shape[-1]
-            column = g.reshape(g.shape + (1,))
-            grad_a = (b @ column).reshape(g.shape[:-1] + (k,)) if need_a else None
-            grad_b = a.reshape((k, 1)) * g.reshape(g.shape[:-1] + (1, n)) if need_b else None
-            return grad_a, grad_b
-        if b.ndim == 1:  # (..., m, k) @ (k,) -> (..., m)
-            k = b.shape[0]
-            column = g.reshape(g.shape + (1,))
-            grad_a = column * b if need_a else None
-            grad_b = (a.swapaxes(-1, -2) @ column).reshape(g.shape[:-1] + (k,)) if need_b else None
-            return grad_a, grad_b
-        grad_a = g @ b.swapaxes(-1, -2) if need_a else None
-        grad_b = a.swapaxes(-1, -2) @ g if need_b else None
-        return grad_a, grad_b
-
-
-class MatMulT(TensorOp):
-    """y = a @ bᵀ (``b`` is a (out, in) weight);  dL/da = g @ b, dL/db = gᵀ @ a.
-
-    The product of a layer, ``x Wᵀ``, as one node. Computing dL/dW directly as
-    gᵀ @ a gives it W's own memory layout; going through a transpose node would
-    leave a transposed (Fortran-ordered) gradient that makes every later
-    elementwise update on it strided and about twice as slow.
-    """
-
-    __slots__ = ()
-    symbol = "@ᵀ"
-
-    def forward(self, a, b):
-        return a @ b.T
-
-    def backward(self, grad_out, out, a, b):
-        g = grad_out
-        grad_a = g @ b if self.needs[0] else None
-        if not self.needs[1]:
-            return grad_a, None
-        if a.ndim == 2:
-            return grad_a, g.T @ a
-        if a.ndim == 1:  # the outer product g aᵀ
-            return grad_a, g.reshape((g.shape[0], 1)) * a
-        rows = g.reshape((-1, g.shape[-1]))  # batched: sum over every leading axis
-        return grad_a, rows.T @ a.reshape((-1, a.shape[-1]))
-
-
-class HalfSquaredError(TensorOp):
-    """L = ½ Σ (y − z)², the cheat sheet's loss;  dL/dy = y − z, dL/dz = −(y − z).
-
-    Fused (rather than composed from −, *, sum and *) so that the loss is one
-    node that reads as the sheet writes it, and a training step of a small
-    network spends four fewer Python-level nodes on it.
-    """
-
-    __slots__ = ()
-    symbol = "½Σ(y−z)²"
-
-    def forward(self, y, z):
-        diff = y - z
-        return 0.5 * np.vdot(diff, diff).astype(y.dtype)
-
-    def backward(self, grad_out, out, y, z):
-        diff = (y - z) * grad_out
-        return diff if self.needs[0] else None, (-diff if self.needs[1] else None)
-
-
-#: torch's bound on y(1 − y) in the gradient of binary cross-entropy, and on its logs
-BCE_EPS, BCE_LOG_FLOOR = elementwise.BCE_EPS, elementwise.BCE_LOG_FLOOR  # torch's bounds
-
-
-class BCE(TensorOp):
-    """L = −[z ln y + (1 − z) ln(1 − y)] elementwise, of probabilities y and targets z.
-
-    dL/dy = (y − z) / max(y (1 − y), 1e-12);  dL/dz = ln(1 − y) − ln(y).
-
-    As torch's ``binary_cross_entropy``: each log is bounded below by −100, and
-    the denominator of dL/dy (not the input) by 1e-12, so a saturated wrong
-    prediction still gets a large gradient.
-    """
-
-    __slots__ = ()
-    symbol = "bce"
-
-    def forward(self, y, z):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_y = np.maximum(np.log(y), BCE_LOG_FLOOR)
-            log_1my = np.maximum(np.log1p(-y), BCE_LOG_FLOOR)
-        return -(z * log_y + (1 - z) * log_1my)
-
-    def backward(self, grad_out, out, y, z):
-        grad_y = grad_z = None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if self.needs[0]:
-                grad_y = grad_out * (y - z) / (y * (1 - y)).clip(BCE_EPS, math.inf)
-            if self.needs[1]:
-                grad_z = grad_out * (_log(1 - y) - _log(y))
-        return grad_y, grad_z
-
-
-class BCEWithLogits(TensorOp):
-    """L = (1 − z) s + ln(1 + e^−s) elementwise, of raw scores s and targets z.
-
-    dL/ds = σ(s) − z;  dL/dz = −s.
-
-    Fused (rather than composed from relu, abs and log) because the composition
-    has the kinks of relu and abs at s = 0, where it loses half of the gradient.
-    Evaluated as (1 − z) s + max(−s, 0) + ln(1 + e^−|s|), finite for any finite s.
-    """
-
-    __slots__ = ()
-    symbol = "bce_logits"
-
-    def forward(self, s, z):
-        return (1 - z) * s + np.maximum(-s, 0) + np.log1p(np.exp(-np.abs(s)))
-
-    def backward(self, grad_out, out, s, z):
-        return (
-            grad_out * (_sigmoid(s) - z) if self.needs[0] else None,
-            grad_out * -s if self.needs[1] else None,
-        )
-
-
-class Sum(TensorOp):
-    """y = Σ a over ``axis``;  dy/da = 1, the gradient spread back over the summed axes."""
-
-    __slots__ = ("axis", "keepdims")
-    symbol = "sum"
-
-    def __init__(self, axis, keepdims: bool) -> None:
-        super().__init__()
-        self.axis, self.keepdims = axis, keepdims
-
-    def forward(self, a):
-        return np.asarray(a.sum(axis=self.axis, keepdims=self.keepdims))
-
-    def backward(self, grad_out, out, a):
-        if not self.keepdims:
-            grad_out = grad_out.reshape(_keep_shape(a.shape, self.axis))
-        return (_broadcast_to(grad_out, a.shape),)
-
-
-class Max(TensorOp):
-    """y = max a over ``axis``;  dy/da = 1 at the maximum, shared equally between ties.
-
-    As ``torch.amax``: a tie of k elements gives each 1/k (a nan maximum gives nan).
-    """
-
-    __slots__ = ("axis", "keepdims")
-    symbol = "max"
-
-    def __init__(self, axis, keepdims: bool) -> None:
-        super().__init__()
-        self.axis, self.keepdims = axis, keepdims
-
-    def forward(self, a):
-        return np.asarray(a.max(axis=self.axis, keepdims=self.keepdims))
-
-    def backward(self, grad_out, out, a):
-        keep = _keep_shape(a.shape, self.axis)
-        num = _num(a)
-        mask = num == _num(out).reshape(keep)
-        count = mask.sum(axis=self.axis, keepdims=True).astype(num.dtype)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (grad_out.reshape(keep) / count * mask,)
-
-
-class Reshape(TensorOp):
-    """y = a viewed with another shape;  the gradient is reshaped back."""
-
-    __slots__ = ("shape",)
-    symbol = "reshape"
-
-    def __init__(self, shape) -> None:
-        super().__init__()
-        self.shape = shape
-
-    def forward(self, a):
-        return a.reshape(self.shape)
-
-    def backward(self, grad_out, out, a):
-        return (grad_out.reshape(a.shape),)
-
-
-class Transpose(TensorOp):
-    """y = a with axes permuted (a permutation of 0..n-1);  the gradient is permuted back."""
-
-    __slots__ = ("axes",)
-    symbol = "T"
-
-    def __init__(self, axes: tuple[int, ...]) -> None:
-        super().__init__()
-        self.axes = axes
-
-    def forward(self, a):
-        return np.transpose(a, self.axes)
-
-    def backward(self, grad_out, out, a):
-        inverse = tuple(int(i) for i in np.argsort(self.axes))
-        return (grad_out.transpose(inverse),)
-
-
-class BroadcastTo(TensorOp):
-    """y = a broadcast to ``shape``;  the core sums the gradient back (unbroadcast)."""
-
-    __slots__ = ("shape",)
-    symbol = "broadcast"
-
-    def __init__(self, shape: tuple[int, ...]) -> None:
-        super().__init__()
-        self.shape = shape
-
-    def forward(self, a):
-        return np.broadcast_to(a, self.shape)
-
-    def backward(self, grad_out, out, a):
-        return (grad_out,)
-
-
-class SumTo(TensorOp):
-    """y = a summed down to ``shape`` (unbroadcast as an op);  dy/da: g broadcast back."""
-
-    __slots__ = ("shape", "op")
-    symbol = "sum_to"
-
-    def __init__(self, shape: tuple[int, ...], op: Any = None) -> None:
-        super().__init__()
-        self.shape, self.op = shape, op
-
-    def forward(self, a):
-        return unbroadcast(a, self.shape, self.op)
-
-    def backward(self, grad_out, out, a):
-        return (_broadcast_to(grad_out, a.shape),)
-
-
-class Cast(TensorOp):
-    """y = a in another dtype;  the core casts the gradient back to a's dtype."""
-
-    __slots__ = ("dtype",)
-    symbol = "cast"
-
-    def __init__(self, dtype: Any) -> None:
-        super().__init__()
-        self.dtype = np.dtype(dtype)
-
-    def forward(self, a):
-        return a.astype(self.dtype)
-
-    def backward(self, grad_out, out, a):
-        return (grad_out,)
-
-
-class Index(TensorOp):
-    """y = a[index];  the gradient is scattered back, repeated indices accumulating."""
-
-    __slots__ = ("index",)
-    symbol = "[]"
-
-    def __init__(self, index) -> None:
-        super().__init__()
-        self.index = index
-
-    def forward(self, a):
-        return np.asarray(a[self.index])
-
-    def backward(self, grad_out, out, a):
-        return (_scatter(grad_out, self.index, a.shape),)
-
-
-class IndexAdd(TensorOp):
-    """y = zeros(shape) with a added at ``index``;  dy/da = g[index] (Index's backward as an op)."""
-
-    __slots__ = ("index", "shape", "repeats")
-    symbol = "index_add"
-
-    def __init__(self, index, shape: tuple[int, ...]) -> None:
-        super().__init__()
-        self.index, self.shape = index, shape
-        parts = index if isinstance(index, tuple) else (index,)
-        # NOTE: integer arrays may repeat an index and need np.add.at; slices, integers
-        # and boolean masks name each element once, and plain assignment is faster.
-        self.repeats = any(
-            isinstance(p, list) or (isinstance(p, np.ndarray) and p.dtype.kind in "iu")
-            for p in parts
-        )
-
-    def forward(self, a):
-        grad = np.zeros(self.shape, dtype=a.dtype)
-        if self.repeats:
-            np.add.at(grad, self.index, a)
-        else:
-            grad[self.index] = a
-        return grad
-
-    def backward(self, grad_out, out, a):
-        return (grad_out[self.index],)
-
-
-class Concatenate(TensorOp):
-    """y = [a0, a1, ...] joined along ``axis``;  each input gets its slice of the gradient."""
-
-    __slots__ = ("axis",)
-    symbol = "concat"
-
-    def __init__(self, axis: int) -> None:
-        super().__init__()
-        self.axis = axis
-
-    def forward(self, *arrays):
-        return np.concatenate(arrays, axis=self.axis)
-
-    def backward(self, grad_out, out, *inputs):
-        axis = self.axis % grad_out.ndim
-        grads, start = [], 0
-        for x in inputs:
-            stop = start + x.shape[axis]
-            grads.append(grad_out[(slice(None),) * axis + (slice(start, stop),)])
-            start = stop
-        return tuple(grads)
-
-
-class LogSoftmax(TensorOp):
-    """y = a - logsumexp(a);  dL/da = g - softmax(a) * Σ g, with softmax = e**y.
-
-    Fused and shifted by the maximum so that it stays finite for any input.
-    """
-
-    __slots__ = ("axis",)
-    symbol = "log_softmax"
-
-    def __init__(self, axis: int) -> None:
-        super().__init__()
-        self.axis = axis
-
-    def forward(self, a):
-        shifted = a - a.max(axis=self.axis, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
-
-    def backward(self, grad_out, out, a):
-        return (grad_out - _exp(out) * grad_out.sum(axis=self.axis, keepdims=True),)
-
-
-# --------------------------------------------------------------------------- ops: the wider set
-# Element-wise functions from one table (tinygrad_mlp.elementwise), selection,
-# scans and shape ops. Each backward rule is written once, as above.
-
-
-class Elementwise(TensorOp):
-    """y = f(a) for a function of :data:`tinygrad_mlp.elementwise.FUNCTIONS`;  dy/da = f'(a).
-
-    The row gives the forward on arrays and f'(a) as a rule on arrays or Tensors.
-    """
-
-    __slots__ = ("fn", "params")
-
-    def __init__(self, name: str, params: tuple = ()) -> None:
-        super().__init__()
-        self.fn, self.params = elementwise.FUNCTIONS[name], params
-
-    @property
-    def symbol(self) -> str:  # type: ignore[override]
-        return self.fn.name
-
-    def forward(self, a):
-        with np.errstate(all="ignore"):
-            return np.asarray(self.fn.forward(a, *self.params), dtype=a.dtype)
-
-    def backward(self, grad_out, out, a):
-        with np.errstate(all="ignore"):
-            d = self.fn.derivative(a, out, *self.params)
-            return (_zeros_like(grad_out) if d is None else grad_out * d,)
-
-
-class Where(TensorOp):
-    """y = x where cond, else z (cond a constant);  dy/dx = cond, dy/dz = not cond."""
-
-    __slots__ = ("cond",)
-    symbol = "where"
-
-    def __init__(self, cond: np.ndarray) -> None:
-        super().__init__()
-        self.cond = cond
-
-    def forward(self, x, z):
-        return np.where(self.cond, x, z)
-
-    def backward(self, grad_out, out, x, z):
-        shape = np.broadcast_shapes(self.cond.shape, grad_out.shape)
-        g = _broadcast_to(grad_out, shape)
-        return (
-            _masked_fill(g, ~self.cond, 0.0) if self.needs[0] else None,
-            _masked_fill(g, self.cond, 0.0) if self.needs[1] else None,
-        )
-
-
-class Extremum(TensorOp):
-    """y = max(a, b) (or min);  the gradient goes to the larger (smaller), halved at ties.
-
-    As torch's ``maximum``/``minimum``: a nan in either input makes y nan and
-    passes the whole gradient to both inputs.
-    """
-
-    __slots__ = ("larger",)
-
-    def __init__(self, larger: bool) -> None:
-        super().__init__()
-        self.larger = larger
-
-    @property
-    def symbol(self) -> str:  # type: ignore[override]
-        return "maximum" if self.larger else "minimum"
-
-    def forward(self, a, b):
-        return np.maximum(a, b) if self.larger else np.minimum(a, b)
-
-    def backward(self, grad_out, out, a, b):
-        num_a, num_b = _num(a), _num(b)
-        tie = num_a == num_b
-        loses_a = num_a < num_b if self.larger else num_a > num_b
-        loses_b = num_a > num_b if self.larger else num_a < num_b
-        dtype = _num(grad_out).dtype
-        half = np.where(tie, 0.5, 1.0).astype(dtype)
-        return (
-            _masked_fill(grad_out * half, loses_a, 0.0) if self.needs[0] else None,
-            _masked_fill(grad_out * half, loses_b, 0.0) if self.needs[1] else None,
-        )
-
-
-class ClampTensor(TensorOp):
-    """y = min(max(a, low), high) with tensor bounds (torch.clamp).
-
-    dy/da = 1 where low <= a <= high; dy/dlow = 1 where a < low; dy/dhigh = 1
-    where a > high (and high wins when low > high, as torch).
-    """
-
-    __slots__ = ()
-    symbol = "clamp"
-
-    def forward(self, a, low, high):
-        return np.minimum(np.maximum(a, low), high)
-
-    def backward(self, grad_out, out, a, low, high):
-        x, lo, hi = _num(a), _num(low), _num(high)
-        shape = grad_out.shape
-        inside = (x >= lo) & (x <= hi)
-        below = (x < lo) & (lo <= hi)
-        above = (x > hi) | (lo > hi)
-        g = grad_out
-        return (
-            _masked_fill(g, ~np.broadcast_to(inside, shape), 0.0) if self.needs[0] else None,
-            _masked_fill(g, ~np.broadcast_to(below, shape), 0.0) if self.needs[1] else None,
-            _masked_fill(g, ~np.broadcast_to(above, shape), 0.0) if self.needs[2] else None,
-        )
-
-
-def _reverse(x: Any, axis: int) -> Any:
-    """``x`` reversed along ``axis`` (a slice, so an op on Tensors)."""
-    return x[(slice(None),) * (axis % x.ndim) + (slice(None, None, -1),)]
-
-
-def _cumsum(x: Any, axis: int) -> Any:
-    return x.cumsum(axis) if isinstance(x, Tensor) else np.cumsum(x, axis=axis)
-
-
-class Cumsum(TensorOp):
-    """y_i = Σ_{j<=i} a_j along ``axis``;  dL/da_i = Σ_{j>=i} g_j (a reversed cumsum)."""
-
-    __slots__ = ("axis",)
-    symbol = "cumsum"
-
-    def __init__(self, axis: int) -> None:
-        super().__init__()
-        self.axis = axis
-
-    def forward(self, a):
-        return np.cumsum(a, axis=self.axis)
-
-    def backward(self, grad_out, out, a):
-        return (_reverse(_cumsum(_reverse(grad_out, self.axis), self.axis), self.axis),)
-
-
-def _exclusive_cumprod(x: Any, axis: int) -> Any:
-    """Products of the elements before each one along ``axis`` (1 for the first)."""
-    axis = axis % x.ndim
-    n = x.shape[axis]
-    ones = np.ones(x.shape[:axis] + (1,) + x.shape[axis + 1 :], dtype=_num(x).dtype)
-    if n <= 1:
-        return ones if n == 1 else _num(x)
-    head = x[(slice(None),) * axis + (slice(0, n - 1),)]
-    running = head.cumprod(axis) if isinstance(head, Tensor) else np.cumprod(head, axis=axis)
-    if isinstance(running, Tensor):
-        return concatenate([Tensor(ones), running], axis)
-    return np.concatenate([ones, running], axis=axis)
-
-
-class Prod(TensorOp):
-    """y = Π a along ``axis`` (or all);  dy/da_i = Π_{j≠i} a_j.
-
-    The product of the others is taken as (product before i) × (product after i),
-    so zeros need no division: exact at one zero and at several, as torch.
-    """
-
-    __slots__ = ("axis", "keepdims")
-    symbol = "prod"
-
-    def __init__(self, axis: int | None, keepdims: bool) -> None:
-        super().__init__()
-        self.axis, self.keepdims = axis, keepdims
-
-    def forward(self, a):
-        return np.asarray(np.prod(a, axis=self.axis, keepdims=self.keepdims))
-
-    def backward(self, grad_out, out, a):
-        keep = _keep_shape(a.shape, self.axis)
-        flat = a.reshape((-1,)) if self.axis is None else a
-        axis = 0 if self.axis is None else self.axis
-        before = _exclusive_cumprod(flat, axis)
-        after = _reverse(_exclusive_cumprod(_reverse(flat, axis), axis), axis)
-        others = (before * after).reshape(a.shape)
-        return (grad_out.reshape(keep) * others,)
-
-
-class Pad(TensorOp):
-    """y = a with ``widths`` constant entries added on each side;  dL/da = g[inner]."""
-
-    __slots__ = ("widths", "value")
-    symbol = "pad"
-
-    def __init__(self, widths: tuple, value: float) -> None:
-        super().__init__()
-        self.widths, self.value = widths, value
-
-    def forward(self, a):
-        return np.pad(a, self.widths, constant_values=self.value)
-
-    def backward(self, grad_out, out, a):
-        inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(self.widths, a.shape, strict=True))
-        return (grad_out[inner],)
-
-
-class Roll(TensorOp):
-    """y = a shifted cyclically by ``shifts`` along ``axes``;  dL/da = g rolled back."""
-
-    __slots__ = ("shifts", "axes")
-    symbol = "roll"
-
-    def __init__(self, shifts: Any, axes: Any) -> None:
-        super().__init__()
-        self.shifts, self.axes = shifts, axes
-
-    def forward(self, a):
-        return np.roll(a, self.shifts, self.axes)
-
-    def backward(self, grad_out, out, a):
-        back = tuple(-s for s in self.shifts) if self.axes is not None else -self.shifts
-        if isinstance(grad_out, Tensor):
-            return (grad_out._node(Roll(back, self.axes), grad_out),)
-        return (np.roll(grad_out, back, self.axes),)
-
-
-class Tile(TensorOp):
-    """y = a repeated ``reps`` times along each axis (torch's ``repeat``);  dL/da = Σ copies."""
-
-    __slots__ = ("reps",)
-    symbol = "repeat"
-
-    def __init__(self, reps: tuple[int, ...]) -> None:
-        super().__init__()
-        self.reps = reps
-
-    def forward(self, a):
-        return np.tile(a, self.reps)
-
-    def backward(self, grad_out, out, a):
-        split = tuple(n for r, s in zip(self.reps, a.shape, strict=True) for n in (r, s))
-        axes = tuple(range(0, 2 * len(self.reps), 2))
-        return (grad_out.reshape(split).sum(axes),)
-
-
-class Cumprod(TensorOp):
-    """y_i = Π_{j<=i} a_j along ``axis``;  dL/da_i = Σ_{j>=i} g_j Π_{k<=j, k≠i} a_k.
-
-    Without zeros that is (Σ_{j>=i} g_j y_j) / a_i, a reversed cumsum. With a zero
-    along a row the products are taken without dividing: (product before i) times
-    Σ_{j>=i} g_j Π_{i<k<=j} a_k, from an n × n table per row (exact, as torch).
-    """
-
-    __slots__ = ("axis",)
-    symbol = "cumprod"
-
-    def __init__(self, axis: int) -> None:
-        super().__init__()
-        self.axis = axis
-
-    def forward(self, a):
-        return np.cumprod(a, axis=self.axis)
-
-    def backward(self, grad_out, out, a):
-        axis = self.axis
-        if not (_num(a) == 0).any():
-            total = _reverse(_cumsum(_reverse(grad_out * out, axis), axis), axis)
-            return (total / a,)
-        x, g = a.swapaxes(axis, -1), grad_out.swapaxes(axis, -1)
-        n = x.shape[-1]
-        upto = np.tril(np.ones((n, n), dtype=bool))  # [i, k]: k <= i
-        rows = _masked_fill(
-            _broadcast_to(x.reshape(x.shape[:-1] + (1, n)), x.shape + (n,)), upto, 1.0
-        )
-        after = _cumprod(rows, -1)  # [i, j] = Π_{i<k<=j} a_k (1 for j <= i)
-        weighted = _masked_fill(g.reshape(g.shape[:-1] + (1, n)) * after, ~upto.T, 0.0)
-        total = _exclusive_cumprod(x, -1) * weighted.sum(-1)
-        return (total.swapaxes(axis, -1),)
-
-
-def _cumprod(x: Any, axis: int) -> Any:
-    return x.cumprod(axis) if isinstance(x, Tensor) else np.cumprod(x, axis=axis)
 
 
 # --------------------------------------------------------------------------- Tensor
@@ -1248,37 +327,35 @@ class Tensor(elementwise.ElementwiseMethods):
         index = parts if isinstance(index, tuple) else parts[0]
         return self._node(Index(index), self)
 
-    def exp(self) -> Tensor:
-        """e^a element-wise; da: e^a, taken from the output.
+    # -- the core functions: fast twins of rows of the element-wise table ------------
 
+    @elementwise.from_row("exp", twin="tinygrad_mlp.ops.arithmetic.Exp")
+    def exp(self) -> Tensor:
+        """
         >>> Tensor([0.0, 1.0]).exp().data.round(4).tolist()
         [1.0, 2.7183]
         """
         return self._node(Exp(), self)
 
+    @elementwise.from_row("log", twin="tinygrad_mlp.ops.arithmetic.Log")
     def log(self) -> Tensor:
-        """ln a element-wise (−inf at 0, nan below, as numpy); da: 1 / a."""
         return self._node(Log(), self)
 
+    @elementwise.from_row("tanh", twin="tinygrad_mlp.ops.arithmetic.Tanh")
     def tanh(self) -> Tensor:
-        """tanh a element-wise; da: 1 − y², taken from the output y."""
         return self._node(Tanh(), self)
 
+    @elementwise.from_row("sigmoid", twin="tinygrad_mlp.ops.arithmetic.Sigmoid")
     def sigmoid(self) -> Tensor:
-        """σ(a) = 1 / (1 + e^−a) element-wise, accurate over all of float64; da: y(1 − y).
-
+        """
         >>> Tensor([0.0]).sigmoid().data.tolist()
         [0.5]
         """
         return self._node(Sigmoid(), self)
 
+    @elementwise.from_row("relu", twin="tinygrad_mlp.ops.arithmetic.Relu")
     def relu(self) -> Tensor:
-        """max(0, a) element-wise; da: 1 where a > 0, else 0 (0 at a = 0, as torch)."""
         return self._node(Relu(), self)
-
-    def abs(self) -> Tensor:
-        """|a| element-wise; da: sign(a) (0 at a = 0, as torch)."""
-        return self._node(Abs(), self)
 
     def clip(self, low: float, high: float) -> Tensor:
         """Values limited to [low, high]; no gradient flows where a value was clipped."""
@@ -1569,7 +646,7 @@ class Tensor(elementwise.ElementwiseMethods):
         """Reversed along each axis in ``axis``."""
         out = self
         for a in np.atleast_1d(axis):
-            out = _reverse(out, int(a))
+            out = reverse(out, int(a))
         return out
 
     def roll(self, shifts: int | Sequence[int], axis: int | Sequence[int] | None = None) -> Tensor:

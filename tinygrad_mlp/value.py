@@ -1,389 +1,49 @@
 """``Value``: a scalar node of the autodiff graph, micrograd style.
 
 Every multiply and every add is a node of its own, so the graph of a neuron
-shows the cheat sheet's ``s = x[0]*w[0] + x[1]*w[1] + b`` term by term. The
-backward driver lives in :mod:`tinygrad_mlp.autograd`; this module only holds
-the ops (each ``backward`` right under its ``forward``) and operator sugar.
+shows the cheat sheet's ``s = x[0]*w[0] + x[1]*w[1] + b`` term by term. This
+module is the front-end: it picks an op for each operator and method. The rules
+(each ``backward`` right under its ``forward``) live in
+:mod:`tinygrad_mlp.ops.scalar` and the element-wise table
+(:mod:`tinygrad_mlp.elementwise`); the backward driver in
+:mod:`tinygrad_mlp.autograd`.
 
-Primitives: ``Add``, ``Mul``, ``Pow`` (Value exponent), ``PowConst`` (number
-exponent), ``Exp``, ``Log``, ``Tanh``, ``Sigmoid``, ``Relu``, and the two fused
-losses ``BCE`` and ``BCEWithLogits``. Everything else is composed: ``-a = a * -1``,
-``a - b = a + (-b)``, ``a / b = a * b**-1``, exactly as micrograd composes them,
-so micrograd code gives the same numbers.
-
+``-a = a * -1``, ``a - b = a + (-b)`` and ``a / b = a * b**-1`` are composed
+exactly as micrograd composes them, so micrograd code gives the same numbers.
 Numbers follow IEEE arithmetic as numpy and torch do: ``Value(1.0) / 0`` is inf,
-``Value(-1.0).log()`` is nan, ``Value(-8.0) ** (1/3)`` is nan; no math-domain case
-raises. Each backward rule is written once, with operators and the helpers
-``_pow``, ``_div``, ``_log``, ``_sigmoid`` that take plain floats (the fast
-first-order path) or Values (building the graph of the gradient).
+``Value(-1.0).log()`` is nan; no math-domain case raises.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from tinygrad_mlp import autograd, elementwise
 from tinygrad_mlp.autograd import Op
+from tinygrad_mlp.ops.scalar import (  # noqa: F401  (BCE, BCEWithLogits: named here by losses)
+    BCE,
+    Add,
+    BCEWithLogits,
+    Elementwise,
+    Exp,
+    Extremum,
+    Log,
+    Mul,
+    Pow,
+    PowConst,
+    Relu,
+    Sigmoid,
+    Tanh,
+)
 
 __all__ = ["Value"]
 
 
-# --------------------------------------------------------------------------- IEEE helpers
-# Python's float arithmetic raises where IEEE (numpy, torch) gives inf or nan; these
-# try the fast Python operation and fall back to numpy's scalar arithmetic. On
-# Values they are the Value operators (which never raise).
-
-
-def _ieee(fn, *args: float) -> float:
-    with np.errstate(all="ignore"):
-        return float(fn(*[np.float64(a) for a in args]))
-
-
-def _pow(a, b):
-    """a ** b: IEEE on floats (0 ** -1 = inf, (-8) ** (1/3) = nan), a node on Values."""
-    try:
-        out = a**b
-    except (ZeroDivisionError, OverflowError):
-        return _ieee(np.power, a, b)
-    return math.nan if type(out) is complex else out
-
-
-def _pow_const(a, p: float):
-    """a ** p for a fixed number p: :func:`_pow`, except that ±0.5 powers are square roots.
-
-    NOTE: torch computes x ** ±0.5 (a number exponent) as sqrt(x) and 1 / sqrt(x),
-    so (-inf) ** 0.5 is nan and (-0) ** -0.5 is -inf there, not IEEE pow's inf.
-    """
-    if type(a) is float and (p == 0.5 or p == -0.5):
-        root = math.sqrt(a) if a >= 0 else math.nan
-        return root if p == 0.5 else _div(1.0, root)
-    return _pow(a, p)
-
-
-def _log1p_neg(a: float) -> float:
-    """ln(1 − a) for a float, accurate for small a (-inf at 1, nan above)."""
-    if a < 1:
-        return math.log1p(-a)
-    return -math.inf if a == 1 else math.nan
-
-
-def _div(a, b):
-    """a / b: IEEE on floats (1 / 0 = inf, 0 / 0 = nan), a node on Values."""
-    try:
-        return a / b
-    except ZeroDivisionError:
-        return _ieee(np.divide, a, b)
-
-
-def _log(a):
-    return a.log() if isinstance(a, Value) else Log.forward(a)
-
-
-def _sigmoid(a):
-    return a.sigmoid() if isinstance(a, Value) else Sigmoid.forward(a)
-
-
 def _num(a) -> float:
-    """The number of a Value, or the float itself (for masks: constants of the rule)."""
+    """The number of a Value, or ``a`` itself (comparisons read numbers, not nodes)."""
     return a.data if isinstance(a, Value) else a
-
-
-# --------------------------------------------------------------------------- ops
-# Most scalar ops carry no per-node state, so the class itself is the node's ``_fn``
-# and both methods are static: no op object is allocated per node.
-
-
-class Add(Op):
-    """y = a + b;  dy/da = 1, dy/db = 1."""
-
-    __slots__ = ()
-    symbol = "+"
-
-    @staticmethod
-    def forward(a: float, b: float) -> float:
-        return a + b
-
-    @staticmethod
-    def backward(grad_out, out, a, b):
-        return grad_out, grad_out
-
-
-class Mul(Op):
-    """y = a * b;  dy/da = b, dy/db = a."""
-
-    __slots__ = ()
-    symbol = "*"
-
-    @staticmethod
-    def forward(a: float, b: float) -> float:
-        return a * b
-
-    @staticmethod
-    def backward(grad_out, out, a, b):
-        return grad_out * b, grad_out * a
-
-
-class Pow(Op):
-    """y = a ** b with both a node;  dy/da = b * a**(b-1), dy/db = y * ln(a).
-
-    NOTE: as torch, dy/da is 0 where b = 0 (not 0 * a**-1, nan at a = 0), and
-    dy/db is 0 where a = 0 and b >= 0 (where y * ln(a) is 0 * -inf); ln(a) of a
-    negative a is nan, so dy/db is nan there.
-    """
-
-    __slots__ = ()
-    symbol = "**"
-
-    @staticmethod
-    def forward(a: float, b: float) -> float:
-        return _pow(a, b)
-
-    @staticmethod
-    def backward(grad_out, out, a, b):
-        grad_a = 0.0 if _num(b) == 0 else grad_out * b * _pow(a, b - 1)
-        grad_b = 0.0 if _num(a) == 0 and _num(b) >= 0 else grad_out * out * _log(a)
-        return grad_a, grad_b
-
-
-class PowConst(Op):
-    """y = a ** p for a fixed number p;  dy/da = p * a**(p-1) (0 for p = 0, as torch)."""
-
-    __slots__ = ("p",)
-
-    def __init__(self, p: float) -> None:
-        self.p = p
-
-    @property
-    def symbol(self) -> str:  # type: ignore[override]
-        return f"**{self.p}"
-
-    def forward(self, a: float) -> float:
-        return _pow_const(a, self.p)
-
-    def backward(self, grad_out, out, a):
-        p = self.p
-        if p == 0:
-            return (0.0,)
-        return (grad_out * p * _pow_const(a, p - 1),)
-
-
-class Exp(Op):
-    """y = e**a;  dy/da = y, taken from the saved output."""
-
-    __slots__ = ()
-    symbol = "exp"
-
-    @staticmethod
-    def forward(a: float) -> float:
-        # NOTE: math.exp raises OverflowError past ~709; inf is what numpy and
-        # torch give, and what a user expects from a float.
-        try:
-            return math.exp(a)
-        except OverflowError:
-            return math.inf
-
-    @staticmethod
-    def backward(grad_out, out, a):
-        return (grad_out * out,)
-
-
-class Log(Op):
-    """y = ln(a);  dy/da = 1 / a (-inf at 0, nan below 0, as numpy)."""
-
-    __slots__ = ()
-    symbol = "log"
-
-    @staticmethod
-    def forward(a: float) -> float:
-        if a > 0:
-            return math.log(a)
-        return -math.inf if a == 0 else math.nan
-
-    @staticmethod
-    def backward(grad_out, out, a):
-        return (_div(grad_out, a),)
-
-
-class Tanh(Op):
-    """y = tanh(a);  dy/da = 1 - y**2, taken from the saved output."""
-
-    __slots__ = ()
-    symbol = "tanh"
-
-    @staticmethod
-    def forward(a: float) -> float:
-        return math.tanh(a)
-
-    @staticmethod
-    def backward(grad_out, out, a):
-        return (grad_out * (1.0 - out * out),)
-
-
-class Sigmoid(Op):
-    """y = 1 / (1 + e**-a);  dy/da = y * (1 - y), taken from the saved output.
-
-    Fused rather than composed from exp, add and pow so that the graph reads as
-    the cheat sheet's f(s) and sigmoid(-1000) is 0 without an overflow: for
-    a < 0 it is computed as e**a / (1 + e**a), exact to rounding.
-    """
-
-    __slots__ = ()
-    symbol = "sigmoid"
-
-    @staticmethod
-    def forward(a: float) -> float:
-        if a >= 0:
-            return 1.0 / (1.0 + math.exp(-a))
-        e = math.exp(a)
-        return e / (1.0 + e)
-
-    @staticmethod
-    def backward(grad_out, out, a):
-        return (grad_out * out * (1.0 - out),)
-
-
-class Relu(Op):
-    """y = max(0, a);  dy/da = 0 where a <= 0, else 1.
-
-    NOTE: relu'(0) = 0, as in PyTorch and micrograd; relu(nan) = nan and its
-    derivative passes the gradient through, as torch's ``a <= 0`` test does.
-    """
-
-    __slots__ = ()
-    symbol = "ReLU"
-
-    @staticmethod
-    def forward(a: float) -> float:
-        return 0.0 if a <= 0 else a
-
-    @staticmethod
-    def backward(grad_out, out, a):
-        return (0.0 if a <= 0 else grad_out,)
-
-
-#: torch's bound on y(1 − y) in the gradient of binary cross-entropy, and on its logs
-BCE_EPS, BCE_LOG_FLOOR = elementwise.BCE_EPS, elementwise.BCE_LOG_FLOOR  # torch's bounds
-
-
-class BCE(Op):
-    """L = −[z ln y + (1 − z) ln(1 − y)] of a probability y and a target z.
-
-    dL/dy = (y − z) / max(y (1 − y), 1e-12);  dL/dz = ln(1 − y) − ln(y).
-
-    As torch's ``binary_cross_entropy``: each log is bounded below by −100, and
-    the denominator of dL/dy (not the input) by 1e-12, so a saturated wrong
-    prediction still gets a large gradient.
-    """
-
-    __slots__ = ()
-    symbol = "bce"
-
-    @staticmethod
-    def forward(y: float, z: float) -> float:
-        log_y, log_1my = Log.forward(y), _log1p_neg(y)
-        log_y = BCE_LOG_FLOOR if log_y < BCE_LOG_FLOOR else log_y
-        log_1my = BCE_LOG_FLOOR if log_1my < BCE_LOG_FLOOR else log_1my
-        return -(z * log_y + (1.0 - z) * log_1my)
-
-    @staticmethod
-    def backward(grad_out, out, y, z):
-        bound = y * (1.0 - y)
-        if _num(bound) < BCE_EPS:  # NOTE: a constant there, so its derivative is 0 (clamp)
-            bound = BCE_EPS
-        grad_y = grad_out * _div(y - z, bound)
-        grad_z = grad_out * (_log(1.0 - y) - _log(y))
-        return grad_y, grad_z
-
-
-class BCEWithLogits(Op):
-    """L = (1 − z) s + ln(1 + e^−s) of a raw score s and a target z, computed stably.
-
-    dL/ds = σ(s) − z;  dL/dz = −s.
-
-    Fused (rather than composed from relu, abs and log) because the composition
-    has the kinks of relu and abs at s = 0, where it loses half of the gradient.
-    Evaluated as (1 − z) s + max(−s, 0) + ln(1 + e^−|s|), finite for any finite s.
-    """
-
-    __slots__ = ()
-    symbol = "bce_logits"
-
-    @staticmethod
-    def forward(s: float, z: float) -> float:
-        return (1.0 - z) * s + (-s if s < 0 else 0.0) + math.log1p(Exp.forward(-abs(s)))
-
-    @staticmethod
-    def backward(grad_out, out, s, z):
-        return grad_out * (_sigmoid(s) - z), grad_out * -s
-
-
-# --------------------------------------------------------------------------- ops: the wider set
-
-
-class Elementwise(Op):
-    """y = f(a) for a function of :data:`tinygrad_mlp.elementwise.FUNCTIONS`;  dy/da = f'(a).
-
-    Numbers are computed with numpy's float64 scalars, so IEEE cases (sqrt(−1),
-    asin(2), tan at overflow) give nan or inf and never raise.
-    """
-
-    __slots__ = ("fn", "params")
-
-    def __init__(self, name: str, params: tuple = ()) -> None:
-        self.fn, self.params = elementwise.FUNCTIONS[name], params
-
-    @property
-    def symbol(self) -> str:  # type: ignore[override]
-        return self.fn.name
-
-    def forward(self, a: float) -> float:
-        with np.errstate(all="ignore"):
-            return float(self.fn.forward(np.float64(a), *self.params))
-
-    def backward(self, grad_out, out, a):
-        if not isinstance(a, Value):
-            a = np.float64(a)
-            out = np.float64(_num(out))
-        with np.errstate(all="ignore"):
-            d = self.fn.derivative(a, out, *self.params)
-        if d is None:
-            return (0.0,)
-        return (grad_out * (d if isinstance(d, Value) else float(d)),)
-
-
-class Extremum(Op):
-    """y = max(a, b) (or min);  the gradient goes to the larger (smaller), halved at a tie.
-
-    As torch's ``maximum``/``minimum``: a nan in either makes y nan and passes the
-    whole gradient to both.
-    """
-
-    __slots__ = ("larger", "needs")
-
-    def __init__(self, larger: bool) -> None:
-        self.larger = larger
-
-    @property
-    def symbol(self) -> str:  # type: ignore[override]
-        return "maximum" if self.larger else "minimum"
-
-    def forward(self, a: float, b: float) -> float:
-        if a != a or b != b:
-            return math.nan
-        if self.larger:
-            return a if a >= b else b
-        return a if a <= b else b
-
-    def backward(self, grad_out, out, a, b):
-        x, z = _num(a), _num(b)
-        if x == z:
-            return grad_out * 0.5, grad_out * 0.5
-        a_loses = x < z if self.larger else x > z
-        b_loses = x > z if self.larger else x < z
-        return (0.0 if a_loses else grad_out), (0.0 if b_loses else grad_out)
 
 
 # --------------------------------------------------------------------------- Value
@@ -475,34 +135,32 @@ class Value(elementwise.ElementwiseMethods):
             raise TypeError(f"Value ** {type(other).__name__} is not supported")
         return self._unary(PowConst(other))
 
+    # -- the core functions: fast twins of rows of the element-wise table ------------
+
+    @elementwise.from_row("exp", twin="tinygrad_mlp.ops.scalar.Exp")
     def exp(self) -> Value:
-        """e ** self."""
         return self._unary(Exp)
 
+    @elementwise.from_row("log", twin="tinygrad_mlp.ops.scalar.Log")
     def log(self) -> Value:
-        """Natural logarithm (-inf at 0, nan below, as numpy)."""
         return self._unary(Log)
 
+    @elementwise.from_row("tanh", twin="tinygrad_mlp.ops.scalar.Tanh")
     def tanh(self) -> Value:
-        """Hyperbolic tangent."""
         return self._unary(Tanh)
 
+    @elementwise.from_row("sigmoid", twin="tinygrad_mlp.ops.scalar.Sigmoid")
     def sigmoid(self) -> Value:
-        """Logistic sigmoid 1 / (1 + e**-self)."""
         return self._unary(Sigmoid)
 
+    @elementwise.from_row("relu", twin="tinygrad_mlp.ops.scalar.Relu")
     def relu(self) -> Value:
-        """max(0, self) (nan stays nan)."""
         return self._unary(Relu)
 
-    # -- the wider set: element-wise functions and activations -------------------------
+    # -- the wider set: every other row of the table (methods of ElementwiseMethods) ---
 
     def _elementwise(self, name: str, *params: float) -> Value:
         return self._unary(Elementwise(name, params))
-
-    def abs(self) -> Value:
-        """|self|; derivative sign(self) (0 at 0, as torch)."""
-        return self._elementwise("abs")
 
     def maximum(self, other: Any) -> Value:
         """max(self, other); the gradient goes to the larger, halved at a tie (as torch)."""

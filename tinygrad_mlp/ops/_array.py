@@ -1,0 +1,108 @@
+"""The base of the tensor engine's op classes, and the few functions its rules need.
+
+Each takes numbers (numpy arrays and scalars: the fast first-order path) or
+``Tensor`` nodes (``create_graph=True``): on numbers it computes, on a node it
+calls the node's method, which builds the graph of the gradient. They tell the two
+apart by the numbers' types, so this module needs no import of ``Tensor``. Masks
+(where a relu is off, which element is the max) are read from the numbers
+(:func:`num`) and are constants of the rule, as in torch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_mlp.autograd import Op
+from tinygrad_mlp.elementwise import FUNCTIONS, NUMBER_TYPES, num
+
+__all__ = [
+    "NUMBERS",
+    "TensorOp",
+    "broadcast_to",
+    "cumprod",
+    "cumsum",
+    "exp",
+    "keep_shape",
+    "log",
+    "masked_fill",
+    "num",
+    "reverse",
+    "sigmoid",
+    "zeros_like",
+]
+
+#: the types of plain numbers; anything else a rule receives is a node
+NUMBERS = NUMBER_TYPES
+
+_SIGMOID = FUNCTIONS["sigmoid"].forward
+
+
+class TensorOp(Op):
+    """An op instance made per node; ``needs`` says which inputs want a gradient."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        self.needs: tuple[bool, ...] = ()
+
+
+def exp(x: Any) -> Any:
+    """e**x."""
+    return np.exp(x) if isinstance(x, NUMBERS) else x.exp()
+
+
+def log(x: Any) -> Any:
+    """ln x (-inf at 0 and nan below, without numpy's warnings)."""
+    if not isinstance(x, NUMBERS):
+        return x.log()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x)
+
+
+def sigmoid(x: Any) -> Any:
+    """1 / (1 + e**-x), the ``sigmoid`` row's forward on numbers."""
+    return _SIGMOID(x) if isinstance(x, NUMBERS) else x.sigmoid()
+
+
+def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    """``x`` broadcast to ``shape``."""
+    return np.broadcast_to(x, shape) if isinstance(x, NUMBERS) else x.broadcast_to(shape)
+
+
+def masked_fill(x: Any, mask: np.ndarray, value: float) -> Any:
+    """``value`` where ``mask`` holds, ``x`` elsewhere (torch's ``masked_fill``)."""
+    if isinstance(x, NUMBERS):
+        return np.where(mask, value, x)
+    return x.masked_fill(mask, value)
+
+
+def zeros_like(x: Any) -> Any:
+    """Zeros of ``x``'s shape and dtype (a constant node for a node)."""
+    if isinstance(x, NUMBERS):
+        return np.zeros_like(x)
+    return x._constant(np.zeros_like(x.data))
+
+
+def reverse(x: Any, axis: int) -> Any:
+    """``x`` reversed along ``axis`` (a slice, so an op on nodes)."""
+    return x[(slice(None),) * (axis % x.ndim) + (slice(None, None, -1),)]
+
+
+def cumsum(x: Any, axis: int) -> Any:
+    """Running sums along ``axis``."""
+    return np.cumsum(x, axis=axis) if isinstance(x, NUMBERS) else x.cumsum(axis)
+
+
+def cumprod(x: Any, axis: int) -> Any:
+    """Running products along ``axis``."""
+    return np.cumprod(x, axis=axis) if isinstance(x, NUMBERS) else x.cumprod(axis)
+
+
+def keep_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """``shape`` with the reduced ``axis`` (None: all) kept as 1s."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {ax % len(shape) for ax in ((axis,) if isinstance(axis, int) else axis)}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
