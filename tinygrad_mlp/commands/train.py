@@ -20,6 +20,7 @@ from tinygrad_mlp.training import (
     OPTIMIZERS,
     PRESETS,
     SCHEDULERS,
+    ConfigError,
     Diverged,
     TrainConfig,
     config_fields,
@@ -207,8 +208,24 @@ def settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     return given, {k: v for k, v in given.items() if k in config_fields()}
 
 
+def flag(field_name: str) -> str:
+    """The flag of a :class:`TrainConfig` field: ``batch_size`` → ``--batch-size``."""
+    return "--" + field_name.replace("_", "-")
+
+
 def run(args: argparse.Namespace) -> int:
-    """Check every flag and path, train, then save the model; exit status 0."""
+    """Check every flag and path, train, then save the model; exit status 0.
+
+    A setting out of range is reported with its flag (``--lr``), not the
+    library's field name (``lr``).
+    """
+    try:
+        return _train(args)
+    except ConfigError as error:
+        raise ValueError(error.worded(flag)) from None
+
+
+def _train(args: argparse.Namespace) -> int:
     options, named = settings(args)
     # NOTE: every flag is checked here, before the data are read and long before
     # training ends: a typo in --model or --plot must not cost a training run.
@@ -247,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
         history, status = error.history, 1
         progress.close()
         save_model(model_path, model)
-        stderr(f"tinygrad-mlp train: error: {error}; saved to {model_path}")
+        stderr(f"tinygrad-mlp train: error: {error} (--lr); saved to {model_path}")
     else:
         progress.close()
         save_model(model_path, model)
