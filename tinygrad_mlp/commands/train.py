@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from tinygrad_mlp.commands import summary
 from tinygrad_mlp.commands.common import HelpFormatter, add_json_flag, emit_json, stderr
 from tinygrad_mlp.data import load_csv
 from tinygrad_mlp.io import check_writable, load_model, save_model
@@ -61,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``train`` with its flags; ``--help`` shows every default."""
     p = subparsers.add_parser(
         "train",
-        help="train a network on a CSV file and save the model",
+        help=summary("train"),
         formatter_class=HelpFormatter,
         description="Train an MLP on a CSV file (header row; inputs, then targets) and save "
         "it, with its column scalers (standardized by default), as one JSON model file. By "
