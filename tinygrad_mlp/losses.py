@@ -314,12 +314,13 @@ def cross_entropy(
         if w is not None:
             probs = probs * w
         return _reduce(-(input.log_softmax(axis=1) * probs).sum(axis=1), reduction)
-    labels = _class_labels(data, n, classes, ignore_index)
-    valid = labels != ignore_index
+    labels, valid = _class_labels(data, n, classes, ignore_index)
     logp = input.log_softmax(axis=1)
-    if w is None and not label_smoothing and reduction == "mean" and valid.all():
+    if w is None and not label_smoothing and reduction == "mean" and valid is None:
         # NOTE: the training step's path: one fused log_softmax, one gather, one mean.
         return -logp[np.arange(n), labels].mean()
+    if valid is None:
+        valid = np.ones(n, dtype=bool)
     picked = np.where(valid, labels, 0)
     nll = -logp[np.arange(n), picked]
     if w is not None:
@@ -352,18 +353,28 @@ def _class_weights(
     return w
 
 
-def _class_labels(data: np.ndarray, n: int, classes: int, ignore_index: int) -> np.ndarray:
-    """Whole class numbers (n,) in 0..classes − 1, or ``ignore_index``; else one ValueError."""
+def _class_labels(
+    data: np.ndarray, n: int, classes: int, ignore_index: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Whole class numbers (n,) in 0..classes − 1, or ``ignore_index``; else one ValueError.
+
+    Returns the labels and the mask of samples kept (None when every sample is kept).
+    """
     if data.shape != (n,):
         raise ValueError(f"{data.size} class labels of shape {data.shape} for {n} samples")
     if data.dtype.kind not in "iu":
         if data.dtype.kind not in "fb" or not np.all(data == np.round(data)):
             raise ValueError("cross_entropy labels must be whole class numbers")
         data = data.astype(np.intp)
+    # NOTE: two reductions decide the common case: every label a class, and ignore_index
+    # (−100 by default) none of them.
+    outside = not 0 <= ignore_index < classes
+    if not data.size or (outside and 0 <= data.min() and data.max() < classes):
+        return data, None
     valid = data != ignore_index
     if np.any(valid & ((data < 0) | (data >= classes))):
         raise ValueError(f"class labels must lie in 0..{classes - 1} (or be ignore_index)")
-    return data
+    return data, valid
 
 
 #: The reductions every loss of this module with a ``reduction`` argument takes.
@@ -396,7 +407,7 @@ def _scalar_cross_entropy(
     data = np.asarray(target.data if isinstance(target, Tensor) else target)
     if data.ndim == 2 or (not batch and data.size > 1):
         raise ValueError("cross_entropy on Values takes class numbers; probabilities need a Tensor")
-    labels = _class_labels(data.reshape(-1), len(rows), classes, ignore_index)
+    labels, _ = _class_labels(data.reshape(-1), len(rows), classes, ignore_index)
     losses, kept = [], 0.0
     for row, label in zip(rows, labels.tolist(), strict=True):
         if label == ignore_index:
@@ -437,8 +448,9 @@ def nll_loss(
         raise ValueError(f"nll_loss takes (n, classes) log-probabilities, not {log_probs.shape}")
     n, classes = log_probs.shape
     data = np.asarray(target.data if isinstance(target, Tensor) else target)
-    labels = _class_labels(data, n, classes, ignore_index)
-    valid = labels != ignore_index
+    labels, valid = _class_labels(data, n, classes, ignore_index)
+    if valid is None:
+        valid = np.ones(n, dtype=bool)
     picked = -log_probs[np.arange(n), np.where(valid, labels, 0)]
     loss = picked.masked_fill(~valid, 0.0)
     return _reduce(loss, reduction, float(valid.sum()))
