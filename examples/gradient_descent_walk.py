@@ -17,33 +17,14 @@ the curvature, is in ``examples/newton.py``.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _common import claim, options
 
 from tinygrad_mlp import Value
-
-
-def options(name: str) -> argparse.Namespace:
-    """``--out DIR`` (default ``out/NAME``, created) and ``--quick``, from the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / name, help="picture folder")
-    parser.add_argument("--quick", action="store_true", help="a shorter run, a looser check")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    return args
-
-
-def claim(ok: bool, text: str) -> None:
-    """Print the claim with its verdict; exit with status 1 when it does not hold."""
-    print(f"{'OK' if ok else 'FAILED'}: {text}")
-    if not ok:
-        raise SystemExit(1)
 
 
 def walk(start: tuple[float, float], eta: float, steps: int) -> list[dict]:
@@ -71,7 +52,7 @@ def walk(start: tuple[float, float], eta: float, steps: int) -> list[dict]:
 
 
 def main() -> None:
-    args = options("gradient_descent_walk")
+    args = options("gradient_descent_walk", __doc__)
     steps, threshold = (10, 0.3) if args.quick else (40, 1e-6)
     rows = walk((3.0, 4.0), 0.1, steps)
 

@@ -16,10 +16,10 @@ f(x) = W₂ tanh(W₁ x + b₁) + b₂, so ∇ₓ f = W₁ᵀ (W₂ᵀ ⊙ (1 �
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
+from _common import parser
 
 from tinygrad_mlp import Tensor, grad
 from tinygrad_mlp.losses import mse_mean
@@ -101,9 +101,7 @@ def run(quick: bool = False, seed: int = 0, lam: float = 0.1, lr: float = 0.1) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="5 steps on 8 rows")
-    args = parser.parse_args(argv)
+    args = parser(__doc__, quick="5 steps on 8 rows").parse_args(argv)
     result = run(quick=args.quick)
     print(f"objective = mse_mean + λ·mean ‖∇ₓ f‖², λ = {result['lam']}, SGD lr = {result['lr']}")
     print(f"{'step':>5} {'objective':>12} {'task loss':>12} {'penalty':>12}")

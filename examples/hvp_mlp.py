@@ -16,11 +16,11 @@ five-point form of (∇L(θ + εv) − ∇L(θ − εv)) / 2ε.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
 import numpy as np
+from _common import parser
 
 from tinygrad_mlp import Tensor, backprop, grad
 from tinygrad_mlp.data import MinMaxScaler
@@ -114,9 +114,7 @@ def run(quick: bool = False, seed: int = 0) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="the sheet's 2-3-1 network")
-    args = parser.parse_args(argv)
+    args = parser(__doc__, quick="the sheet's 2-3-1 network").parse_args(argv)
     result = run(quick=args.quick)
     print(f"H v for {result['parameters']} parameters (first five entries):")
     print("  double autodiff:       " + "  ".join(f"{h: .9f}" for h in result["hvp"][:5]))

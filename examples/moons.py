@@ -22,38 +22,20 @@ by less than 1e-9; after 600 steps the test accuracy is at least 97%
 
 from __future__ import annotations
 
-import argparse
 import copy
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _common import claim, options
 from sklearn.datasets import make_moons
 
 from tinygrad_mlp import Value, no_grad
 from tinygrad_mlp.losses import bce_with_logits
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.optim import Adam
-
-
-def options(name: str) -> argparse.Namespace:
-    """``--out DIR`` (default ``out/NAME``, created) and ``--quick``, from the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / name, help="picture folder")
-    parser.add_argument("--quick", action="store_true", help="a shorter run, a looser check")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    return args
-
-
-def claim(ok: bool, text: str) -> None:
-    """Print the claim with its verdict; exit with status 1 when it does not hold."""
-    print(f"{'OK' if ok else 'FAILED'}: {text}")
-    if not ok:
-        raise SystemExit(1)
 
 
 def scalar_loss(net: MLP, x: np.ndarray, z: np.ndarray) -> Value:
@@ -94,7 +76,7 @@ def boundary(ax, net: MLP, x: np.ndarray, z: np.ndarray, title: str) -> None:
 
 
 def main() -> None:
-    args = options("moons")
+    args = options("moons", __doc__)
     shared, total, target = (3, 150, 0.85) if args.quick else (20, 600, 0.97)
     x, z = make_moons(n_samples=400, noise=0.1, random_state=0)
     x_train, z_train, x_test, z_test = x[:300], z[:300], x[300:], z[300:]

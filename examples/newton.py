@@ -13,10 +13,10 @@ quadratic bowl one Newton step lands exactly on the minimum.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
+from _common import parser
 
 from tinygrad_mlp import Value, grad
 
@@ -59,9 +59,7 @@ def run(quick: bool = False, start=(3.0, 4.0), eta: float = 0.1) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="five gradient-descent steps")
-    args = parser.parse_args(argv)
+    args = parser(__doc__, quick="five gradient-descent steps").parse_args(argv)
     result = run(quick=args.quick)
     h = result["hessian"]
     print("f(x, y) = x² + y², from (3, 4)")

@@ -14,37 +14,17 @@ loss below 0.01 after 500 Adam steps (--quick: 200 steps, loss below 0.1).
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _common import claim, options
 
 from tinygrad_mlp import no_grad
 from tinygrad_mlp.losses import bce_with_logits
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.optim import Adam
-
-
-def options(name: str) -> argparse.Namespace:
-    """``--out DIR`` (default ``out/NAME``, created) and ``--quick``, from the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / name, help="picture folder")
-    parser.add_argument("--quick", action="store_true", help="a shorter run, a looser check")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    return args
-
-
-def claim(ok: bool, text: str) -> None:
-    """Print the claim with its verdict; exit with status 1 when it does not hold."""
-    print(f"{'OK' if ok else 'FAILED'}: {text}")
-    if not ok:
-        raise SystemExit(1)
-
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 AND = np.array([[0.0], [0.0], [0.0], [1.0]])
@@ -97,7 +77,7 @@ def draw_regions(ax, net: MLP, title: str, z: np.ndarray) -> None:
 
 
 def main() -> None:
-    args = options("perceptron_and_xor")
+    args = options("perceptron_and_xor", __doc__)
     steps, limit = (200, 0.1) if args.quick else (500, 0.01)
 
     neuron_and = MLP(2, [1], output_activation="linear", seed=0)

@@ -14,36 +14,17 @@ found the function rather than the noise.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _common import claim, options
 
 from tinygrad_mlp import no_grad
 from tinygrad_mlp.losses import mse_mean
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.optim import Adam
-
-
-def options(name: str) -> argparse.Namespace:
-    """``--out DIR`` (default ``out/NAME``, created) and ``--quick``, from the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / name, help="picture folder")
-    parser.add_argument("--quick", action="store_true", help="a shorter run, a looser check")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    return args
-
-
-def claim(ok: bool, text: str) -> None:
-    """Print the claim with its verdict; exit with status 1 when it does not hold."""
-    print(f"{'OK' if ok else 'FAILED'}: {text}")
-    if not ok:
-        raise SystemExit(1)
 
 
 def truth(x: np.ndarray) -> np.ndarray:
@@ -52,7 +33,7 @@ def truth(x: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
-    args = options("regression_1d")
+    args = options("regression_1d", __doc__)
     steps, limit = (200, 0.2) if args.quick else (1500, 0.05)
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 1, size=(200, 1))

@@ -26,12 +26,12 @@ target's units), and the exported files give the same predictions bit for bit.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from pathlib import Path
 
 import numpy as np
+from _common import claim, options
 
 from tinygrad_mlp.data import load_csv
 from tinygrad_mlp.io import (
@@ -44,24 +44,6 @@ from tinygrad_mlp.io import (
 from tinygrad_mlp.training import evaluate, predict
 from tinygrad_mlp.viz import draw_network
 from tinygrad_mlp.viz.render import save
-
-
-def options(name: str) -> argparse.Namespace:
-    """``--out DIR`` (default ``out/NAME``, created) and ``--quick``, from the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / name, help="picture folder")
-    parser.add_argument("--quick", action="store_true", help="a shorter run, a looser check")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    return args
-
-
-def claim(ok: bool, text: str) -> None:
-    """Print the claim with its verdict; exit with status 1 when it does not hold."""
-    print(f"{'OK' if ok else 'FAILED'}: {text}")
-    if not ok:
-        raise SystemExit(1)
-
 
 SEED = Path(__file__).resolve().parent.parent / "tests" / "data" / "seed-system"
 
@@ -82,7 +64,7 @@ def go_forward(weights: dict, minmax: dict, row: list[float]) -> float:
 
 
 def main() -> None:
-    args = options("seed_system_files")
+    args = options("seed_system_files", __doc__)
     weights_file, minmax_file = SEED / "trained-weights-biases.json", SEED / "minmax.json"
     model = model_from_seed_files(weights_file, minmax_file)
     print("imported: " + repr(model.net).splitlines()[0].rstrip("("))

@@ -15,8 +15,7 @@ The run is short, so --quick runs it whole and only skips the PNG.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
+from _common import claim, options
 
 from tinygrad_mlp import Value
 from tinygrad_mlp.autograd import walk
@@ -28,25 +27,7 @@ from tinygrad_mlp.seed import BIASES, DATASET, ERRATA, HEADER, WEIGHTS
 from tinygrad_mlp.viz import draw_graph
 from tinygrad_mlp.viz.render import save
 
-
-def options(name: str) -> argparse.Namespace:
-    """``--out DIR`` (default ``out/NAME``, created) and ``--quick``, from the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / name, help="picture folder")
-    parser.add_argument("--quick", action="store_true", help="a shorter run, a looser check")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    return args
-
-
-def claim(ok: bool, text: str) -> None:
-    """Print the claim with its verdict; exit with status 1 when it does not hold."""
-    print(f"{'OK' if ok else 'FAILED'}: {text}")
-    if not ok:
-        raise SystemExit(1)
-
-
-args = options("seed_worked_example")
+args = options("seed_worked_example", __doc__)
 
 
 def show(name: str, values) -> None:

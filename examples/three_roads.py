@@ -27,10 +27,8 @@ pictures (the DOT sources and the playback page are still written).
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import numpy as np
+from _common import claim, options
 
 from tinygrad_mlp import backprop
 from tinygrad_mlp.crosscheck import cross_check, parameter_names
@@ -42,25 +40,8 @@ from tinygrad_mlp.viz.playback import playback_network
 from tinygrad_mlp.viz.render import save
 
 
-def options(name: str) -> argparse.Namespace:
-    """``--out DIR`` (default ``out/NAME``, created) and ``--quick``, from the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / name, help="picture folder")
-    parser.add_argument("--quick", action="store_true", help="a shorter run, a looser check")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    return args
-
-
-def claim(ok: bool, text: str) -> None:
-    """Print the claim with its verdict; exit with status 1 when it does not hold."""
-    print(f"{'OK' if ok else 'FAILED'}: {text}")
-    if not ok:
-        raise SystemExit(1)
-
-
 def main() -> None:
-    args = options("three_roads")
+    args = options("three_roads", __doc__)
     x, z = [1.0, 1.0], [1.0]
 
     # Road 1: scalar autodiff, one Value per + and *.

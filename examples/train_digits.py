@@ -13,15 +13,14 @@ least 90%).
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from _common import claim, options
 from sklearn.datasets import load_digits
 
 from tinygrad_mlp import no_grad
@@ -31,25 +30,8 @@ from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.optim import Adam
 
 
-def options(name: str) -> argparse.Namespace:
-    """``--out DIR`` (default ``out/NAME``, created) and ``--quick``, from the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out") / name, help="picture folder")
-    parser.add_argument("--quick", action="store_true", help="a shorter run, a looser check")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    return args
-
-
-def claim(ok: bool, text: str) -> None:
-    """Print the claim with its verdict; exit with status 1 when it does not hold."""
-    print(f"{'OK' if ok else 'FAILED'}: {text}")
-    if not ok:
-        raise SystemExit(1)
-
-
 def main() -> None:
-    args = options("train_digits")
+    args = options("train_digits", __doc__)
     epochs, target = (5, 0.90) if args.quick else (30, 0.97)
     digits = load_digits()
     x = digits.data / 16.0  # pixel values 0..16 -> 0..1

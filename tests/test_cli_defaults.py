@@ -186,7 +186,7 @@ def test_clip_grad_flag_bounds_every_step(noisy_csv, tmp_path, capsys):
 
 
 def test_adam_is_the_optimizer_the_defaults_build(noisy_csv):
-    from tinygrad_mlp.training import _optimizer
+    from tinygrad_mlp.training.fit import _optimizer
 
     model = new_model(load_csv(noisy_csv), TrainConfig())
     assert isinstance(_optimizer(model.net, TrainConfig()), Adam)

@@ -86,17 +86,28 @@ def test_every_example_is_tested():
     # test_viz_higher_order.py
     elsewhere = {"continue_in_pytorch.py", "newton.py", "gradient_penalty.py", "hvp_mlp.py"}
     tested = {case[0] for case in CASES} | elsewhere | {"tanh_derivatives.py"}
-    scripts = {p.name for p in EXAMPLES.glob("*.py")}
+    scripts = {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
     assert scripts <= tested, f"examples without a test: {sorted(scripts - tested)}"
 
 
 def test_a_failing_claim_fails_the_script(capsys):
-    """The claim helper every example carries exits with status 1 when a claim fails."""
-    spec = importlib.util.spec_from_file_location("walk", EXAMPLES / "gradient_descent_walk.py")
+    """The claim helper the examples share exits with status 1 when a claim fails."""
+    spec = importlib.util.spec_from_file_location("_common", EXAMPLES / "_common.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # defines main() and claim(); runs nothing
+    spec.loader.exec_module(module)  # defines options() and claim(); runs nothing
     module.claim(True, "one")
     with pytest.raises(SystemExit) as stop:
         module.claim(False, "two")
     assert stop.value.code == 1
     assert capsys.readouterr().out.splitlines() == ["OK: one", "FAILED: two"]
+
+
+def test_the_examples_share_one_copy_of_their_helpers():
+    """options() and claim() live in examples/_common.py, not in each script."""
+    for script in EXAMPLES.glob("*.py"):
+        if script.name == "_common.py":
+            continue
+        text = script.read_text(encoding="utf-8")
+        assert "def claim(" not in text and "def options(" not in text, script.name
+        if "--quick" in text and script.name != "continue_in_pytorch.py":
+            assert "from _common import" in text, script.name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import runpy
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,16 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def load(name: str) -> dict:
-    """The example's functions, without running its ``__main__`` block."""
-    return runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name=f"example_{name}")
+    """The example's functions, without running its ``__main__`` block.
+
+    As ``python examples/x.py`` does, the examples' folder is first on ``sys.path``
+    while the script loads (for their shared ``_common``).
+    """
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        return runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name=f"example_{name}")
+    finally:
+        sys.path.remove(str(EXAMPLES))
 
 
 @pytest.mark.parametrize("name", ["newton", "hvp_mlp", "gradient_penalty"])

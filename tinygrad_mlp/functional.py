@@ -1,7 +1,9 @@
 """Functions as ``torch.nn.functional`` and ``torch.autograd.functional`` offer them.
 
-- activations and losses by name (:func:`activation`, and the losses of
-  :mod:`tinygrad_mlp.losses`);
+- activations and losses by name (:func:`activation`); every loss of
+  :mod:`tinygrad_mlp.losses` (one ``cross_entropy``, torch's signature) and every
+  function of :mod:`tinygrad_mlp.ops_extra` (element-wise functions, activations,
+  selection, constructors), the same function objects under the same names;
 - derivatives of whole functions of Tensors: :func:`vjp`, :func:`jvp`,
   :func:`jacobian`, :func:`hessian`, :func:`hvp`, :func:`vhp`, with the
   signatures and return values of ``torch.autograd.functional``;
@@ -22,27 +24,28 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_mlp import losses, ops_extra
 from tinygrad_mlp.autograd import enable_grad, grad
-from tinygrad_mlp.losses import bce, bce_with_logits, cross_entropy, mse, mse_mean
+from tinygrad_mlp.losses import *  # noqa: F403 - the names of losses.__all__
+from tinygrad_mlp.ops_extra import *  # noqa: F403 - the names of ops_extra.__all__
 from tinygrad_mlp.tensor import Tensor, concatenate
 
 __all__ = [
     "GradcheckError",
     "activation",
-    "bce",
-    "bce_with_logits",
-    "cross_entropy",
     "gradcheck",
     "gradgradcheck",
     "hessian",
     "hvp",
     "jacobian",
     "jvp",
-    "mse",
-    "mse_mean",
     "vhp",
     "vjp",
 ]
+# NOTE: the losses and the wider op set are written once, in their own modules; this
+# module hands out the same function objects under torch.nn.functional's names.
+__all__ += losses.__all__
+__all__ += [name for name in ops_extra.__all__ if name not in losses.__all__]
 
 
 def activation(x: Any, name: str) -> Any:
@@ -417,115 +420,3 @@ def gradgradcheck(
         if raise_exception:
             raise GradcheckError(str(error).replace("gradcheck", "gradgradcheck", 1)) from None
         return False
-
-
-# --------------------------------------------------------------------------- the wider op set
-# Element-wise functions, activations, selection, constructors and losses from
-# tinygrad_mlp.ops_extra under torch.nn.functional's names. (Its cross_entropy, which
-# also takes class probabilities, label_smoothing and ignore_index, is
-# tinygrad_mlp.ops_extra.cross_entropy; the one above is the losses module's.)
-
-from tinygrad_mlp.ops_extra import (  # noqa: E402
-    acos,
-    acosh,
-    arange,
-    asin,
-    asinh,
-    atan,
-    atanh,
-    celu,
-    clamp,
-    cos,
-    cosh,
-    elu,
-    exp2,
-    eye,
-    full,
-    full_like,
-    gelu,
-    hardsigmoid,
-    hardtanh,
-    huber_loss,
-    l1_loss,
-    leaky_relu,
-    lerp,
-    linspace,
-    log2,
-    logsumexp,
-    maximum,
-    minimum,
-    nll_loss,
-    one_hot,
-    ones,
-    ones_like,
-    rand,
-    rand_like,
-    randn,
-    randn_like,
-    rsqrt,
-    silu,
-    sin,
-    sinh,
-    smooth_l1_loss,
-    softplus,
-    softsign,
-    sqrt,
-    stack,
-    tan,
-    where,
-    zeros,
-    zeros_like,
-)
-
-# NOTE: names, not the functions: `from tinygrad_mlp.functional import *` needs strings.
-__all__ += [
-    "acos",
-    "acosh",
-    "arange",
-    "asin",
-    "asinh",
-    "atan",
-    "atanh",
-    "celu",
-    "clamp",
-    "cos",
-    "cosh",
-    "elu",
-    "exp2",
-    "eye",
-    "full",
-    "full_like",
-    "gelu",
-    "hardsigmoid",
-    "hardtanh",
-    "huber_loss",
-    "l1_loss",
-    "leaky_relu",
-    "lerp",
-    "linspace",
-    "log2",
-    "logsumexp",
-    "maximum",
-    "minimum",
-    "nll_loss",
-    "one_hot",
-    "ones",
-    "ones_like",
-    "rand",
-    "rand_like",
-    "randn",
-    "randn_like",
-    "rsqrt",
-    "silu",
-    "sin",
-    "sinh",
-    "smooth_l1_loss",
-    "softplus",
-    "softsign",
-    "sqrt",
-    "stack",
-    "tan",
-    "where",
-    "zeros",
-    "zeros_like",
-]

@@ -10,11 +10,17 @@ Conventions (say which one you mean; they differ by constant factors):
   torch's gradient (see :class:`~tinygrad_mlp.tensor.BCE`). ``bce`` of the
   output of the engine's sigmoid is the fused pair: it is computed by
   ``bce_with_logits`` on the sigmoid's input (see :func:`bce`).
-- ``cross_entropy``: softmax cross-entropy of logits against integer labels,
-  mean over the batch, computed by a shifted log-sum-exp (``log_softmax``).
+- ``cross_entropy``: softmax cross-entropy of logits against class indices or
+  class probabilities, computed by a shifted log-sum-exp (``log_softmax``), with
+  torch's signature (``weight``, ``ignore_index``, ``reduction``,
+  ``label_smoothing``). It is the project's only one: ``functional`` and
+  ``ops_extra`` hand out this same function.
+- torch's other losses under its names and arguments: :func:`nll_loss`,
+  :func:`l1_loss`, :func:`huber_loss`, :func:`smooth_l1_loss` (Tensors only).
 
-Every function takes either a ``Tensor`` of predictions or, on the scalar engine,
-a list, tuple or 1-D numpy object array of ``Value`` (one sample). Targets must
+Every loss of the cheat sheet's vocabulary (:data:`~tinygrad_mlp.names.LOSSES`) takes
+either a ``Tensor`` of predictions or, on the scalar engine, a list, tuple or 1-D
+numpy object array of ``Value`` (one sample). Their targets (cross_entropy's aside) must
 have the predictions' shape, or one that broadcasts to it without enlarging it
 (a single number for every output, a row for every sample). Anything else —
 (2, 3) predictions against (3, 2) targets, say — is a ValueError naming both
@@ -40,7 +46,19 @@ from tinygrad_mlp import value as value_ops
 from tinygrad_mlp.tensor import Tensor, half_squared_error
 from tinygrad_mlp.value import Value
 
-__all__ = ["bce", "bce_with_logits", "cross_entropy", "loss_function", "mse", "mse_mean"]
+__all__ = [
+    "REDUCTIONS",
+    "bce",
+    "bce_with_logits",
+    "cross_entropy",
+    "huber_loss",
+    "l1_loss",
+    "loss_function",
+    "mse",
+    "mse_mean",
+    "nll_loss",
+    "smooth_l1_loss",
+]
 
 LOSSES = names.LOSSES
 
@@ -235,52 +253,232 @@ def bce_with_logits(s: Any, z: Any) -> Any:
     )
 
 
-def cross_entropy(logits: Any, labels: Any) -> Any:
-    """Softmax cross-entropy of ``logits`` (n, classes) against integer ``labels`` (n,).
+def cross_entropy(
+    input: Any,  # noqa: A002 - torch's name
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Any:
+    """Softmax cross-entropy of logits, with torch's signature and numbers.
 
-    mean over the batch of −log softmax(logits)[label], via a shifted
-    log-sum-exp, so any logits give a finite loss. On the scalar engine, logits
-    are one sample's sequence of Values and ``labels`` one class number (or a
-    sequence of such samples and a sequence of labels).
+    The one cross-entropy of the project: ``functional.cross_entropy`` and
+    ``ops_extra.cross_entropy`` are this same function.
+
+    With class-index targets (n,), the loss of sample i is
+    ℓᵢ = −w[tᵢ] log softmax(xᵢ)[tᵢ], computed by a shifted log-sum-exp
+    (``log_softmax``), so any logits give a finite loss. A target equal to
+    ``ignore_index`` adds nothing, and ``mean`` divides by Σ w[tᵢ] over the
+    samples kept (their count without ``weight``), as torch does.
+    ``label_smoothing`` ε mixes each target with the uniform distribution:
+    ℓᵢ = (1 − ε) ℓᵢ + (ε / C) Σ_c −w[c] log softmax(xᵢ)[c].
+
+    With class-probability targets (n, C) (a float array), ℓᵢ = −Σ_c w[c] p'ᵢc
+    log softmax(xᵢ)[c] with p' = (1 − ε) p + ε / C, and ``mean`` divides by n.
+
+    Args:
+        input: logits, a ``Tensor`` (n, C); or, on the scalar engine, one sample's
+            sequence of ``Value`` (then ``target`` is one class number) or a
+            sequence of such samples (then ``target`` is one class per sample).
+        target: class indices (n,) or class probabilities (n, C).
+        weight: a weight per class (C,), or None for all ones.
+        ignore_index: a class-index target that is skipped.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one loss per sample).
+        label_smoothing: ε in [0, 1].
+
+    Returns:
+        A 0-d ``Tensor`` (a ``Value`` on the scalar engine), or one loss per sample
+        for ``reduction="none"``.
 
     >>> round(cross_entropy(Tensor([[0.0, 0.0]]), [1]).item(), 6)
     0.693147
+    >>> round(cross_entropy(Tensor([[0.0, 0.0]]), [1], label_smoothing=0.2).item(), 6)
+    0.693147
     """
-    if not isinstance(logits, Tensor):
-        return _scalar_cross_entropy(logits, labels)
-    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
-    if logits.ndim != 2:
-        raise ValueError(f"cross_entropy takes logits of shape (n, classes), got {logits.shape}")
-    if labels.shape != (logits.shape[0],):
-        raise ValueError(f"labels of shape {labels.shape} for logits of shape {logits.shape}")
-    labels = _class_numbers(labels, logits.shape[1])
-    picked = logits.log_softmax(axis=1)[np.arange(labels.size), labels]
-    return -picked.mean()
+    if not isinstance(input, Tensor):
+        return _scalar_cross_entropy(
+            input, target, weight, ignore_index, reduction, label_smoothing
+        )
+    if input.ndim != 2:
+        raise ValueError(f"cross_entropy takes logits of shape (n, classes), got {input.shape}")
+    n, classes = input.shape
+    w = _class_weights(weight, classes, reduction, label_smoothing, input.dtype)
+    data = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if data.ndim == 2 and data.dtype.kind == "f":
+        if data.shape != input.shape:
+            raise ValueError(f"probability targets of shape {data.shape} for {input.shape}")
+        probs = target if isinstance(target, Tensor) else Tensor(data.astype(input.dtype))
+        if label_smoothing:
+            probs = probs * (1.0 - label_smoothing) + label_smoothing / classes
+        if w is not None:
+            probs = probs * w
+        return _reduce(-(input.log_softmax(axis=1) * probs).sum(axis=1), reduction)
+    labels, valid = _class_labels(data, n, classes, ignore_index)
+    logp = input.log_softmax(axis=1)
+    if w is None and not label_smoothing and reduction == "mean" and valid is None:
+        # NOTE: the training step's path: one fused log_softmax, one gather, one mean.
+        return -logp[np.arange(n), labels].mean()
+    if valid is None:
+        valid = np.ones(n, dtype=bool)
+    picked = np.where(valid, labels, 0)
+    nll = -logp[np.arange(n), picked]
+    if w is not None:
+        nll = nll * w[picked]
+    if label_smoothing:
+        smooth = -(logp.sum(axis=1) if w is None else (logp * w).sum(axis=1))
+        nll = nll * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
+    kept = np.where(valid, 1.0 if w is None else w[picked], 0.0).sum()
+    return _reduce(nll.masked_fill(~valid, 0.0), reduction, float(kept))
 
 
-def _class_numbers(labels: np.ndarray, classes: int) -> np.ndarray:
-    if not np.issubdtype(labels.dtype, np.integer):
-        if labels.dtype == object or not np.all(labels == np.round(labels)):
+def _class_weights(
+    weight: Any, classes: int, reduction: str, label_smoothing: float, dtype: Any
+) -> np.ndarray | None:
+    """Check cross_entropy's options; the class weights as an array (None: all ones)."""
+    if isinstance(weight, str):
+        raise ValueError(
+            f"weight must be one number per class, not {weight!r} (as in torch, the third "
+            "argument is weight: pass reduction=... by name)"
+        )
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must lie in [0, 1], not {label_smoothing}")
+    if weight is None:
+        return None
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=dtype)
+    if w.shape != (classes,):
+        raise ValueError(f"weight of shape {w.shape} for {classes} classes")
+    return w
+
+
+def _class_labels(
+    data: np.ndarray, n: int, classes: int, ignore_index: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Whole class numbers (n,) in 0..classes − 1, or ``ignore_index``; else one ValueError.
+
+    Returns the labels and the mask of samples kept (None when every sample is kept).
+    """
+    if data.shape != (n,):
+        raise ValueError(f"{data.size} class labels of shape {data.shape} for {n} samples")
+    if data.dtype.kind not in "iu":
+        if data.dtype.kind not in "fb" or not np.all(data == np.round(data)):
             raise ValueError("cross_entropy labels must be whole class numbers")
-        labels = labels.astype(np.intp)
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        raise ValueError(f"labels must lie in 0..{classes - 1}")
-    return labels
+        data = data.astype(np.intp)
+    # NOTE: two reductions decide the common case: every label a class, and ignore_index
+    # (−100 by default) none of them.
+    outside = not 0 <= ignore_index < classes
+    if not data.size or (outside and 0 <= data.min() and data.max() < classes):
+        return data, None
+    valid = data != ignore_index
+    if np.any(valid & ((data < 0) | (data >= classes))):
+        raise ValueError(f"class labels must lie in 0..{classes - 1} (or be ignore_index)")
+    return data, valid
 
 
-def _scalar_cross_entropy(logits: Any, labels: Any) -> Value:
+#: The reductions every loss of this module with a ``reduction`` argument takes.
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(loss: Any, reduction: str, weight_sum: float | None = None) -> Any:
+    """One loss per sample reduced as torch does (``mean`` over ``weight_sum`` if given)."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        if weight_sum is None:
+            return loss.mean()
+        with np.errstate(invalid="ignore", divide="ignore"):  # every sample ignored: nan
+            return loss.sum() / weight_sum
+    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
+
+
+def _scalar_cross_entropy(
+    logits: Any, target: Any, weight: Any, ignore_index: int, reduction: str, eps: float
+) -> Any:
+    """:func:`cross_entropy` on the scalar engine: one sample, or a sequence of samples."""
     rows = list(logits)
-    if rows and not isinstance(rows[0], Value):  # a batch: one sequence per sample
-        labels = _class_numbers(np.asarray(labels).reshape(-1), len(rows[0]))
-        if len(labels) != len(rows):
-            raise ValueError(f"{len(labels)} labels for {len(rows)} samples")
-        return _mean([_scalar_cross_entropy(r, int(k)) for r, k in zip(rows, labels, strict=True)])
-    row = _values(rows)
-    label = int(_class_numbers(np.asarray([labels]).reshape(-1), len(row))[0])
-    # NOTE: the shift is a constant: the gradient does not depend on it.
-    shift = max(v.data for v in row)
-    total = _total([(v - shift).exp() for v in row])
-    return total.log() + shift - row[label]
+    batch = bool(rows) and not isinstance(rows[0], Value)
+    rows = [_values(r) for r in rows] if batch else [_values(rows)]
+    classes = len(rows[0]) if rows else 0
+    w = _class_weights(weight, classes, reduction, eps, np.float64)
+    data = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if data.ndim == 2 or (not batch and data.size > 1):
+        raise ValueError("cross_entropy on Values takes class numbers; probabilities need a Tensor")
+    labels, _ = _class_labels(data.reshape(-1), len(rows), classes, ignore_index)
+    losses, kept = [], 0.0
+    for row, label in zip(rows, labels.tolist(), strict=True):
+        if label == ignore_index:
+            losses.append(Value(0.0))
+            continue
+        # NOTE: the shift is a constant: the gradient does not depend on it.
+        shift = max(v.data for v in row)
+        log_total = _total([(v - shift).exp() for v in row]).log() + shift
+        loss = log_total - row[label]
+        if w is not None:
+            loss = loss * float(w[label])
+        if eps:
+            terms = [
+                log_total - v if w is None else (log_total - v) * float(w[c])
+                for c, v in enumerate(row)
+            ]
+            loss = loss * (1.0 - eps) + _total(terms) * (eps / classes)
+        losses.append(loss)
+        kept += 1.0 if w is None else float(w[label])
+    if reduction == "none":
+        return losses if batch else losses[0]
+    if reduction == "sum" or (kept == 1.0 and not batch):
+        return _total(losses)
+    return _total(losses) * (1.0 / kept) if kept else Value(math.nan)
+
+
+# --------------------------------------------------------------------------- torch's other losses
+
+
+def nll_loss(
+    log_probs: Tensor, target: Any, reduction: str = "mean", ignore_index: int = -100
+) -> Tensor:
+    """−log_probs[i, target_i], averaged over the samples not ignored (as torch).
+
+    ``log_probs`` is (n, classes); a target equal to ``ignore_index`` adds nothing.
+    """
+    if log_probs.ndim != 2:
+        raise ValueError(f"nll_loss takes (n, classes) log-probabilities, not {log_probs.shape}")
+    n, classes = log_probs.shape
+    data = np.asarray(target.data if isinstance(target, Tensor) else target)
+    labels, valid = _class_labels(data, n, classes, ignore_index)
+    if valid is None:
+        valid = np.ones(n, dtype=bool)
+    picked = -log_probs[np.arange(n), np.where(valid, labels, 0)]
+    loss = picked.masked_fill(~valid, 0.0)
+    return _reduce(loss, reduction, float(valid.sum()))
+
+
+def l1_loss(y: Tensor, z: Any, reduction: str = "mean") -> Tensor:
+    """|y − z| (mean by default);  d/dy = sign(y − z) (0 at equality)."""
+    return _reduce((y - z).abs(), reduction)
+
+
+def huber_loss(y: Tensor, z: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """½d² for |d| < δ, δ(|d| − ½δ) beyond, d = y − z;  d/dy = clamp(d, −δ, δ)."""
+    if isinstance(z, Tensor) and z.dtype != y.dtype:  # NOTE: torch keeps the input's dtype
+        z = z.astype(y.dtype)
+    d = y - z
+    a = d.abs()
+    quadratic = d * d * 0.5
+    linear = (a - 0.5 * delta) * delta
+    return _reduce(quadratic.where(a.data < delta, linear), reduction)
+
+
+def smooth_l1_loss(y: Tensor, z: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """½d²/β for |d| < β, |d| − ½β beyond (huber_loss / β);  d/dy = clamp(d/β, −1, 1)."""
+    if beta == 0:
+        return l1_loss(y, z, reduction)
+    d = y - z
+    a = d.abs()
+    return _reduce((d * d * (0.5 / beta)).where(a.data < beta, a - 0.5 * beta), reduction)
 
 
 #: the loss functions by canonical name (see :mod:`tinygrad_mlp.names`)

@@ -4,10 +4,12 @@ Every element-wise function and activation of :class:`~tinygrad_mlp.Tensor` is
 here as a function of a ``Tensor`` or a ``Value`` (``sin(x)``, ``gelu(x,
 approximate="tanh")``), with torch's names and defaults; so are selection
 (:func:`where`, :func:`maximum`, :func:`clamp`), joining (:func:`stack`),
-constructors (:func:`zeros`, :func:`arange`, :func:`randn`, ...) and the losses
-:func:`nll_loss`, :func:`cross_entropy` (class indices or probabilities,
-``label_smoothing``, ``ignore_index``), :func:`one_hot`, :func:`huber_loss`,
-:func:`smooth_l1_loss` and :func:`l1_loss`.
+constructors (:func:`zeros`, :func:`arange`, :func:`randn`, ...) and :func:`one_hot`.
+torch's losses (``nll_loss``, ``cross_entropy``, ``huber_loss``, ``smooth_l1_loss``,
+``l1_loss``) live in :mod:`tinygrad_mlp.losses` and are re-exported here, the same
+function objects, for the code that found them here.
+
+:mod:`tinygrad_mlp.functional` offers everything in ``__all__`` under the same names.
 
 Each op's math, derivative and singular points are listed in ``docs/ops.md``.
 
@@ -24,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_mlp.losses import cross_entropy, huber_loss, l1_loss, nll_loss, smooth_l1_loss
 from tinygrad_mlp.tensor import Tensor, concatenate
 from tinygrad_mlp.value import Value
 
@@ -413,34 +416,7 @@ def randn_like(x: Tensor, generator: Any = None) -> Tensor:
     return randn(x.shape, generator=generator, dtype=x.dtype)
 
 
-# --------------------------------------------------------------------------- losses
-
-
-def _reduce(loss: Tensor, reduction: str, weight_sum: Tensor | float | None = None) -> Tensor:
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "mean":
-        if weight_sum is None:
-            return loss.mean()
-        with np.errstate(invalid="ignore", divide="ignore"):  # every sample ignored: nan
-            return loss.sum() / weight_sum
-    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
-
-
-def _labels(target: Any, n: int, classes: int, ignore_index: int) -> np.ndarray:
-    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
-    if labels.shape != (n,):
-        raise ValueError(f"class labels of shape {labels.shape} for {n} samples")
-    if labels.dtype.kind not in "iu":
-        if labels.dtype.kind != "f" or not np.all(labels == np.round(labels)):
-            raise ValueError("class labels must be whole numbers")
-        labels = labels.astype(np.int64)
-    valid = labels != ignore_index
-    if np.any(valid & ((labels < 0) | (labels >= classes))):
-        raise ValueError(f"class labels must lie in 0..{classes - 1} (or be ignore_index)")
-    return labels
+# --------------------------------------------------------------------------- labels
 
 
 def one_hot(labels: Any, num_classes: int = -1) -> Tensor:
@@ -457,86 +433,3 @@ def one_hot(labels: Any, num_classes: int = -1) -> Tensor:
     if data.size and (data.min() < 0 or data.max() >= num_classes):
         raise ValueError(f"one_hot labels must lie in 0..{num_classes - 1}")
     return Tensor(np.eye(num_classes, dtype=np.int64)[data], dtype=np.int64)
-
-
-def nll_loss(
-    log_probs: Tensor, target: Any, reduction: str = "mean", ignore_index: int = -100
-) -> Tensor:
-    """−log_probs[i, target_i], averaged over the samples not ignored (as torch).
-
-    ``log_probs`` is (n, classes); a target equal to ``ignore_index`` adds nothing.
-    """
-    if log_probs.ndim != 2:
-        raise ValueError(f"nll_loss takes (n, classes) log-probabilities, not {log_probs.shape}")
-    n, classes = log_probs.shape
-    labels = _labels(target, n, classes, ignore_index)
-    valid = labels != ignore_index
-    picked = -log_probs[np.arange(n), np.where(valid, labels, 0)]
-    loss = picked.masked_fill(~valid, 0.0)
-    return _reduce(loss, reduction, float(valid.sum()))
-
-
-def cross_entropy(
-    logits: Tensor,
-    target: Any,
-    reduction: str = "mean",
-    ignore_index: int = -100,
-    label_smoothing: float = 0.0,
-) -> Tensor:
-    """Softmax cross-entropy as torch's: class-index or class-probability targets.
-
-    With index targets (n,), ``ignore_index`` skips samples and the mean is over
-    the rest; with probability targets (n, classes) (a float array), the loss is
-    −Σ_c p_c log softmax(logits)_c. ``label_smoothing`` ε mixes each target with
-    the uniform distribution: (1 − ε) target + ε / classes.
-
-    >>> round(cross_entropy(Tensor([[0.0, 0.0]]), [1], label_smoothing=0.2).item(), 6)
-    0.693147
-    """
-    if logits.ndim != 2:
-        raise ValueError(f"cross_entropy takes (n, classes) logits, not {logits.shape}")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must lie in [0, 1], not {label_smoothing}")
-    n, classes = logits.shape
-    logp = logits.log_softmax(axis=1)
-    data = np.asarray(target.data if isinstance(target, Tensor) else target)
-    if data.ndim == 2:  # class probabilities
-        if data.shape != logits.shape:
-            raise ValueError(f"probability targets of shape {data.shape} for {logits.shape}")
-        probs = target if isinstance(target, Tensor) else Tensor(data.astype(logits.dtype))
-        if label_smoothing:
-            probs = probs * (1.0 - label_smoothing) + label_smoothing / classes
-        return _reduce(-(logp * probs).sum(axis=1), reduction)
-    labels = _labels(data, n, classes, ignore_index)
-    valid = labels != ignore_index
-    nll = -logp[np.arange(n), np.where(valid, labels, 0)]
-    if label_smoothing:
-        smooth = -logp.sum(axis=1) * (1.0 / classes)
-        nll = nll * (1.0 - label_smoothing) + smooth * label_smoothing
-    loss = nll.masked_fill(~valid, 0.0)
-    return _reduce(loss, reduction, float(valid.sum()))
-
-
-def l1_loss(y: Tensor, z: Any, reduction: str = "mean") -> Tensor:
-    """|y − z| (mean by default);  d/dy = sign(y − z) (0 at equality)."""
-    return _reduce((y - z).abs(), reduction)
-
-
-def huber_loss(y: Tensor, z: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """½d² for |d| < δ, δ(|d| − ½δ) beyond, d = y − z;  d/dy = clamp(d, −δ, δ)."""
-    if isinstance(z, Tensor) and z.dtype != y.dtype:  # NOTE: torch keeps the input's dtype
-        z = z.astype(y.dtype)
-    d = y - z
-    a = d.abs()
-    quadratic = d * d * 0.5
-    linear = (a - 0.5 * delta) * delta
-    return _reduce(quadratic.where(a.data < delta, linear), reduction)
-
-
-def smooth_l1_loss(y: Tensor, z: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
-    """½d²/β for |d| < β, |d| − ½β beyond (huber_loss / β);  d/dy = clamp(d/β, −1, 1)."""
-    if beta == 0:
-        return l1_loss(y, z, reduction)
-    d = y - z
-    a = d.abs()
-    return _reduce((d * d * (0.5 / beta)).where(a.data < beta, a - 0.5 * beta), reduction)

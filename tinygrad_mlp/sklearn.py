@@ -48,9 +48,28 @@ except ImportError as error:  # pragma: no cover - the optional extra is missing
 from tinygrad_mlp.data import Dataset
 from tinygrad_mlp.io import SavedModel, model_from_dict, model_to_dict
 from tinygrad_mlp.names import activation_name
-from tinygrad_mlp.training import TrainConfig, fit, new_model, predict, predict_proba
+from tinygrad_mlp.training import (
+    ConfigError,
+    TrainConfig,
+    fit,
+    new_model,
+    predict,
+    predict_proba,
+)
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
+
+#: The estimators' parameter for each :class:`~tinygrad_mlp.training.TrainConfig`
+#: field of another name, so that an error names the parameter the user set.
+PARAMETERS = {
+    "hidden": "hidden_layer_sizes",
+    "epochs": "max_iter",
+    "lr": "learning_rate_init",
+    "optimizer": "solver",
+    "val_split": "validation_fraction",
+    "patience": "n_iter_no_change",
+    "scheduler": "lr_scheduler",
+}
 
 
 class _BaseMLP(BaseEstimator):
@@ -124,7 +143,10 @@ class _BaseMLP(BaseEstimator):
             scheduler=self.lr_scheduler,
             clip_grad=self.clip_grad,
         )
-        config.check()
+        try:
+            config.check()
+        except ConfigError as error:
+            raise ValueError(error.worded(lambda name: PARAMETERS.get(name, name))) from None
         return config
 
     def _names(self, n: int) -> list[str]:

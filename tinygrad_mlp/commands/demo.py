@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from tinygrad_mlp.autograd import walk
+from tinygrad_mlp.commands import summary
 from tinygrad_mlp.commands.common import add_json_flag, emit_json
 from tinygrad_mlp.data import MinMaxScaler
 from tinygrad_mlp.io import check_writable
@@ -19,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``demo``: the cheat sheet's 2-3-1 example, its numbers and errata."""
     parser = subparsers.add_parser(
         "demo",
-        help="run the cheat sheet's worked example (forward, backward, golden numbers)",
+        help=summary("demo"),
         description="Run the cheat sheet's 2-3-1 example (its setting: sigmoid everywhere, "
         "min-max [0, 1]): normalize, forward, backward, and print every quantity, flagging "
         "the sheet's errata. With --graph it also writes the computation graph as DOT "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from tinygrad_mlp.commands import summary
 from tinygrad_mlp.commands.common import HelpFormatter, add_json_flag, emit_json
 from tinygrad_mlp.io import load_model
 from tinygrad_mlp.training import evaluate, load_data_for
@@ -13,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``test``: a saved model's loss (and for classes, accuracy) on a CSV."""
     p = subparsers.add_parser(
         "test",
-        help="report a saved model's loss and metrics on a CSV file",
+        help=summary("test"),
         formatter_class=HelpFormatter,
         description="Run a saved model on a CSV file that holds its input and target columns "
         "(found by name) and report the loss on the same scale train reports it (data units "

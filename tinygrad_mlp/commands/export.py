@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tinygrad_mlp.commands import summary
 from tinygrad_mlp.commands.common import add_json_flag, emit_json
 from tinygrad_mlp.io import load_model
 
@@ -13,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``export`` subcommand and its options to ``subparsers``; it runs :func:`run`."""
     p = subparsers.add_parser(
         "export",
-        help="write a saved model as ONNX (for serving) or as a torch file (to train on)",
+        help=summary("export"),
         description="Write a saved model as ONNX (raw inputs through its scalers, min-max or "
         "standard, "
         "outputs in data units or class probabilities; needs the onnx extra) or as a torch "

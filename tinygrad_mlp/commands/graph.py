@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tinygrad_mlp.commands import summary
 from tinygrad_mlp.commands.common import emit_json
 from tinygrad_mlp.commands.inputs import add_arguments, load_problem
 from tinygrad_mlp.crosscheck import scalar_loss, tensor_loss
@@ -19,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``graph`` subcommand and its options to ``subparsers``; it runs :func:`run`."""
     p = subparsers.add_parser(
         "graph",
-        help="draw the computation graph or the network diagram (the seed example by default)",
+        help=summary("graph"),
         description="Draw the loss's computation graph after one backward pass on one data row "
         "(--engine scalar: one node per multiply and add; tensor: one node per layer op), or "
         "the network itself (--network: weights, biases and, with data, each node's δ for the "

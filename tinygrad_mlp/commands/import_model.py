@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tinygrad_mlp.commands import summary
 from tinygrad_mlp.commands.common import add_json_flag, emit_json
 from tinygrad_mlp.io import save_model
 
@@ -16,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``import`` subcommand and its options to ``subparsers``; it runs :func:`run`."""
     p = subparsers.add_parser(
         "import",
-        help="read an ONNX or torch file (e.g. after training in PyTorch) as a model JSON",
+        help=summary("import"),
         description="Read a network from an ONNX file (Gemm or MatMul+Add layers with "
         "Sigmoid, Tanh or Relu) or a torch file written by export (or by PyTorch code in "
         "its layout), and save it as a model JSON that predict, check, explain and graph "

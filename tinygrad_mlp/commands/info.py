@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from tinygrad_mlp.commands import summary
 from tinygrad_mlp.commands.common import HelpFormatter, emit_json
 from tinygrad_mlp.data import StandardScaler
 from tinygrad_mlp.io import load_model
@@ -14,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "info",
         formatter_class=HelpFormatter,
-        help="print a saved network: layers, nodes, weights, biases, scalers",
+        help=summary("info"),
         description="Print a saved model as the cheat sheet lays a network out.",
     )
     p.add_argument("--model", required=True, help="model JSON")

@@ -11,10 +11,12 @@ from tinygrad_mlp.data import MinMaxScaler
 from tinygrad_mlp.io import load_model
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.seed import DATASET, HEADER, seed_network
-from tinygrad_mlp.training import load_data_for, network_inputs, targets_for_training
-
-#: How a saved model's training loss reads in :mod:`tinygrad_mlp.backprop`'s names.
-BACKPROP_LOSS = {"mse": "mse", "bce": "bce_logits", "ce": "ce"}
+from tinygrad_mlp.training import (
+    MODEL_LOSSES,
+    load_data_for,
+    network_inputs,
+    targets_for_training,
+)
 
 
 @dataclass
@@ -75,7 +77,7 @@ def load_problem(args: argparse.Namespace, all_rows: bool = False) -> Problem:
         model.net,
         x,
         z,
-        BACKPROP_LOSS[model.loss],
+        MODEL_LOSSES[model.loss],
         f"{args.model} on {args.data}",
         list(model.input_names),
     )

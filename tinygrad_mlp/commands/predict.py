@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 
+from tinygrad_mlp.commands import summary
 from tinygrad_mlp.commands.common import HelpFormatter, add_json_flag, csv_text, emit_json
 from tinygrad_mlp.data import load_csv, read_table
 from tinygrad_mlp.io import SavedModel, atomic_write_text, check_writable, load_model
@@ -17,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``predict``: outputs in data units (``--proba``: class probabilities)."""
     p = subparsers.add_parser(
         "predict",
-        help="predict outputs for a CSV file of inputs",
+        help=summary("predict"),
         formatter_class=HelpFormatter,
         description="Run a saved model on the input columns of a CSV file (found by name) and "
         "write every column of the file followed by the predictions, in data units: "

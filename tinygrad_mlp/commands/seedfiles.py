@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from tinygrad_mlp.commands import summary
 from tinygrad_mlp.commands.common import HelpFormatter, emit_json
 from tinygrad_mlp.io import (
     check_writable,
@@ -20,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "import-seed",
         formatter_class=HelpFormatter,
-        help="turn the seed system's weights and min-max JSON files into a model file",
+        help=summary("import-seed"),
         description="Read a network trained by the cheat sheet author's Go package (its "
         "weights JSON and min-max JSON) and save it as a tinygrad-mlp model.",
     )
@@ -42,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "export-seed",
         formatter_class=HelpFormatter,
-        help="write a model in the seed system's weights and min-max JSON files",
+        help=summary("export-seed"),
         description="Write a model as the Go package's weights JSON and min-max JSON. The "
         "network must use one activation (sigmoid or tanh) in every layer and scale both its "
         "inputs and its outputs, as that package does.",

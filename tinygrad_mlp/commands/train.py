@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from tinygrad_mlp.commands import summary
 from tinygrad_mlp.commands.common import HelpFormatter, add_json_flag, emit_json, stderr
 from tinygrad_mlp.data import load_csv
 from tinygrad_mlp.io import check_writable, load_model, save_model
@@ -20,6 +21,7 @@ from tinygrad_mlp.training import (
     OPTIMIZERS,
     PRESETS,
     SCHEDULERS,
+    ConfigError,
     Diverged,
     TrainConfig,
     config_fields,
@@ -60,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``train`` with its flags; ``--help`` shows every default."""
     p = subparsers.add_parser(
         "train",
-        help="train a network on a CSV file and save the model",
+        help=summary("train"),
         formatter_class=HelpFormatter,
         description="Train an MLP on a CSV file (header row; inputs, then targets) and save "
         "it, with its column scalers (standardized by default), as one JSON model file. By "
@@ -207,8 +209,24 @@ def settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     return given, {k: v for k, v in given.items() if k in config_fields()}
 
 
+def flag(field_name: str) -> str:
+    """The flag of a :class:`TrainConfig` field: ``batch_size`` → ``--batch-size``."""
+    return "--" + field_name.replace("_", "-")
+
+
 def run(args: argparse.Namespace) -> int:
-    """Check every flag and path, train, then save the model; exit status 0."""
+    """Check every flag and path, train, then save the model; exit status 0.
+
+    A setting out of range is reported with its flag (``--lr``), not the
+    library's field name (``lr``).
+    """
+    try:
+        return _train(args)
+    except ConfigError as error:
+        raise ValueError(error.worded(flag)) from None
+
+
+def _train(args: argparse.Namespace) -> int:
     options, named = settings(args)
     # NOTE: every flag is checked here, before the data are read and long before
     # training ends: a typo in --model or --plot must not cost a training run.
@@ -247,7 +265,7 @@ def run(args: argparse.Namespace) -> int:
         history, status = error.history, 1
         progress.close()
         save_model(model_path, model)
-        stderr(f"tinygrad-mlp train: error: {error}; saved to {model_path}")
+        stderr(f"tinygrad-mlp train: error: {error} (--lr); saved to {model_path}")
     else:
         progress.close()
         save_model(model_path, model)

@@ -1,54 +1,18 @@
-"""Training, evaluating and predicting on tables: the seed system's workflow as an API.
-
-The command line (``tinygrad-mlp train/test/predict``) and the scikit-learn
-estimators (:mod:`tinygrad_mlp.sklearn`) are thin layers over these functions,
-so a Python user gets exactly their numbers.
-
-Losses, as the data they train on:
-
-- ``mse``: regression. The loss of one sample is the cheat sheet's ½ Σ (y − z)²;
-  a batch's loss is the mean of that over its samples, so the learning rate
-  means the same for every batch size. The output layer is linear unless asked
-  otherwise; targets are scaled as the inputs are (``--normalize``: standard,
-  the default, is mean 0 and sd 1; min-max onto [0, 1] or [-1, 1]), except
-  that a sigmoid output takes [0, 1] and a tanh output [-1, 1]; predictions are
-  mapped back to data units. Reported losses are always in data units, so
-  ``train`` and ``test`` speak of the same number.
-- ``bce``: one or more 0/1 columns. The output layer gives logits s and the
-  loss is ``bce_with_logits`` (the sigmoid folded in: the stable pair);
-  predictions are probabilities σ(s). ``--output-activation sigmoid`` names
-  this same pair.
-- ``ce``: one column of class labels; one output node (a logit) per class and
-  softmax cross-entropy; predictions are labels.
-
-Defaults serve a person with a CSV file: standardized columns, minibatches of
-200 rows, Adam with η = 0.001, a tenth of the rows held out for validation, and
-early stopping that keeps the weights of the best epoch. ``PRESETS["seed"]`` is the cheat
-sheet's own setting: sigmoid everywhere, per-sample SGD, min-max [0, 1].
-"""
+"""Building, training and scoring a model: :func:`new_model`, :func:`fit`, :func:`evaluate`."""
 
 from __future__ import annotations
 
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from tinygrad_mlp.autograd import no_grad
-from tinygrad_mlp.data import (
-    Dataset,
-    MinMaxScaler,
-    StandardScaler,
-    load_csv,
-    make_scaler,
-    minibatches,
-)
+from tinygrad_mlp.data import Dataset, MinMaxScaler, StandardScaler, make_scaler, minibatches
 from tinygrad_mlp.io import SavedModel
-from tinygrad_mlp.losses import bce_with_logits, cross_entropy, mse
-from tinygrad_mlp.names import ACTIVATIONS
+from tinygrad_mlp.losses import loss_function
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.optim import (
     SGD,
@@ -60,139 +24,24 @@ from tinygrad_mlp.optim import (
     clip_grad_norm_,
 )
 from tinygrad_mlp.tensor import Tensor
+from tinygrad_mlp.training.config import BOUNDED, MODEL_LOSSES, TrainConfig, loss_units
+from tinygrad_mlp.training.predict import (
+    _logits,
+    network_inputs,
+    predict,
+    targets_for_training,
+)
 
 __all__ = [
-    "PRESETS",
+    "MIN_VAL_ROWS",
     "Diverged",
     "History",
-    "TrainConfig",
+    "batch_loss",
     "evaluate",
     "fit",
-    "load_data_for",
-    "loss_units",
-    "network_inputs",
     "new_model",
-    "predict",
-    "predict_proba",
-    "targets_for_training",
-    "warm_start",
+    "split_rows",
 ]
-
-BOUNDED = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
-LOSSES = ("mse", "bce", "ce")
-OPTIMIZERS = ("adam", "sgd", "momentum")
-NORMALIZE = ("standard", "zero-to-one", "minus-one-to-one", "none")
-SCHEDULERS = ("none", "step", "exponential", "cosine")
-
-
-@dataclass
-class TrainConfig:
-    """Every training setting. The defaults are for a person with a CSV file.
-
-    ``epochs`` is an upper bound when early stopping is on (``patience`` > 0):
-    training stops once the validation loss (the training loss when
-    ``val_split`` is 0 or holds out too few rows, see :func:`split_rows`) has
-    not improved by ``tol`` times its first-epoch value for ``patience``
-    epochs, and the weights of the best epoch are kept.
-    """
-
-    hidden: list[int] = field(default_factory=lambda: [100])
-    activation: str = "relu"
-    output_activation: str | None = None
-    loss: str = "mse"
-    epochs: int = 3000
-    lr: float = 1e-3
-    batch_size: int = 200
-    optimizer: str = "adam"
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    normalize: str = "standard"
-    seed: int = 0
-    shuffle: bool = True
-    val_split: float = 0.1
-    patience: int = 10
-    tol: float = 1e-4
-    scheduler: str = "none"
-    step_size: int = 100
-    gamma: float = 0.5
-    clip_grad: float | None = None
-
-    def check(self) -> None:
-        """Raise ValueError naming the first setting that is out of range."""
-        if self.epochs < 1:
-            raise ValueError(f"--epochs must be at least 1, got {self.epochs}")
-        if self.batch_size < 1:
-            raise ValueError(f"--batch-size must be at least 1, got {self.batch_size}")
-        if not self.lr > 0:
-            raise ValueError(f"--lr must be positive, got {self.lr}")
-        if not self.hidden or any(not isinstance(n, int) or n < 1 for n in self.hidden):
-            raise ValueError(f"--hidden needs positive layer sizes, got {self.hidden}")
-        for name, value, choices in (
-            ("--loss", self.loss, LOSSES),
-            ("--optimizer", self.optimizer, OPTIMIZERS),
-            ("--normalize", self.normalize, NORMALIZE),
-            ("--scheduler", self.scheduler, SCHEDULERS),
-            ("--activation", self.activation, ACTIVATIONS),
-        ):
-            if value not in choices:
-                raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-        if self.output_activation not in (None, *ACTIVATIONS):
-            raise ValueError(
-                f"--output-activation must be one of {', '.join(ACTIVATIONS)}, "
-                f"got {self.output_activation!r}"
-            )
-        if not 0 <= self.val_split < 1:
-            raise ValueError(f"--val-split must lie in [0, 1), got {self.val_split}")
-        if self.patience < 0:
-            raise ValueError(f"--patience must not be negative, got {self.patience}")
-        if self.weight_decay < 0:
-            raise ValueError(f"--weight-decay must not be negative, got {self.weight_decay}")
-        if self.clip_grad is not None and not self.clip_grad > 0:
-            raise ValueError(f"--clip-grad must be positive, got {self.clip_grad}")
-        if self.step_size < 1 or not self.gamma > 0:
-            raise ValueError("--step-size must be at least 1 and --gamma positive")
-        if self.loss == "bce" and self.output_activation not in (None, "linear", "sigmoid"):
-            raise ValueError(
-                "with --loss bce the output is a sigmoid folded into the loss (trained on "
-                f"logits, the stable form); --output-activation {self.output_activation} "
-                "cannot go with it"
-            )
-        if self.loss == "ce" and self.output_activation not in (None, "linear"):
-            raise ValueError(
-                "with --loss ce the output layer gives logits and softmax is folded into the "
-                f"loss; --output-activation {self.output_activation} cannot go with it"
-            )
-
-    @property
-    def final_activation(self) -> str:
-        """The output layer's activation in the saved network (logits for bce and ce)."""
-        if self.loss in ("bce", "ce"):
-            return "linear"
-        return self.output_activation or "linear"
-
-
-#: Named starting points; ``seed`` is the cheat sheet's own setting.
-PRESETS: dict[str, dict[str, Any]] = {
-    "default": {},
-    "seed": {
-        "hidden": [3],
-        "activation": "sigmoid",
-        "output_activation": "sigmoid",
-        "epochs": 1000,
-        "lr": 0.1,
-        "batch_size": 1,
-        "optimizer": "sgd",
-        "normalize": "zero-to-one",
-        "shuffle": False,
-        "val_split": 0.0,
-        "patience": 0,
-    },
-}
-
-
-def config_fields() -> set[str]:
-    """The names of :class:`TrainConfig`'s settings."""
-    return {f.name for f in fields(TrainConfig)}
 
 
 class Diverged(ArithmeticError):
@@ -203,7 +52,7 @@ class Diverged(ArithmeticError):
         which = f"the weights of epoch {kept}" if kept else "the starting weights"
         super().__init__(
             f"training diverged at epoch {epoch} (loss {loss}); {which} were kept: lower "
-            "the learning rate (--lr)"
+            "the learning rate"
         )
         self.epoch, self.loss, self.history, self.kept = epoch, loss, history, kept
 
@@ -222,19 +71,6 @@ class History:
     stopped_early: bool = False
     train_rows: int = 0
     val_rows: int = 0
-
-
-def loss_units(loss: str) -> str:
-    """Words for the scale a reported loss is in (the same in train, test and the JSON).
-
-    >>> loss_units("mse")
-    "½ Σ (y − z)² per sample, in the data's units"
-    """
-    if loss == "mse":
-        return "½ Σ (y − z)² per sample, in the data's units"
-    if loss == "bce":
-        return "binary cross-entropy in nats per output, mean over samples"
-    return "cross-entropy in nats per sample"
 
 
 def _classes(labels: np.ndarray) -> list[str]:
@@ -263,7 +99,7 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
     classes = None
     if config.loss == "ce":
         if data.targets.shape[1] != 1:
-            raise ValueError("--loss ce takes exactly one target column of class labels")
+            raise ValueError("loss ce takes exactly one target column of class labels")
         classes = _classes(data.targets[:, 0])
         if len(classes) < 2:
             raise ValueError(f"{data.path}: column {data.target_names[0]!r} holds one class only")
@@ -327,132 +163,12 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
     )
 
 
-def _normalize_name(scaler: MinMaxScaler | StandardScaler | None) -> str:
-    if scaler is None:
-        return "none"
-    if isinstance(scaler, StandardScaler):
-        return "standard"
-    return {(0.0, 1.0): "zero-to-one", (-1.0, 1.0): "minus-one-to-one"}.get(
-        tuple(scaler.feature_range), str(scaler.feature_range)
-    )
-
-
-def warm_start(start: SavedModel, given: dict[str, Any], source: str) -> TrainConfig:
-    """The settings to continue training ``start`` with: the model's own, except ``given``.
-
-    ``given`` holds the settings the user named. Those that define the model
-    (hidden sizes, activations, loss, normalization) must agree with the model,
-    else one ValueError names both; the model's scalers are kept, not refitted.
-    """
-    net = start.net
-    hidden_acts = net.activations[:-1]
-    own: dict[str, Any] = {
-        "hidden": net.sizes[1:-1],
-        "activation": hidden_acts[0] if hidden_acts else net.activations[-1],
-        "loss": start.loss,
-        "normalize": start.settings.get("normalize") or _normalize_name(start.input_scaler),
-    }
-    if start.loss == "mse":
-        own["output_activation"] = net.activations[-1]
-    if len(set(hidden_acts)) > 1:
-        raise ValueError(
-            f"{source}: its hidden layers mix activations ({', '.join(hidden_acts)}); "
-            "train cannot continue such a network"
-        )
-
-    def shown(key: str, value: Any) -> str:
-        if key == "hidden":
-            return "-".join(map(str, [net.sizes[0], *value, net.sizes[-1]]))
-        return str(value)
-
-    for key, mine in own.items():
-        wanted = given.get(key)
-        if wanted is not None and wanted != mine:
-            raise ValueError(
-                f"{source}: the model has {key.replace('_', ' ')} {shown(key, mine)}, but "
-                f"--{key.replace('_', '-')} asks for {shown(key, wanted)}"
-            )
-    settings = {k: v for k, v in start.settings.items() if k in config_fields()}
-    settings.update({k: v for k, v in given.items() if k in config_fields() and v is not None})
-    settings.update(own)
-    if settings.get("loss") != "mse":
-        settings["output_activation"] = given.get("output_activation")
-    return TrainConfig(**settings)
-
-
-def network_inputs(model: SavedModel, x: np.ndarray) -> np.ndarray:
-    """Raw inputs as the network sees them (scaled by the model's input scaler, if any)."""
-    return model.input_scaler.transform(x) if model.input_scaler is not None else x
-
-
-def load_data_for(model: SavedModel, path: str) -> Dataset:
-    """A CSV file's columns that ``model`` reads (by name), targets included."""
-    return load_csv(
-        path,
-        targets=model.target_names,
-        inputs=model.input_names,
-        numeric_targets=model.loss != "ce",
-    )
-
-
-def _where(data: Dataset, row: int, column: str) -> str:
-    line = data.lines[row] if data.lines else row + 2
-    return f"{data.path}: line {line}, column {column!r}"
-
-
-def targets_for_training(model: SavedModel, data: Dataset) -> np.ndarray:
-    """The targets as the loss sees them: normalized values, 0/1, or class indices."""
-    if data.targets is None:
-        raise ValueError(f"{data.path}: the file has no target columns")
-    if model.loss == "ce":
-        index = {c: k for k, c in enumerate(model.classes or [])}
-        labels = []
-        for row, value in enumerate(data.targets[:, 0]):
-            key = str(value)
-            if key not in index:
-                key = _same_number(key, index)
-            if key is None:
-                known = ", ".join(model.classes or [])
-                raise ValueError(
-                    f"{_where(data, row, data.target_names[0])}: class {value!r} is not one "
-                    f"the model knows ({known})"
-                )
-            labels.append(index[key])
-        return np.array(labels, dtype=np.intp)
-    targets = data.targets.astype(np.float64)
-    if model.loss == "bce":
-        bad = np.argwhere(~np.isin(targets, (0.0, 1.0)))
-        if bad.size:
-            row, col = bad[0]
-            raise ValueError(
-                f"{_where(data, row, data.target_names[col])}: {targets[row, col]:g} is not "
-                "0 or 1 (--loss bce takes 0/1 columns; class names need --loss ce)"
-            )
-        return targets
-    return model.output_scaler.transform(targets) if model.output_scaler is not None else targets
-
-
-def _same_number(key: str, index: dict) -> str | None:
-    try:
-        number = float(key)
-    except ValueError:
-        return None
-    for label in index:
-        try:
-            if float(label) == number:
-                return label
-        except ValueError:
-            continue
-    return None
-
-
 def batch_loss(model: SavedModel, out: Tensor, z: np.ndarray) -> Tensor:
-    """The loss of one batch as training minimizes it (normalized units for mse)."""
-    if model.loss == "ce":
-        return cross_entropy(out, z)
-    if model.loss == "bce":
-        return bce_with_logits(out, z)
-    return mse(out, z) * (1.0 / len(z))
+    """The loss of one batch as training minimizes it: the loss of
+    :data:`~tinygrad_mlp.training.config.MODEL_LOSSES` that the model's word trains
+    (``mse`` as a mean over the batch's samples, in normalized units)."""
+    loss = loss_function(MODEL_LOSSES[model.loss])(out, z)
+    return loss * (1.0 / len(z)) if model.loss == "mse" else loss
 
 
 def _data_unit_scale(model: SavedModel) -> np.ndarray | None:
@@ -644,47 +360,6 @@ def fit(
     else:
         history.best_epoch = len(history.loss)
     return history
-
-
-def _logits(model: SavedModel, inputs: np.ndarray) -> np.ndarray:
-    inputs = np.asarray(inputs, dtype=np.float64)
-    if inputs.ndim != 2 or inputs.shape[1] != model.net.nin:
-        raise ValueError(
-            f"the model takes {model.net.nin} inputs per row, got shape {inputs.shape}"
-        )
-    with no_grad():
-        return model.net(network_inputs(model, inputs)).data
-
-
-def predict_proba(model: SavedModel, inputs: np.ndarray) -> np.ndarray:
-    """Class probabilities: σ(s) per 0/1 column (bce), softmax per class (ce)."""
-    if model.loss == "mse":
-        raise ValueError("a regression model (loss mse) gives values, not probabilities")
-    out = _logits(model, inputs)
-    with no_grad():
-        # NOTE: the engine's own sigmoid and softmax, so there is one implementation of each.
-        if model.loss == "bce":
-            return Tensor(out).sigmoid().data
-        return Tensor(out).softmax(axis=1).data
-
-
-def predict(model: SavedModel, inputs: np.ndarray) -> np.ndarray:
-    """Outputs in data units: values (mse), probabilities (bce) or labels (ce).
-
-    Args:
-        model: a trained model.
-        inputs: raw inputs, shape (n, the model's inputs).
-
-    Returns:
-        An array (n, outputs): floats for mse and bce, class labels (objects) for ce.
-    """
-    if model.loss == "ce":
-        out = _logits(model, inputs)
-        return np.array(model.classes, dtype=object)[out.argmax(axis=1)][:, None]
-    if model.loss == "bce":
-        return predict_proba(model, inputs)
-    out = _logits(model, inputs)
-    return model.output_scaler.inverse_transform(out) if model.output_scaler is not None else out
 
 
 def _confusion(truth: np.ndarray, predicted: np.ndarray, k: int) -> list[list[int]]:
