@@ -23,7 +23,8 @@ again.
 This module owns the topological order, the backward driver, :func:`grad`,
 ``no_grad``, the recording hook and the graph walk used by rendering. None of it
 recurses, so a chain of a million nodes backpropagates at the default recursion
-limit.
+limit. The module is long because the sweep is one idea in three forms (floats,
+arrays, and nodes for higher orders) that must stay side by side to stay equal.
 """
 
 from __future__ import annotations

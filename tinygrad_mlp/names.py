@@ -35,6 +35,7 @@ __all__ = [
     "LOSS_ALIASES",
     "LOSS_FACTS",
     "MODEL_LOSSES",
+    "MODEL_TRAINS",
     "Activation",
     "Loss",
     "activation_facts",
@@ -104,6 +105,9 @@ class Loss:
         in_file: what the word means as a model file's ``loss``; None where a file cannot
             carry it.
         file_word: the word a model file writes for it (``ce`` for cross_entropy), or None.
+        trains: for a word a model file carries, the loss training computes on the
+            network's last-layer outputs (``bce`` trains ``bce_with_logits`` of the logits,
+            the sigmoid folded in); None for the others.
         aliases: other spellings that mean it.
         torch_module: torch's loss module computing it (with ``torch_kwargs``), or None
             where torch has none (the sheet's ½-sum).
@@ -114,6 +118,7 @@ class Loss:
     on_model: str
     in_file: str | None = None
     file_word: str | None = None
+    trains: str | None = None
     aliases: tuple[str, ...] = ()
     torch_module: str | None = None
     torch_kwargs: tuple[tuple[str, object], ...] = ()
@@ -196,6 +201,7 @@ _LOSS_RECORDS: tuple[Loss, ...] = (
         in_file="a regression model: the outputs are the values, in data units after "
         "undoing the normalization",
         file_word="mse",
+        trains="mse",
         torch_module="MSELoss",
         torch_kwargs=(("reduction", "sum"),),  # NOTE: torch's sum is twice the sheet's ½-sum
     ),
@@ -212,10 +218,11 @@ _LOSS_RECORDS: tuple[Loss, ...] = (
         "network whose output is a sigmoid it is computed fused from the logits s "
         "(bce_with_logits of s: the same value and gradient, finite where σ(s) rounds to "
         "0 or 1)",
-        in_file="a model of 0/1 columns whose probabilities are σ(s) of its last layer's "
-        "sums: the file keeps that layer's sigmoid, folded into the loss while training "
-        "(the same value and gradient as bce of the probabilities)",
+        in_file="a model of 0/1 columns whose last layer gives logits s and whose "
+        "probabilities are σ(s): training computes bce_with_logits of s, the same value "
+        "and gradient as bce of σ(s)",
         file_word="bce",
+        trains="bce_with_logits",
         torch_module="BCELoss",
     ),
     Loss(
@@ -233,6 +240,7 @@ _LOSS_RECORDS: tuple[Loss, ...] = (
         in_file="a classifier: the last layer gives one logit per class, its probabilities "
         "are their softmax",
         file_word="ce",
+        trains="cross_entropy",
         aliases=("ce",),
         torch_module="CrossEntropyLoss",
     ),
@@ -260,6 +268,11 @@ LOSS_ALIASES: dict[str, str] = {alias: x.name for x in _LOSS_RECORDS for alias i
 
 #: The loss words a model file (and training) uses: ``("mse", "bce", "ce")``.
 MODEL_LOSSES: tuple[str, ...] = tuple(x.file_word for x in _LOSS_RECORDS if x.file_word)
+
+#: What each model-loss word trains on the network's last-layer outputs (one meaning per word).
+MODEL_TRAINS: dict[str, str] = {
+    x.file_word: x.trains for x in _LOSS_RECORDS if x.file_word and x.trains
+}
 
 
 def _canonical(name: object, names: tuple[str, ...], aliases: dict[str, str], what: str) -> str:

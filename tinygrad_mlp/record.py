@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_mlp.data import MinMaxScaler, StandardScaler
-from tinygrad_mlp.names import ACTIVATIONS
+from tinygrad_mlp.names import ACTIVATIONS, MODEL_LOSSES
 from tinygrad_mlp.nn import MLP, as_mlp
 
 __all__ = [
@@ -48,7 +48,7 @@ __all__ = [
 FORMAT = "tinygrad-mlp-model"
 VERSION = 1
 #: The losses a saved model can have been trained with (see :mod:`tinygrad_mlp.training`).
-LOSSES = ("mse", "bce", "ce")
+LOSSES = MODEL_LOSSES
 #: The scalers a record can hold, and the keys each is written with (``kind`` may be
 #: left out of a min-max scaler: files written before standard scalers existed).
 SCALER_KEYS = {"minmax": {"range", "min", "max"}, "standard": {"kind", "mean", "scale"}}

@@ -33,18 +33,13 @@ __all__ = [
 ]
 
 #: What each loss word of a model (``TrainConfig.loss``, a model file's ``loss``) trains,
-#: as a loss of :data:`tinygrad_mlp.names.LOSSES`: ``mse`` the sheet's ½-sum on the
-#: outputs; ``bce`` binary cross-entropy with the output's sigmoid folded in, so it is
-#: ``bce_with_logits`` of the outputs; ``ce`` softmax ``cross_entropy`` of the outputs.
-MODEL_LOSSES: dict[str, str] = {"mse": "mse", "bce": "bce_with_logits", "ce": "cross_entropy"}
+#: read from the registry: ``mse`` the sheet's ½-sum of the outputs; ``bce`` binary
+#: cross-entropy with the output's sigmoid folded in, so it is ``bce_with_logits`` of the
+#: outputs; ``ce`` softmax ``cross_entropy`` of the outputs.
+MODEL_LOSSES: dict[str, str] = dict(names.MODEL_TRAINS)
 
 #: The loss words a model accepts, in the order help texts list them.
-LOSSES: tuple[str, ...] = tuple(MODEL_LOSSES)
-
-for _word, _loss in MODEL_LOSSES.items():
-    # NOTE: each word and what it trains are names of the one vocabulary, checked at import.
-    if names.loss_name(_word) not in names.LOSSES or _loss not in names.LOSSES:
-        raise ImportError(f"the model loss {_word!r} ({_loss}) is not in tinygrad_mlp.names")
+LOSSES: tuple[str, ...] = names.MODEL_LOSSES
 
 #: Output activations whose range bounds the (scaled) targets of an ``mse`` model.
 BOUNDED = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}

@@ -25,7 +25,9 @@ everywhere: escaped in the page, in the SVG and in the DOT source.
 
 This module records and draws; :mod:`.playback_captions` names the nodes and
 writes each frame's caption, :mod:`.playback_page` builds the HTML page and
-:mod:`.playback_export` the PNG frames and the GIF.
+:mod:`.playback_export` the PNG frames and the GIF. The module is long because
+recording and drawing a frame are one idea: a frame is the recorded event drawn, and
+the two change together.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 the recorded graph (which node belongs to which neuron, which node is a
 pre-activation, from the modules' metadata, never from labels), names every
 node, and turns the recorded events into :class:`Frame` objects whose captions
-give each rule with its numbers.
+give each rule with its numbers. The module is long because it holds one caption
+rule per kind of op, each a few lines, read by one dispatcher.
 """
 
 from __future__ import annotations
