@@ -113,6 +113,7 @@ def test_demo_command_prints_the_golden_numbers(tmp_path, capsys):
 
 def test_worked_example_script_runs_and_prints_golden_numbers(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr("sys.argv", ["seed_worked_example.py", "--quick", "--out", str(tmp_path)])
+    monkeypatch.syspath_prepend(str(ROOT / "examples"))  # as `python examples/x.py` has it
     runpy.run_path(str(ROOT / "examples" / "seed_worked_example.py"), run_name="__main__")
     out = capsys.readouterr().out
     for number in ["0.268941421", "0.012011379", "-2.224018479", "0.029197993", "+0.1111"]:
@@ -122,6 +123,7 @@ def test_worked_example_script_runs_and_prints_golden_numbers(capsys, monkeypatc
 def test_digits_example_learns(capsys, monkeypatch, tmp_path):
     pytest.importorskip("sklearn")
     monkeypatch.setattr("sys.argv", ["train_digits.py", "--quick", "--out", str(tmp_path)])
+    monkeypatch.syspath_prepend(str(ROOT / "examples"))  # as `python examples/x.py` has it
     runpy.run_path(str(ROOT / "examples" / "train_digits.py"), run_name="__main__")
     last = [line for line in capsys.readouterr().out.splitlines() if "accuracy" in line][-1]
     assert float(last.rsplit(" ", 1)[1]) > 0.85

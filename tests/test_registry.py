@@ -14,13 +14,20 @@ import json
 import numpy as np
 import pytest
 
+# NOTE: every consumer is imported before the dummy joins the vocabulary: a table that
+# misses a name fails at import (tests/test_nn_package.py); here each must refuse at use.
 from tinygrad_mlp import backprop, labels, names
+from tinygrad_mlp import onnx as onnx_file
 from tinygrad_mlp.cli import main
 from tinygrad_mlp.crosscheck import cross_check, tensor_loss
+from tinygrad_mlp.data import load_csv
 from tinygrad_mlp.explain import explain
 from tinygrad_mlp.io import SavedModel, save_model
 from tinygrad_mlp.nn import MLP
+from tinygrad_mlp.nn.activation import activation_module
 from tinygrad_mlp.tensor import Tensor
+from tinygrad_mlp.torch_bridge import to_torch
+from tinygrad_mlp.training import TrainConfig, fit, new_model
 from tinygrad_mlp.viz.playback import playback_network
 
 X = [0.7, -0.4]
@@ -170,7 +177,42 @@ def _cli(command: str):
     return run
 
 
-#: (consumer, call): the lead adds rows for ONNX, the torch bridge, nn modules, training.
+def _onnx(tmp_path):
+    pytest.importorskip("onnx")
+    return onnx_file.export(dummy_network(), tmp_path / "m.onnx")
+
+
+def _torch_bridge(tmp_path):
+    pytest.importorskip("torch")
+    return to_torch(dummy_network())
+
+
+def _modules(tmp_path):
+    return MLP(2, [3, 1], activation="dummy", seed=0)
+
+
+def _sequential(tmp_path):
+    return activation_module("dummy")
+
+
+def _training(tmp_path):
+    (tmp_path / "d.csv").write_text("i0,i1,z0\n0.7,-0.4,0.3\n0.1,0.2,0.5\n")
+    data = load_csv(tmp_path / "d.csv")
+    config = TrainConfig(activation="dummy", epochs=1)
+    return fit(new_model(data, config), data, config)
+
+
+def _cli_train(tmp_path):
+    (tmp_path / "d.csv").write_text("i0,i1,z0\n0.7,-0.4,0.3\n0.1,0.2,0.5\n")
+    code = main(
+        ["train", "--data", str(tmp_path / "d.csv"), "--activation", "dummy",
+         "--epochs", "1", "--model", str(tmp_path / "m.json")]
+    )  # fmt: skip
+    if code != 0:
+        raise SystemExit(code)
+
+
+#: (consumer, call): every table keyed by activation name, through its public door.
 CONSUMERS = [
     ("explain text", _explain),
     ("explain markdown", _explain_markdown),
@@ -179,6 +221,12 @@ CONSUMERS = [
     ("cross-check", _cross_check),
     ("cli explain", _cli("explain")),
     ("cli check", _cli("check")),
+    ("onnx export", _onnx),
+    ("torch bridge", _torch_bridge),
+    ("nn MLP", _modules),
+    ("nn activation module", _sequential),
+    ("training", _training),
+    ("cli train", _cli_train),
 ]
 
 

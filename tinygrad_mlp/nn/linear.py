@@ -19,7 +19,7 @@ from tinygrad_mlp import init as _init
 from tinygrad_mlp import labels
 from tinygrad_mlp.names import activation_name
 from tinygrad_mlp.nn.module import Module
-from tinygrad_mlp.nn.vectors import _activate, _inputs, _is_scalar_input, _tag
+from tinygrad_mlp.nn.vectors import _activate, _inputs, _is_scalar_input, _method, _tag
 from tinygrad_mlp.nn.views import ParameterValue
 from tinygrad_mlp.tensor import Tensor, linear
 from tinygrad_mlp.value import Value
@@ -98,7 +98,11 @@ class Neuron(Module):
         """f(s), labelled ``out_name[j]`` and tagged as this neuron's output."""
         if activation == "linear":
             return _tag(s, self)
-        a = getattr(s, activation)()
+        try:
+            a = getattr(s, activation)()
+        except AttributeError:
+            _method(s, activation)  # one sentence when the engines lack the activation
+            raise
         a.label = f"{out_name}[{self.index}]"
         return _tag(a, self)
 

@@ -72,6 +72,17 @@ def _tag(node: Any, module: Any) -> Any:
     return node
 
 
+def _method(x: Any, name: str) -> Any:
+    """The engine's method for activation ``name``, or one ValueError saying it has none."""
+    method = getattr(x, name, None)
+    if method is None:
+        raise ValueError(
+            f"activation {name!r} has no function on the engines; add a row for it to "
+            "tinygrad_mlp.elementwise.FUNCTIONS"
+        )
+    return method
+
+
 def _activate(x: Any, name: str) -> Any:
     """Activation ``name`` of a Tensor, a Value or a vector of Values (element by element).
 
@@ -83,7 +94,11 @@ def _activate(x: Any, name: str) -> Any:
     if isinstance(x, np.ndarray) and x.dtype == object:
         out = np.empty(x.shape, dtype=object)
         for k, v in enumerate(x.flat):
-            a = getattr(v, name)()
+            try:
+                a = getattr(v, name)()
+            except AttributeError:
+                _method(v, name)  # one sentence when the engines lack the activation
+                raise
             if isinstance(v, Value):
                 if v.label:
                     a.label = labels.activated(v.label)
@@ -91,7 +106,7 @@ def _activate(x: Any, name: str) -> Any:
             out.flat[k] = a
         return out
     if isinstance(x, (Tensor, Value)):
-        return _tag(getattr(x, name)(), getattr(x, "module", None))
+        return _tag(_method(x, name)(), getattr(x, "module", None))
     if _is_scalar_input(x):
         return _activate(vector(x), name)
     return getattr(Tensor(x), name)()
