@@ -23,7 +23,7 @@ import numpy as np
 
 from tinygrad_mlp.autograd import grad as autograd_grad
 from tinygrad_mlp.grade.diagnose import diagnose, near
-from tinygrad_mlp.grade.graph import Graph, Group, sweep
+from tinygrad_mlp.grade.graph import Graph, Group, raw_of, sweep
 from tinygrad_mlp.grade.steps import chain_step
 
 __all__ = ["STATUSES", "TOLERANCES", "GradeReport", "Row", "grade"]
@@ -106,7 +106,7 @@ class GradeReport:
         for r in self.wrong_here():
             lines.append("")
             lines.append(f"{r.name}: {r.diagnosis}")
-            lines.append(f"  the chain rule: d{r.name} = {r.step}")
+            lines.append(f"  the chain rule: {r.step}")
             lines.append(f"  LaTeX: {r.step_tex}")
         inherited = [r for r in self.rows if r.status == "inherited"]
         if inherited:
@@ -208,7 +208,7 @@ def grade(loss: Any, grads: dict[str, Any], tolerance: tuple[float, float] | Non
         person[name] = p
         if p.shape == tuple(group.shape) and np.isfinite(p).all():
             overrides.update(group.split(p))
-    capture = {g.nodes[0] for g in groups.values() if g.index is None}
+    capture = {n for g in groups.values() for n in g.nodes}
     computed, raw = sweep(graph, overrides, capture=capture)
     autodiff = {name: g.assemble(truth) for name, g in groups.items()}
     expected = {name: g.assemble(computed) for name, g in groups.items()}
@@ -245,15 +245,19 @@ def grade(loss: Any, grads: dict[str, Any], tolerance: tuple[float, float] | Non
         if not np.isfinite(p).all():
             row.diagnosis = f"d{name} has a NaN or an infinity in it."
         else:
-            node_raw = raw.get(group.nodes[0]) if group.index is None else None
+            node_raw = raw_of(group, raw, groups, graph)
             others = {n: expected[n] for n in person if n != name}
             row.diagnosis = diagnose(
                 graph, group, p, expected[name], node_raw, overrides, groups, others,
                 close_tol, floor,
             )  # fmt: skip
-        node = group.nodes[0]
-        row.step = chain_step(graph, node, stops, "text")
-        row.step_tex = chain_step(graph, node, stops, "tex")
+        node, name_here = group.nodes[0], name
+        if group.index is not None:  # one element stands for the rest: the first
+            k = group.index.index(min(group.index))
+            node, name_here = group.nodes[k], group.nodes[k].label
+        row.step = f"d{name_here} = {chain_step(graph, node, stops, 'text')}"
+        tex_name = name_here.replace("_", r"\_")
+        row.step_tex = rf"d\mathrm{{{tex_name}}} = {chain_step(graph, node, stops, 'tex')}"
     order = sorted(groups, key=lambda n: groups[n].first)
     return GradeReport([rows[n] for n in order], dtype, (exact_tol, close_tol))
 

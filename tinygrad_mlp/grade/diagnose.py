@@ -90,7 +90,7 @@ def diagnose(
                     f"d{name} sums the broadcast gradient over axis {axis} where the sum "
                     f"belongs over the batch axis 0."
                 )
-    batch = _batch_size(graph)
+    batch = _batch_size(graph, groups)
     dot = float((e * e).sum())
     if dot > 0 and np.isfinite(p).all():
         c = float((p * e).sum()) / dot
@@ -139,8 +139,9 @@ def _wrong_sums(raw: np.ndarray, shape: tuple | None) -> Iterator[tuple[int, np.
             yield axis, total
 
 
-def _batch_size(graph: Graph) -> int:
+def _batch_size(graph: Graph, groups: dict[str, Group]) -> int:
     sizes = [n.data.shape[0] for n in graph.order if getattr(n.data, "ndim", 0) >= 2]
+    sizes += [g.shape[0] for g in groups.values() if len(g.shape) >= 2]
     return max(sizes, default=1)
 
 
@@ -322,7 +323,7 @@ def _activation_rules(node, act, graph, members, groups) -> Iterator:
         f"multiplying by f'({s_name}).",
         cast(left_out),
     )
-    if act == "relu" and not scalar:
+    if act == "relu":
 
         def upstream_mask(g, out, a):
             return (g * (g > 0),)
@@ -331,25 +332,26 @@ def _activation_rules(node, act, graph, members, groups) -> Iterator:
             "mask-g",
             f"relu's mask is taken from the upstream gradient d{out_name} where it belongs "
             f"to its input {s_name} ([{s_name} > 0]).",
-            upstream_mask,
+            cast(upstream_mask),
         )
-        for other in graph.nodes:
-            if other is node or other is node._prev[0]:
-                continue
-            if getattr(other.data, "shape", None) != node.data.shape:
-                continue
-            if not other.label:
-                continue
+        if node in members:
+            here, idx = members[node]
+            for other in groups.values():
+                if other.shape != here.shape or other is here:
+                    continue
+                twin = other.nodes[0] if idx is None else _element(other, idx)
+                if twin is None or twin is node._prev[0]:
+                    continue
 
-            def other_mask(g, out, a, _m=other.data > 0):
-                return (g * _m,)
+                def other_mask(g, out, a, _m=np.asarray(twin.data) > 0):
+                    return (g * _m,)
 
-            yield (
-                "mask-" + other.label,
-                f"relu's mask is taken from {other.label} where it belongs to its input "
-                f"{s_name} ([{s_name} > 0]).",
-                other_mask,
-            )
+                yield (
+                    "mask-" + other.name,
+                    f"relu's mask is taken from {other.name} where it belongs to its input "
+                    f"{s_name} ([{s_name} > 0]).",
+                    cast(other_mask),
+                )
     # the same derivative with another layer's numbers
     if node in members:
         g_here, idx = members[node]

@@ -19,7 +19,7 @@ import numpy as np
 from tinygrad_mlp.autograd import toposort, unbroadcast, walk
 from tinygrad_mlp.labels import KINDS
 
-__all__ = ["Graph", "Group", "sweep"]
+__all__ = ["Graph", "Group", "raw_of", "sweep"]
 
 _INDEXED = re.compile(r"^(.*?)((?:\[\d+\])+)$")
 _HIDDEN_HEADS = {heads[0] for heads in KINDS.values()}
@@ -168,7 +168,8 @@ def sweep(
 
     Returns:
         (node → its gradient as the sweep computed it, before any override;
-        node → the sum of its contributions before unbroadcasting, for ``capture``).
+        node → the sum of its contributions before unbroadcasting, for ``capture``; on
+        the scalar engine a list of (consumer, contribution) pairs).
     """
     overrides = overrides or {}
     rules = rules or {}
@@ -193,7 +194,10 @@ def sweep(
             for parent, pg in zip(node._prev, in_grads, strict=True):
                 if pg is None or not parent.requires_grad:
                     continue
-                if not scalar:
+                if scalar:
+                    if capture and parent in capture:
+                        raw.setdefault(parent, []).append((node, pg))
+                else:
                     pg = np.asarray(pg)
                     if capture and parent in capture:
                         raw[parent] = pg if parent not in raw else _add_raw(raw[parent], pg)
@@ -209,3 +213,38 @@ def _add_raw(old: np.ndarray, new: np.ndarray) -> np.ndarray:
         return old + new
     except ValueError:  # contributions of different shapes: keep the first
         return old
+
+
+def raw_of(
+    group: Group, raw: dict, groups: dict[str, Group], graph: Graph
+) -> np.ndarray | None:
+    """A group's gradient before the forward pass's broadcast was summed away.
+
+    A ``Tensor`` node's is captured by the sweep. A ``Value`` group's is laid out in the
+    shape of the one named group that consumes all of it (``b[j]`` feeding ``z[i][j]``
+    for every sample i gives an array of z's shape), or None.
+    """
+    if group.index is None:
+        return raw.get(group.nodes[0])
+    where = {n: (g, i) for g in groups.values() if g.index for n, i in zip(g.nodes, g.index)}
+
+    def named(consumer: Any) -> Any:
+        # NOTE: through a chain of unnamed single-consumer nodes (a running sum) to a name
+        while consumer not in where and len(graph.consumers.get(consumer, [])) == 1:
+            consumer = graph.consumers[consumer][0][0]
+        return consumer
+
+    target = None
+    for node in group.nodes:
+        for consumer, _ in raw.get(node, []):
+            g = where.get(named(consumer), (None, None))[0]
+            if g is None or (target is not None and g is not target):
+                return None
+            target = g
+    if target is None or target is group:
+        return None
+    out = np.zeros(target.shape)
+    for node in group.nodes:
+        for consumer, pg in raw.get(node, []):
+            out[where[named(consumer)][1]] += float(pg)
+    return out
