@@ -163,8 +163,8 @@ def grade(loss: Any, grads: dict[str, Any], tolerance: tuple[float, float] | Non
     >>> dW = x.data.T @ (dh * (1 - h.data**2))
     >>> [(r.name, r.status) for r in grade(loss, {"h": dh, "W": dW}).rows]
     [('W', 'exact'), ('h', 'exact')]
-    >>> grade(loss, {"h": dh, "W": x.data.T @ dh})["W"].diagnosis
-    "tanh's derivative is left out: dh is passed to its input s without multiplying by f'(its input s)."
+    >>> print(grade(loss, {"h": dh, "W": x.data.T @ dh})["W"].diagnosis)
+    tanh's derivative is left out: dh is passed to s without multiplying by f'(s).
     """
     if not isinstance(grads, dict):
         raise TypeError(f"grads is a dict from node name to gradient, not {type(grads).__name__}")
