@@ -48,7 +48,15 @@ def _grad_name(node: Any, notation: str) -> str:
 
 
 def _wrap(text: str) -> str:
-    return f"({text})" if " " in text and not text.startswith("(") else text
+    """``text`` in parentheses unless it is one term already."""
+    if " " not in text:
+        return text
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and k < len(text) - 1:
+            return f"({text})"
+    return text
 
 
 def chain_step(graph: Graph, node: Any, stops: set, notation: str = "text") -> str:
@@ -90,6 +98,12 @@ def chain_step(graph: Graph, node: Any, stops: set, notation: str = "text") -> s
             rule = DELTA["softmax"].symbolic(notation)
             return rule.replace("(s)", f"({names['a']})")
         g = _wrap(grad_of(c, depth + 1))
+        if g == "1":  # the loss itself: its gradient is 1, left unwritten
+            if cls == "HalfSquaredError":
+                return f"({names['a']} - z)"
+            if cls == "Mul":
+                other = c._prev[1 - k] if len(c._prev) == 2 else c._prev[0]
+                return display(other, notation)
         act = activation_of(fn)
         if act is not None:
             s_name = names["a"]
@@ -106,6 +120,9 @@ def chain_step(graph: Graph, node: Any, stops: set, notation: str = "text") -> s
             return step("mul", notation, g=g, other=display(other, notation))
         if cls == "Div":
             return step("div_a" if k == 0 else "div_b", notation, g=g, **names)
+        if cls == "MatMul" and b is not None and _unnamed_transpose(b):
+            names["b"] = display(b._prev[0], notation)
+            return step("matmul_t_a" if k == 0 else "matmul_t_b", notation, g=g, **names)
         if cls == "MatMul":
             return step("matmul_a" if k == 0 else "matmul_b", notation, g=g, **names)
         if cls == "MatMulT":
@@ -129,6 +146,16 @@ def chain_step(graph: Graph, node: Any, stops: set, notation: str = "text") -> s
             if notation == "text"
             else r"\text{the chain rule through every op up to the loss}"
         )
+
+
+def _unnamed_transpose(node: Any) -> bool:
+    fn = node._fn
+    return (
+        not node.label
+        and fn is not None
+        and (fn.__name__ if isinstance(fn, type) else type(fn).__name__) == "Transpose"
+        and bool(node._prev[0].label)
+    )
 
 
 class _TooLong(Exception):
