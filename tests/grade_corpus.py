@@ -37,7 +37,11 @@ def make_net(seed=0, n=5, sizes=(3, 4, 4), act="tanh") -> Net:
 
 
 def _act(name, s):
-    return {"tanh": np.tanh, "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "relu": lambda v: np.maximum(v, 0)}[name](s)
+    return {
+        "tanh": np.tanh,
+        "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
+        "relu": lambda v: np.maximum(v, 0),
+    }[name](s)
 
 
 # --------------------------------------------------------------------------- forward
@@ -62,10 +66,16 @@ def forward_tensor(net: Net, dtype=np.float64):
 def forward_value(net: Net):
     """The same loss on the Value engine, every element named ``name[i][j]``."""
     L = len(net.W)
-    Ws = [[[Value(float(v), label=f"W{l + 1}[{i}][{j}]") for j, v in enumerate(row)]
-           for i, row in enumerate(net.W[l])] for l in range(L)]  # noqa: E741
-    bs = [[Value(float(v), label=f"b{l + 1}[{j}]") for j, v in enumerate(net.b[l])]
-          for l in range(L)]  # noqa: E741
+    Ws = [
+        [
+            [Value(float(v), label=f"W{l + 1}[{i}][{j}]") for j, v in enumerate(row)]
+            for i, row in enumerate(net.W[l])
+        ]
+        for l in range(L)  # noqa: E741 -- the layer index
+    ]
+    bs = [
+        [Value(float(v), label=f"b{k + 1}[{j}]") for j, v in enumerate(net.b[k])] for k in range(L)
+    ]
     total = Value(0.0)
     n = len(net.x)
     for k, row in enumerate(net.x):
@@ -115,7 +125,7 @@ def backward(net: Net, mistake: str | None = None) -> dict:
         db = d.sum(0)
         if l == L - 1:
             if mistake == "dW transposed":
-                dW = (d.T @ a_in)
+                dW = d.T @ a_in
             if mistake == "bias sum forgotten":
                 db = d
             if mistake == "bias summed over wrong axis":

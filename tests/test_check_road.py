@@ -63,8 +63,7 @@ BAD = {
         "'w1', which is not a parameter name",
     ),
     "missing key": (
-        "import numpy as np\ndef backward(net, x, y):\n"
-        "    return {'wo': np.zeros((1, 3))}\n",
+        "import numpy as np\ndef backward(net, x, y):\n    return {'wo': np.zeros((1, 3))}\n",
         "no gradient for wh[0] (layers.0.weight)",
     ),
     "wrong shape": (
@@ -96,11 +95,17 @@ def test_cross_check_takes_a_persons_road_under_either_names():
     parts = np.split(flat, np.cumsum(sizes)[:-1])
 
     def dotted(net, x, y):
-        return {n: g.reshape(p.data.shape) for (n, p), g in zip(net.named_parameters(), parts)}
+        return {
+            n: g.reshape(p.data.shape)
+            for (n, p), g in zip(net.named_parameters(), parts, strict=True)
+        }
 
     def sheet(net, x, y):
         names = ["wh[0]", "bh[0]", "wo", "bo"]
-        return {s: g.reshape(p.data.shape) for s, p, g in zip(names, net.parameters(), parts)}
+        return {
+            s: g.reshape(p.data.shape)
+            for s, p, g in zip(names, net.parameters(), parts, strict=True)
+        }
 
     def wrong(net, x, y):
         out = sheet(net, x, y)

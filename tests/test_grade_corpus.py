@@ -28,7 +28,9 @@ def test_the_corpus_holds_fifteen_mistakes_or_more():
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("options", sorted({tuple(sorted(o.items())) for o, _, _ in MISTAKES.values()}))
+@pytest.mark.parametrize(
+    "options", sorted({tuple(sorted(o.items())) for o, _, _ in MISTAKES.values()})
+)
 def test_a_correct_derivation_is_exact_everywhere(engine, options):
     net = make_net(**dict(options))
     report = grade(ENGINES[engine](net), backward(net))
@@ -88,7 +90,11 @@ def test_fuzz_the_grader_never_calls_a_right_step_wrong(dtype):
         weights = [rng.normal(0, 1, (o, i)) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
         biases = [rng.normal(0, 0.5, o) for o in sizes[1:]]
         x = rng.normal(0, 1, (n, sizes[0]))
-        z = rng.integers(0, sizes[-1], n) if loss == "cross_entropy" else rng.normal(0, 1, (n, sizes[-1]))
+        z = (
+            rng.integers(0, sizes[-1], n)
+            if loss == "cross_entropy"
+            else rng.normal(0, 1, (n, sizes[-1]))
+        )
         bp = backprop.gradients(weights, biases, acts, x, z, loss)
         grads = {}
         for l in range(layers):  # noqa: E741

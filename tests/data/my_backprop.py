@@ -43,7 +43,7 @@ def backward(net, x, y, loss="mse"):
     Ws = [layer.weight.data for layer in layers]
     bs = [layer.bias.data for layer in layers]
     a, s_all, a_all = x, [], [x]
-    for W, b, f in zip(Ws, bs, acts):
+    for W, b, f in zip(Ws, bs, acts, strict=True):
         s = a @ W.T + b
         a = _f(f, s)
         s_all.append(s)
@@ -66,7 +66,7 @@ def backward(net, x, y, loss="mse"):
         d_out = -d_out
     delta = d_out * _fprime(acts[-1], s_all[-1], a_all[-1])
     grads = {}
-    for l in reversed(range(L)):
+    for l in reversed(range(L)):  # noqa: E741 -- the sheet's layer index
         name_w = "wo" if l == L - 1 else f"wh[{l}]"
         name_b = "bo" if l == L - 1 else f"bh[{l}]"
         grads[name_w] = delta.T @ a_all[l]

@@ -97,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_road(args: argparse.Namespace, problem, road) -> int:
     """Run a person's road on the problem and on random cases; 0 if it passes them all."""
-    from tinygrad_mlp.crosscheck.person import RoadCase, check_road, road_cases, takes_loss
+    from tinygrad_mlp.crosscheck.cases import RoadCase, check_road, road_cases
+    from tinygrad_mlp.crosscheck.person import takes_loss
 
     first = RoadCase(problem.title, problem.net, problem.x, problem.z, problem.loss)
     cases = road_cases(first, losses=takes_loss(road))

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tinygrad_mlp import backprop
+from tinygrad_mlp.crosscheck.person import diagnose_road, run_road
 from tinygrad_mlp.crosscheck.roads import (
     FD_STEP,
     SCALAR_NODE_LIMIT,
@@ -418,8 +419,6 @@ def cross_check(
     for road, fn in persons.items():
         if road in roads:
             raise ValueError(f"a person's road cannot be named {road!r}, a road of the check")
-        from tinygrad_mlp.crosscheck.person import run_road
-
         people[road] = run_road(fn, net, x, z, loss, road)
         roads[road] = np.concatenate([g.reshape(-1) for g in people[road]])
     kinks = None
@@ -443,8 +442,6 @@ def cross_check(
 
 def _diagnosis(net: MLP, x: np.ndarray, z: np.ndarray, loss: str, grads: list) -> str:
     """The grader's sentence on the wrong parameter nearest the output, and its step."""
-    from tinygrad_mlp.crosscheck.person import diagnose_road
-
     graded = diagnose_road(net, x, z, loss, grads)
     wrong = graded.wrong_here()
     if not wrong:

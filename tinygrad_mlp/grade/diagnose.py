@@ -108,9 +108,7 @@ def diagnose(
             return sentence
     for other, value in others.items():
         if other != name and same(value):
-            return (
-                f"d{name} is the gradient of {other}: the right formula on the wrong layer."
-            )
+            return f"d{name} is the gradient of {other}: the right formula on the wrong layer."
     return _unknown(name, p, e, tol, floor)
 
 
@@ -343,7 +341,9 @@ def _activation_rules(node, act, graph, members, groups) -> Iterator:
                 if twin is None or twin is node._prev[0]:
                     continue
 
-                def other_mask(g, out, a, _m=np.asarray(twin.data) > 0):
+                mask = np.asarray(twin.data) > 0
+
+                def other_mask(g, out, a, _m=mask):
                     return (g * _m,)
 
                 yield (

@@ -215,9 +215,7 @@ def _add_raw(old: np.ndarray, new: np.ndarray) -> np.ndarray:
         return old
 
 
-def raw_of(
-    group: Group, raw: dict, groups: dict[str, Group], graph: Graph
-) -> np.ndarray | None:
+def raw_of(group: Group, raw: dict, groups: dict[str, Group], graph: Graph) -> np.ndarray | None:
     """A group's gradient before the forward pass's broadcast was summed away.
 
     A ``Tensor`` node's is captured by the sweep. A ``Value`` group's is laid out in the
@@ -226,7 +224,9 @@ def raw_of(
     """
     if group.index is None:
         return raw.get(group.nodes[0])
-    where = {n: (g, i) for g in groups.values() if g.index for n, i in zip(g.nodes, g.index)}
+    where = {
+        n: (g, i) for g in groups.values() if g.index for n, i in zip(g.nodes, g.index, strict=True)
+    }
 
     def named(consumer: Any) -> Any:
         # NOTE: through a chain of unnamed single-consumer nodes (a running sum) to a name
