@@ -95,7 +95,7 @@ def chain_step(graph: Graph, node: Any, stops: set, notation: str = "text") -> s
             "op": str(fn.symbol),
         }
         if cls == "LogSoftmax" and _reaches_loss_unnamed(graph, c, stops):
-            rule = DELTA["softmax"].symbolic(notation)
+            rule = DELTA["softmax"].symbolic(notation).format()  # the template explain shows
             return rule.replace("(s)", f"({names['a']})")
         g = _wrap(grad_of(c, depth + 1))
         if g == "1":  # the loss itself: its gradient is 1, left unwritten
