@@ -36,7 +36,7 @@ MISTAKES: dict[str, dict[str, tuple[str, str, str, str]]] = {
             "so",
             "so(1 - so) where yo(1 - yo) belongs",
         ),
-        "weight transposed": (
+        "dah doubled": (
             "hidden",
             "dah = dso @ wo.data\ndsh = dah * ah.data * (1 - ah.data)\ndah = dah * 2",
             "ah",
