@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "crosscheck",
             "explain",
+            "grade",
             "training",
             "sklearn",
             "torch_bridge",

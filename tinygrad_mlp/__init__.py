@@ -1,8 +1,11 @@
 """tinygrad_mlp: a small, readable autograd framework for seeing how an MLP learns."""
 
 from tinygrad_mlp.autograd import Op, enable_grad, grad, no_grad
+
+# NOTE: after the engines; this name is the function, not its package tinygrad_mlp/grade/
+from tinygrad_mlp.grade import grade  # noqa: E402, I001
 from tinygrad_mlp.tensor import Tensor
 from tinygrad_mlp.value import Value
 
-__all__ = ["Value", "Tensor", "Op", "grad", "no_grad", "enable_grad"]
+__all__ = ["Value", "Tensor", "Op", "grad", "no_grad", "enable_grad", "grade"]
 __version__ = "0.1.0"

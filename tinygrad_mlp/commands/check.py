@@ -37,6 +37,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also compare every second derivative: double autodiff on both engines against "
         "central differences of the δ formulas' gradient",
     )
+    p.add_argument(
+        "--road",
+        metavar="FILE.py:FUNCTION",
+        help="your own δ's: FUNCTION(net, x, y) in FILE.py returning each parameter's "
+        "gradient (layers.0.weight or the sheet's wh[0], ...), run beside the three roads on "
+        "this problem and on random networks, activations and losses; the first failing "
+        "parameter gets the grader's diagnosis",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=run)
 
@@ -50,7 +58,14 @@ def run(args: argparse.Namespace) -> int:
     Returns:
         0 when every road agrees within the tolerance and every value is finite, else 1.
     """
+    road = None
+    if args.road is not None:  # first: a bad file is one sentence before any other work
+        from tinygrad_mlp.crosscheck.person import load_road
+
+        road = load_road(args.road)
     problem = load_problem(args)
+    if road is not None:
+        return _run_road(args, problem, road)
     hessian = None
     if args.hessian:  # first: it refuses a network too large before any other work
         hessian = hessian_check(
@@ -78,3 +93,30 @@ def run(args: argparse.Namespace) -> int:
             print(hessian.table(max_rows=200))
     passed = report.passed and (hessian is None or hessian.passed)
     return 0 if passed else 1
+
+
+def _run_road(args: argparse.Namespace, problem, road) -> int:
+    """Run a person's road on the problem and on random cases; 0 if it passes them all."""
+    from tinygrad_mlp.crosscheck.cases import RoadCase, check_road, road_cases
+    from tinygrad_mlp.crosscheck.person import takes_loss
+
+    first = RoadCase(problem.title, problem.net, problem.x, problem.z, problem.loss)
+    cases = road_cases(first, losses=takes_loss(road))
+    tolerance = max(args.tolerance, 1e-8)  # NOTE: a person's numpy sums in its own order
+    result = check_road(road, cases, name="mine", tolerance=tolerance)
+    if args.json:
+        emit_json(
+            {
+                "road": args.road,
+                "passed": result.ok,
+                "cases": result.lines,
+                "failure": result.failure,
+                "skipped": result.skipped,
+            }
+        )
+    else:
+        print(f"Your road {args.road} beside the scalar, tensor and δ roads:")
+        if not takes_loss(road):
+            print("  (your function takes no loss keyword, so it runs on the loss mse only)")
+        print(result.text())
+    return 0 if result.ok else 1

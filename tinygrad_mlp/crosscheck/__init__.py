@@ -14,11 +14,14 @@ road is one function (``scalar_road``, ``tensor_road``, ``delta_road``,
 ``finite_difference_road``) returning the flattened gradient and the loss.
 
 The package: :mod:`.roads` (each road, the kinks, the parameters' names),
-:mod:`.report` (the gradient check and its report), :mod:`.hessian` (one order up).
+:mod:`.report` (the gradient check and its report), :mod:`.hessian` (one order up),
+:mod:`.person` (a person's own δ's as a road) and :mod:`.cases` (that road on random
+networks of the vocabulary).
 """
 
 from __future__ import annotations
 
+from tinygrad_mlp.crosscheck.cases import RoadCase, RoadResult, check_road, road_cases
 from tinygrad_mlp.crosscheck.hessian import (
     HESSIAN_PARAMETER_LIMIT,
     SCALAR_HESSIAN_LIMIT,
@@ -28,6 +31,7 @@ from tinygrad_mlp.crosscheck.hessian import (
     scalar_hessian_road,
     tensor_hessian_road,
 )
+from tinygrad_mlp.crosscheck.person import load_road
 from tinygrad_mlp.crosscheck.report import GradientReport, Problem, cross_check
 from tinygrad_mlp.crosscheck.roads import (
     FD_STEP,
@@ -55,6 +59,11 @@ __all__ = [
     "GradientReport",
     "HessianReport",
     "Problem",
+    "RoadCase",
+    "RoadResult",
+    "check_road",
+    "load_road",
+    "road_cases",
     "cross_check",
     "delta_fd_hessian_road",
     "delta_road",

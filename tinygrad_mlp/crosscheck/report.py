@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tinygrad_mlp import backprop
+from tinygrad_mlp.crosscheck.person import diagnose_road, run_road
 from tinygrad_mlp.crosscheck.roads import (
     FD_STEP,
     SCALAR_NODE_LIMIT,
@@ -70,6 +71,9 @@ class GradientReport:
     #: Rows whose finite differences straddle a kink of the activation (ReLU at 0, ...):
     #: they are not compared with the finite-difference road (see :func:`kink_mask`).
     kinks: np.ndarray | None = None
+    #: For each person's road that fails: the grader's word on its first wrong parameter
+    #: (the one nearest the output), with the correct chain rule step.
+    road_diagnosis: dict[str, str] = field(default_factory=dict)
 
     #: The road the others are held against, and what a row of the report is.
     REFERENCE: ClassVar[str] = "delta"
@@ -358,6 +362,7 @@ def cross_check(
     scalar: bool | None = None,
     finite_differences: bool = False,
     sweep: bool = False,
+    roads: dict[str, Any] | None = None,
 ) -> GradientReport:
     """Compute every parameter's gradient by each road and compare.
 
@@ -374,6 +379,11 @@ def cross_check(
         scalar: run the Value road; None runs it when the graph is small enough.
         finite_differences: add central differences (h = 1e-5) as a fourth witness.
         sweep: also report the finite-difference error for h = 1e-1 ... 1e-12.
+        roads: a person's own roads, name → ``fn(net, x, y)`` returning a dict from
+            parameter name (``layers.0.weight`` or the sheet's ``wh[0]``) to gradient
+            (see :mod:`tinygrad_mlp.crosscheck.person`); a failing one gets the grader's
+            diagnosis in ``road_diagnosis`` and the notes. A function that raises, or
+            returns the wrong keys or shapes, is a ValueError of one sentence.
 
     Returns:
         A :class:`GradientReport`: ``passed``, ``problems()``, ``table()``, ``to_dict()``.
@@ -385,6 +395,7 @@ def cross_check(
     loss = loss_name(loss)
     net, x, z, notes = _prepare(net, x, z, loss)
     names = [n for group in parameter_names(net) for n in group]
+    persons = dict(roads or {})
     roads: dict[str, np.ndarray] = {}
     losses: dict[str, float] = {}
     nodes = 2 * sum(p.data.size for p in net.parameters()) * len(x)
@@ -404,6 +415,12 @@ def cross_check(
         roads[road] = np.asarray(grads, dtype=np.float64).reshape(-1)
         if value is not None:
             losses[road] = float(value)
+    people = {}
+    for road, fn in persons.items():
+        if road in roads:
+            raise ValueError(f"a person's road cannot be named {road!r}, a road of the check")
+        people[road] = run_road(fn, net, x, z, loss, road)
+        roads[road] = np.concatenate([g.reshape(-1) for g in people[road]])
     kinks = None
     if finite_differences:
         kinks = kink_mask(net, x, FD_STEP, (-1, 1))
@@ -415,4 +432,19 @@ def cross_check(
     report = GradientReport(names, roads, loss, tolerance, notes, losses=losses, kinks=kinks)
     if sweep:
         report.sweep = step_sweep(net, x, z, loss, roads["delta"])
+    failing = {p.road for p in report.problems()}
+    for road, grads in people.items():
+        if road in failing:
+            report.road_diagnosis[road] = _diagnosis(net, x, z, loss, grads)
+            report.notes.append(f"your road {road!r}: {report.road_diagnosis[road]}")
     return report
+
+
+def _diagnosis(net: MLP, x: np.ndarray, z: np.ndarray, loss: str, grads: list) -> str:
+    """The grader's sentence on the wrong parameter nearest the output, and its step."""
+    graded = diagnose_road(net, x, z, loss, grads)
+    wrong = graded.wrong_here()
+    if not wrong:
+        return "its gradients differ from the δ road's within the grader's tolerance"
+    row = wrong[0]
+    return f"{row.name} is the first wrong parameter: {row.diagnosis} The chain rule: {row.step}"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from tinygrad_mlp.names import ACTIVATION_FACTS, activation_name, loss_name
 
 __all__ = [
+    "CHAIN",
     "DELTA",
     "GRADIENT",
     "STEP",
@@ -28,6 +29,7 @@ __all__ = [
     "derivative",
     "g",
     "output_rule",
+    "step",
 ]
 
 
@@ -181,6 +183,52 @@ STEP = Formula(
     ("{parameter} ← {old} - {eta}·{grad}", "{new}"),
     (r"{parameter} \leftarrow {old} - {eta} \cdot {grad}", "{new}"),
 )
+
+
+def _chain(text: str, tex: str) -> Formula:
+    return Formula(("{name}", text), ("{name}", tex))
+
+
+#: One step of the chain rule per kind of op, as the grader of :mod:`tinygrad_mlp.grade`
+#: writes it: the gradient an input receives from its consumer's gradient ``{g}``. Fields:
+#: ``g``; ``a`` and ``b`` (the op's inputs), ``other`` (the input that is not this one),
+#: ``out`` (the op's output), ``deriv`` (f' as the registry writes it, see
+#: :func:`derivative`), ``op`` (an op's symbol). The output layer's δ of a softmax with
+#: cross-entropy is ``DELTA["softmax"]``, the same template ``explain`` shows.
+CHAIN: dict[str, Formula] = {
+    "add": _chain("{g}", "{g}"),
+    "add_batch": _chain("Σ_batch {g}", r"\textstyle\sum_{{\text{{batch}}}} {g}"),
+    "neg": _chain("-{g}", "-{g}"),
+    "mul": _chain("{g} ⊙ {other}", r"{g} \odot {other}"),
+    "div_a": _chain("{g} / {b}", r"{g} \oslash {b}"),
+    "div_b": _chain("-{g} ⊙ {a} / {b}²", r"-{g} \odot {a} \oslash {b}^2"),
+    "matmul_a": _chain("{g} @ {b}ᵀ", r"{g}\,{b}^\top"),
+    "matmul_b": _chain("{a}ᵀ @ {g}", r"{a}^\top {g}"),
+    "matmul_t_a": _chain("{g} @ {b}", r"{g}\,{b}"),
+    "matmul_t_b": _chain("{g}ᵀ @ {a}", r"{g}^\top {a}"),
+    "activation": _chain("{g} ⊙ ({deriv})", r"{g} \odot ({deriv})"),
+    "exp": _chain("{g} ⊙ {out}", r"{g} \odot {out}"),
+    "log": _chain("{g} / {a}", r"{g} \oslash {a}"),
+    "sum": _chain("{g} broadcast to the shape of {a}", r"\mathrm{{broadcast}}({g})"),
+    "transpose": _chain("{g}ᵀ", r"{g}^\top"),
+    "reshape": _chain("{g} reshaped as {a}", r"\mathrm{{reshape}}({g})"),
+    "log_softmax": _chain(
+        "{g} - softmax({a}) ⊙ Σ {g}", r"{g} - \mathrm{{softmax}}({a}) \odot \textstyle\sum {g}"
+    ),
+    "half_squared_error": _chain("{g}·({a} - z)", r"{g}\,({a} - z)"),
+    "other": _chain("the rule of '{op}' applied to {g}", r"\mathrm{{{op}}}^\top({g})"),
+}
+
+
+def step(kind: str, notation: str = "text", **fields: str) -> str:
+    r"""The right-hand side of one chain rule step of :data:`CHAIN`, filled in.
+
+    >>> step("matmul_a", g="dlogits", b="W2")
+    'dlogits @ W2ᵀ'
+    >>> print(step("activation", "tex", g="dh", deriv=derivative("tanh", "tex", a="h")))
+    dh \odot (1 - h^2)
+    """
+    return CHAIN[kind].parts(notation)[1].format(**fields)
 
 
 def output_rule(loss: str, activation: str) -> str:
