@@ -14,7 +14,15 @@ from typing import Any
 from tinygrad_mlp.studio.datasets import BUILTIN, make_dataset
 from tinygrad_mlp.studio.session import Session, default_config, natural_loss
 
-__all__ = ["BUILTIN", "Session", "Studio", "default_config", "make_dataset", "natural_loss", "serve"]
+__all__ = [
+    "BUILTIN",
+    "Session",
+    "Studio",
+    "default_config",
+    "make_dataset",
+    "natural_loss",
+    "serve",
+]
 
 _NEEDS = "the studio needs its extra: pip install 'tinygrad-mlp[studio]'"
 

@@ -133,9 +133,7 @@ def boundary_gif(frames: list[dict[str, Any]], points: dict[str, Any], side: int
         raise ValueError("no boundary frames yet: train a little first (2-input data only)")
     images = [_image(frame, points, side) for frame in frames]
     out = io.BytesIO()
-    images[0].save(
-        out, format="GIF", save_all=True, append_images=images[1:], duration=80, loop=0
-    )
+    images[0].save(out, format="GIF", save_all=True, append_images=images[1:], duration=80, loop=0)
     return out.getvalue()
 
 

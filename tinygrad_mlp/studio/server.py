@@ -33,8 +33,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from tinygrad_mlp.data import Dataset, load_csv
-from tinygrad_mlp.studio import exports
 from tinygrad_mlp.names import ACTIVATIONS
+from tinygrad_mlp.studio import exports
 from tinygrad_mlp.studio.datasets import BUILTIN, make_dataset
 from tinygrad_mlp.studio.messages import MAX_UPLOAD, parse
 from tinygrad_mlp.studio.session import Session
@@ -177,9 +177,7 @@ def create_app(session: Session, token: str, loopback: bool = True, rate: float 
             elif what in ("boundary.gif", "boundary.zip"):
                 frames, points = await ask(lambda w: (list(w.frames), w.session.points()))
                 maker = exports.boundary_gif if what.endswith("gif") else exports.boundary_pngs
-                body = await asyncio.get_running_loop().run_in_executor(
-                    None, maker, frames, points
-                )
+                body = await asyncio.get_running_loop().run_in_executor(None, maker, frames, points)
                 kind = "image/gif" if what.endswith("gif") else "application/zip"
             else:
                 return PlainTextResponse("no such export", status_code=404)
@@ -198,9 +196,7 @@ def create_app(session: Session, token: str, loopback: bool = True, rate: float 
             digraph = await ask(lambda w: w.session.graph(_row(w, sample)))
             from tinygrad_mlp.viz.render import render
 
-            svg, _ = await asyncio.get_running_loop().run_in_executor(
-                None, render, digraph, "svg"
-            )
+            svg, _ = await asyncio.get_running_loop().run_in_executor(None, render, digraph, "svg")
         except (ValueError, OSError) as error:
             return PlainTextResponse(str(error), status_code=400)
         return _secured(Response(svg, media_type="image/svg+xml"))
@@ -427,4 +423,3 @@ def serve(
     config = uvicorn.Config(app, log_level="warning", ws_max_size=16 * 1024 * 1024)
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])
-

@@ -254,7 +254,11 @@ class Session:
         if len(self.data) <= 2:
             raise ValueError("the data must keep at least 2 points")
         keep = np.arange(len(self.data)) != index
-        lines = None if self.data.lines is None else [n for n, k in zip(self.data.lines, keep) if k]
+        lines = (
+            None
+            if self.data.lines is None
+            else [n for n, k in zip(self.data.lines, keep, strict=True) if k]
+        )
         self._edited(
             replace(
                 self.data,
@@ -476,7 +480,8 @@ class Session:
                     ]
                 )
         agree = max(
-            float(np.max(np.abs(w.reshape(-1) - g))) for w, g in zip(witness.grad_b, autodiff)
+            float(np.max(np.abs(w.reshape(-1) - g)))
+            for w, g in zip(witness.grad_b, autodiff, strict=True)
         )
         return {
             "index": sample,
@@ -495,14 +500,10 @@ class Session:
 
         net = self.model.net
         x, z = self.x_all[sample], self.z_all[sample : sample + 1]
-        loss = scalar_loss(
-            net([float(v) for v in x]), z[0], MODEL_LOSSES[self.model.loss], 1
-        )
+        loss = scalar_loss(net([float(v) for v in x]), z[0], MODEL_LOSSES[self.model.loss], 1)
         loss.label = "L"
         loss.backward()
-        graph = draw_graph(
-            loss, max_nodes=150, title=f"the loss of data row {sample}", network=net
-        )
+        graph = draw_graph(loss, max_nodes=150, title=f"the loss of data row {sample}", network=net)
         net.zero_grad()
         return graph
 

@@ -202,7 +202,9 @@ class Worker:
             self._new_points()
         elif kind == "sample":
             if args["index"] >= len(session.data):
-                raise ValueError(f"there is no row {args['index']}; the data has {len(session.data)}")
+                raise ValueError(
+                    f"there is no row {args['index']}; the data has {len(session.data)}"
+                )
             self.sample = args["index"]
             self._dirty = True
         elif kind == "digest":
