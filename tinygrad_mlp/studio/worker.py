@@ -91,6 +91,15 @@ class Worker:
     # -- the loop ---------------------------------------------------------------------------
 
     def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._run_loop()
+            except Exception:  # NOTE: a bug in a step or a snapshot must not end training
+                _LOG.exception("the studio's training thread failed; paused")
+                self.playing = False
+                time.sleep(0.1)
+
+    def _run_loop(self) -> None:
         interval = 1.0 / self.rate
         next_publish = time.perf_counter()
         while not self._stop.is_set():
@@ -166,9 +175,9 @@ class Worker:
         if kind == "play":
             if session.diverged:
                 raise ValueError(f"{session.diverged}: lower the learning rate and reset")
-            self.playing = True
+            self.playing = self._dirty = True
         elif kind == "pause":
-            self.playing = False
+            self.playing, self._dirty = False, True
         elif kind == "step":
             self._step()
         elif kind == "epoch":
