@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tinygrad_mlp.commands import summary
+from tinygrad_mlp.commands.common import add_json_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one (default 8765)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    add_json_flag(p, 'the address (one line: {"url": ...})')
     p.set_defaults(run=run)
 
 
@@ -34,7 +36,13 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as error:  # pragma: no cover - the extra is missing
         raise ValueError(str(error)) from None
     try:
-        serve(args.data, host=args.host, port=args.port, open_browser=not args.no_browser)
+        serve(
+            args.data,
+            host=args.host,
+            port=args.port,
+            open_browser=not args.no_browser,
+            json_line=args.json,
+        )
     except ImportError as error:
         raise ValueError(str(error)) from None
     return 0

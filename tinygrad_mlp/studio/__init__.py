@@ -38,9 +38,15 @@ def _server() -> Any:
     return server
 
 
-def serve(data: Any = None, host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True):
+def serve(
+    data: Any = None,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    open_browser: bool = True,
+    json_line: bool = False,
+) -> None:
     """Serve the studio until interrupted (see :func:`tinygrad_mlp.studio.server.serve`)."""
-    return _server().serve(data, host=host, port=port, open_browser=open_browser)
+    _server().serve(data, host=host, port=port, open_browser=open_browser, json_line=json_line)
 
 
 def Studio(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 -- reads as the class it makes

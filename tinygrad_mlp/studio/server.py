@@ -137,7 +137,7 @@ def initial_data(path: str | None = None) -> Dataset:
     return replace(data, targets=numbers)
 
 
-def create_app(session: Session, token: str, loopback: bool = True, rate: float = 25.0):
+def create_app(session: Session, token: str, loopback: bool = True, rate: float = 20.0):
     """The Starlette app serving ``session`` (its worker starts with the app).
 
     Args:
@@ -339,7 +339,7 @@ class Studio:
         session: Session | None = None,
         width: int = 1280,
         height: int = 900,
-        rate: float = 25.0,
+        rate: float = 20.0,
     ) -> None:
         import uvicorn
 
@@ -392,6 +392,7 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
     open_browser: bool = True,
+    json_line: bool = False,
 ) -> None:
     """Serve the studio until interrupted, printing its address as one line first.
 
@@ -400,6 +401,7 @@ def serve(
         host: the address to listen on; anything but loopback prints a warning.
         port: the port (0: a free one).
         open_browser: open the page in the default browser.
+        json_line: print the address as one line of JSON, ``{"url": ...}``.
     """
     import uvicorn
 
@@ -416,7 +418,7 @@ def serve(
             "token can train here; the page is plain HTTP",
             file=sys.stderr,
         )
-    print(url, flush=True)
+    print(json.dumps({"url": url}) if json_line else url, flush=True)
     if open_browser:
         webbrowser.open(url)
     app = create_app(session, token, loopback=host in LOOPBACK)

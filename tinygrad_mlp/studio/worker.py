@@ -32,10 +32,12 @@ from tinygrad_mlp.studio.datasets import make_dataset
 from tinygrad_mlp.studio.messages import Command
 from tinygrad_mlp.studio.session import Session, natural_loss
 
-__all__ = ["MAX_FRAMES", "MAX_ROWS", "Worker"]
+__all__ = ["MAX_FRAMES", "MAX_ROWS", "PAGE_SHARE", "Worker"]
 
 #: The most rows an uploaded CSV may have, and boundary frames kept for the GIF.
 MAX_ROWS, MAX_FRAMES = 5000, 120
+#: The largest share of the training thread's time that updates for the page may take.
+PAGE_SHARE = 0.1
 _LOG = logging.getLogger(__name__)
 
 
@@ -53,7 +55,7 @@ class Worker:
     """
 
     def __init__(
-        self, session: Session, publish: Callable[[str], None], rate: float = 25.0
+        self, session: Session, publish: Callable[[str], None], rate: float = 20.0
     ) -> None:
         self.session, self.publish, self.rate = session, publish, rate
         self.commands: queue.Queue = queue.Queue()
@@ -122,7 +124,12 @@ class Worker:
                 if self.playing and self.session.monitor is not None:
                     self._step(record=True)
                 self._publish()
-                next_publish = now + interval
+                spent = time.perf_counter() - now
+                # NOTE: while playing, the page may take at most PAGE_SHARE of this thread's
+                # time: on a busy machine a snapshot takes longer, and updates come less
+                # often, rather than training slowing down.
+                wait = max(interval, spent / PAGE_SHARE) if self.playing else interval
+                next_publish = now + wait
             elif self._dirty and not self.playing:
                 time.sleep(max(0.0, min(next_publish - now, interval)))
 
@@ -256,9 +263,12 @@ class Worker:
             "data_version": self.data_version,
             "view": view,
             "network": session.network(self.sample),
-            "sample": session.sample(self.sample),
             "health": health_panel.figures(session.monitor),
         }
+        # NOTE: the sample's table (the witness and a backward pass) costs as much as the
+        # rest together; while playing, every fourth update carries it.
+        if full or not self.playing or self.updates % 4 == 0:
+            message["sample"] = session.sample(self.sample)
         if full or self._new_data:
             message["points"] = session.points()
         if full:

@@ -114,9 +114,10 @@
     const wasPlaying = st.playing;
     Object.assign(st, {
       step: m.step, epoch: m.epoch, loss: m.train_loss, batchLoss: m.loss, valLoss: m.val_loss,
-      playing: m.playing, view: m.view, settings: m.settings, sample: m.sample,
+      playing: m.playing, view: m.view, settings: m.settings,
       network: m.network, diverged: m.diverged, health: m.health,
     });
+    if (m.sample) st.sample = m.sample;
     st.updates += 1;
     if (m.points) { st.pts = m.points; st.points = m.points.count; showPoints(); }
     showSettings(m.settings);
@@ -140,6 +141,10 @@
     const select = $('class');
     if (p.classes) fillSelect(select, p.classes.map((_, k) => String(k)), p.classes.map((c) => `class ${c}`));
     else fillSelect(select, ['value'], [p.targets.length ? `a point (${p.targets[0]})` : 'a point']);
+    if ([...$('dataset').options].some((o) => o.value === p.name)) {
+      $('dataset').value = p.name;
+      $('size').value = p.count;
+    }
     const sampleInput = $('sample-index');
     sampleInput.max = String(Math.max(0, p.count - 1));
     $('data-name').textContent = `${p.name || 'data'}: ${p.count} rows, inputs ${p.inputs.join(', ')} → ${p.targets.join(', ')}`;
