@@ -42,6 +42,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "viz",
         ),
     ),
+    ("the live studio", ("studio",)),
     ("command line", ("cli", "commands", "__main__")),
 ]
 

@@ -50,6 +50,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "default)",
     ),
     (
+        "studio",
+        "studio",
+        "watch a network learn, live, in a local browser page (needs the studio extra)",
+    ),
+    (
         "export",
         "export",
         "write a saved model as ONNX (for serving) or as a torch file (to train on)",
