@@ -101,8 +101,9 @@ def clip_grad_norm_(
     # NOTE: min(1, nan) must stay nan, as torch.clamp's: a NaN norm makes every gradient NaN
     coef = max_norm / (total + 1e-6)
     coef = coef if math.isnan(coef) else min(coef, 1.0)
-    for g in grads:
-        g *= coef
+    with np.errstate(invalid="ignore"):  # 0 · inf is nan, silently, as in torch
+        for g in grads:
+            g *= coef
     return Tensor(total)
 
 

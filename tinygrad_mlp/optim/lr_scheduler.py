@@ -193,7 +193,10 @@ class LambdaLR(_LambdaState, LRScheduler):
 
     def get_lr(self) -> list[float]:
         """η₀ · λ(t) for each group (a closed form: a rate set by hand is overwritten)."""
-        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs, strict=True)]
+        return [
+            base * fn(self.last_epoch)
+            for fn, base in zip(self.lr_lambdas, self.base_lrs, strict=True)
+        ]
 
 
 class MultiplicativeLR(_LambdaState, LRScheduler):
@@ -282,7 +285,9 @@ class MultiStepLR(LRScheduler):
 
     def _get_closed_form_lr(self) -> list[float]:
         milestones = sorted(self.milestones.elements())
-        return [base * self.gamma ** bisect_right(milestones, self.last_epoch) for base in self.base_lrs]
+        return [
+            base * self.gamma ** bisect_right(milestones, self.last_epoch) for base in self.base_lrs
+        ]
 
 
 class ConstantLR(LRScheduler):
@@ -453,7 +458,9 @@ class CosineAnnealingLR(LRScheduler):
         if self._is_initial:
             return _group_lrs(self.optimizer)
         if self._step_count == 1 and t > 0:  # resumed at a later epoch: the closed form
-            return [low + (base - low) * (1 + math.cos(t * math.pi / T)) / 2 for base in self.base_lrs]
+            return [
+                low + (base - low) * (1 + math.cos(t * math.pi / T)) / 2 for base in self.base_lrs
+            ]
         if (t - 1 - T) % (2 * T) == 0:  # the turn at the bottom
             return [
                 lr + (base - low) * (1 - math.cos(math.pi / T)) / 2
@@ -489,7 +496,9 @@ class _Composite:
 
     def state_dict(self) -> dict[str, Any]:
         """Own entries, and ``_schedulers``: each member's ``state_dict()`` (torch's layout)."""
-        state = {k: _copy(v) for k, v in vars(self).items() if k not in ("optimizer", "_schedulers")}
+        state = {
+            k: _copy(v) for k, v in vars(self).items() if k not in ("optimizer", "_schedulers")
+        }
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state
 
@@ -524,7 +533,9 @@ class ChainedScheduler(_Composite):
     [0.5, 0.025]
     """
 
-    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
+    def __init__(
+        self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None
+    ) -> None:
         optimizer = optimizer or (schedulers[0].optimizer if schedulers else None)
         _check_members("ChainedScheduler", optimizer, schedulers)  # type: ignore[arg-type]
         self._schedulers = list(schedulers)
@@ -642,9 +653,10 @@ class ReduceLROnPlateau(LRScheduler):
         self.best, self.cooldown_counter, self.num_bad_epochs = self.mode_worse, 0, 0
 
     def _is_better(self, a: float, best: float) -> bool:
+        relative = self.threshold_mode == "rel"
         if self.mode == "min":
-            return a < best * (1.0 - self.threshold) if self.threshold_mode == "rel" else a < best - self.threshold
-        return a > best * (1.0 + self.threshold) if self.threshold_mode == "rel" else a > best + self.threshold
+            return a < best * (1.0 - self.threshold) if relative else a < best - self.threshold
+        return a > best * (1.0 + self.threshold) if relative else a > best + self.threshold
 
     def step(self, metrics: float, epoch: int | None = None) -> None:  # type: ignore[override]
         """Count this epoch's ``metrics`` (a loss, or a score in mode 'max')."""

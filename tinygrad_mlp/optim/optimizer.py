@@ -118,7 +118,9 @@ class Optimizer:
         params = list(params or [])
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"an optimizer updates Tensors; one parameter is a {type(p).__name__}")
+                raise TypeError(
+                    f"an optimizer updates Tensors; one parameter is a {type(p).__name__}"
+                )
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -439,7 +441,9 @@ class Adam(Optimizer):
         for i, beta in enumerate(betas):
             beta = _real(f"betas[{i}]", beta)
             if not 0 <= beta < 1:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta} (it must lie in [0, 1))")
+                raise ValueError(
+                    f"Invalid beta parameter at index {i}: {beta} (it must lie in [0, 1))"
+                )
         weight_decay = _real("weight_decay", group["weight_decay"])
         if weight_decay < 0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay} (it must be at least 0)")
@@ -492,7 +496,7 @@ class Adam(Optimizer):
                     else:
                         g = g + weight_decay * p.data
                 m, v = state["exp_avg"], state["exp_avg_sq"]
-                # NOTE: torch's lerp: start + w (end − start) for w < ½, else end − (end − start)(1 − w)
+                # NOTE: torch's lerp: m + w(g − m) for w < ½, else g − (g − m)(1 − w)
                 w = 1 - beta1
                 if w < 0.5:
                     m += w * (g - m)
