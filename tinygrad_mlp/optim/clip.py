@@ -37,7 +37,7 @@ def _grad_array(p: Tensor) -> np.ndarray | None:
 
 def _vector_norm(x: np.ndarray, p: float) -> float:
     """torch.linalg.vector_norm: ‖x‖_p; p = 0 counts nonzeros, ±inf the largest/smallest |x|."""
-    a = np.abs(np.asarray(x, dtype=np.float64)).reshape(-1)
+    a = np.abs(np.asarray(x, dtype=np.float64).reshape(-1))
     if p == 0:
         return float(np.count_nonzero(a))
     if math.isinf(p):
@@ -47,7 +47,7 @@ def _vector_norm(x: np.ndarray, p: float) -> float:
     if p == 1:
         return float(np.sum(a))
     if p == 2:
-        return float(np.sqrt(np.sum(a * a)))
+        return float(np.sqrt(np.dot(a, a)))
     with np.errstate(divide="ignore", over="ignore"):
         return float(np.sum(a**p) ** (1.0 / p))
 
@@ -101,6 +101,8 @@ def clip_grad_norm_(
     # NOTE: min(1, nan) must stay nan, as torch.clamp's: a NaN norm makes every gradient NaN
     coef = max_norm / (total + 1e-6)
     coef = coef if math.isnan(coef) else min(coef, 1.0)
+    if coef == 1.0:  # NOTE: torch multiplies by 1.0 too; skipping it changes no number
+        return Tensor(total)
     with np.errstate(invalid="ignore"):  # 0 · inf is nan, silently, as in torch
         for g in grads:
             g *= coef

@@ -370,7 +370,7 @@ class SGD(Optimizer):
                         buf = state["momentum_buffer"] = np.array(g, dtype=p.data.dtype)
                     else:
                         buf *= momentum
-                        buf += (1 - dampening) * g
+                        buf += (1 - dampening) * g if dampening else g
                     g = g + momentum * buf if nesterov else buf
                 p.data -= lr * g
 
