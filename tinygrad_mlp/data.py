@@ -69,10 +69,31 @@ class MinMaxScaler:
         return scaler
 
     def fit(self, data: Any, names: list[str] | None = None) -> MinMaxScaler:
-        """Remember each column's min and max; ``names`` only label the warning."""
+        """Remember each column's min and max; ``names`` only label the warning.
+
+        A column whose range is rounding error (at most 10 ulps of its magnitude) is
+        constant: its max is set to its min, so a later value maps to the middle of the
+        range instead of being divided by ~1e-17.
+
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     s = MinMaxScaler().fit([[0.1, 1.0], [0.1 + 1e-17, 2.0]], ["ratio", "x"])
+        >>> s.transform([[0.1000001, 1.5]]).tolist(), str(caught[0].message)[:18]
+        ([[0.5, 0.5]], 'ratio is constant ')
+        """
         data = self._as_2d(data)
-        self.min_, self.max_ = data.min(axis=0), data.max(axis=0)
-        for k in np.flatnonzero(self.min_ == self.max_):
+        low, high = data.min(axis=0), data.max(axis=0)
+        # NOTE: scikit-learn's _handle_zeros_in_scale (sklearn/preprocessing/_data.py) takes
+        # a range below 10·eps as zero; here 10·eps *relative* to the column's magnitude, so
+        # that a column around 1e6 whose values differ in the last bits is constant too, and
+        # a genuinely varying column of tiny numbers (1e-20 apart) is not.
+        eps = np.finfo(np.float64).eps
+        magnitude = np.maximum(np.abs(low), np.abs(high))
+        constant = (high - low) <= 10 * eps * magnitude
+        high = np.where(constant, low, high)
+        self.min_, self.max_ = low, high
+        for k in np.flatnonzero(constant):
             name = names[k] if names else f"column {k}"
             warnings.warn(
                 f"{name} is constant ({self.min_[k]:g}); it is mapped to the middle of the range",
@@ -161,10 +182,31 @@ class StandardScaler(MinMaxScaler):
         self.min_, self.max_ = mean - sd, mean + sd
 
     def fit(self, data: Any, names: list[str] | None = None) -> StandardScaler:
-        """Remember each column's mean and standard deviation; ``names`` label warnings."""
+        """Remember each column's mean and standard deviation; ``names`` label warnings.
+
+        A column whose spread is below the rounding error of computing it is constant
+        (sd 0, mapped to 0): a column of 0.1s has a computed sd of about 1e-17, and
+        dividing a later 0.1000001 by it would give 1e10.
+
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     s = StandardScaler().fit([[0.1, 1.0]] * 100 + [[0.1, 3.0]] * 100, ["ratio", "x"])
+        >>> s.scale_.tolist(), s.transform([[0.1000001, 2.0]]).tolist()
+        ([0.0, 1.0], [[0.0, 0.0]])
+        >>> str(caught[0].message)[:18]
+        'ratio is constant '
+        """
         data = self._as_2d(data)
-        mean, sd = data.mean(axis=0), data.std(axis=0)
-        for k in np.flatnonzero(sd == 0):
+        mean, var = data.mean(axis=0), data.var(axis=0)
+        # NOTE: scikit-learn's _is_constant_feature (sklearn/preprocessing/_data.py, used by
+        # StandardScaler.partial_fit): a column is constant when
+        # var <= n·eps·var + (n·mean·eps)², the error bound of the two-pass variance
+        # (Chan, Golub & LeVeque); eps is float64's machine epsilon.
+        n, eps = len(data), np.finfo(np.float64).eps
+        constant = var <= n * eps * var + (n * mean * eps) ** 2
+        sd = np.where(constant, 0.0, np.sqrt(var))
+        for k in np.flatnonzero(constant):
             name = names[k] if names else f"column {k}"
             warnings.warn(f"{name} is constant ({mean[k]:g}); it is mapped to 0", stacklevel=2)
         self._set(mean, sd)

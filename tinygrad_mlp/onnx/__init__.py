@@ -4,12 +4,14 @@
 helpers and checked by ``onnx.checker``: one ``Gemm`` per layer
 (``y = x Wᵀ + b``, W stored nodes × inputs as ours, ``transB=1``), then its
 activation (nothing for a linear layer): the ONNX operator where one computes our
-numbers at the network's dtype (``Sigmoid``, ``Tanh``, ``Relu``, ``Clip`` for hardtanh;
-in float32 also ``LeakyRelu``, ``Elu``, ``Celu``, ``Softsign``, ``HardSigmoid``, and
-``Gelu`` from opset 20), otherwise a few nodes with constants of the network's dtype
-(an ONNX float attribute is float32), as :data:`~tinygrad_mlp.onnx.forms.ONNX_FORMS`
-lists. A float64 gelu holds an ``Erf``, which onnxruntime runs in float32 only. The
-input is ``input`` of shape (batch, inputs) with a dynamic batch axis.
+numbers at the network's dtype (``Tanh``, ``Relu``, ``Clip`` for hardtanh; in float32
+also ``LeakyRelu``, ``Elu``, ``Celu``, ``Softsign``, ``HardSigmoid``, and ``Gelu`` from
+opset 20), otherwise a few nodes with constants of the network's dtype (an ONNX float
+attribute is float32), as :data:`~tinygrad_mlp.onnx.forms.ONNX_FORMS` lists: sigmoid
+as 1 / (1 + e^−x) and softplus in a stable form, more accurate than onnxruntime's own,
+and only operators onnxruntime runs at that dtype. A float64 gelu needs ``Erf`` in
+float64, which onnxruntime lacks: export refuses it unless ``for_onnxruntime=False``.
+The input is ``input`` of shape (batch, inputs) with a dynamic batch axis.
 
 A saved model (:class:`~tinygrad_mlp.io.SavedModel`, what ``tinygrad-mlp
 train`` writes) is exported as the function ``predict`` computes, so a server

@@ -18,6 +18,7 @@ from tinygrad_mlp.onnx.forms import (
     FORMAT,
     METADATA_KEY,
     MIN_OPSET,
+    NO_FLOAT64_ONNXRUNTIME,
     VERSION,
     Scaler,
     _Builder,
@@ -93,8 +94,19 @@ def _output_doc(model: SavedModel) -> str:
     return ", ".join(model.target_names)
 
 
-def export(model: MLP | SavedModel, path: str | Path, opset: int = DEFAULT_OPSET) -> None:
+def export(
+    model: MLP | SavedModel,
+    path: str | Path,
+    opset: int = DEFAULT_OPSET,
+    *,
+    for_onnxruntime: bool = True,
+) -> None:
     """Write ``model`` as an ONNX file (checked by ``onnx.checker``, written atomically).
+
+    Every form written runs on onnxruntime at the network's dtype. A float64 gelu needs
+    ``Erf`` in float64, which onnxruntime has no kernel for: it is refused, in one
+    sentence, unless ``for_onnxruntime=False`` asks for a file for runtimes that have one
+    (onnx's reference evaluator with a float64 Erf).
 
     Args:
         model: an ``MLP`` (input ``input``, output ``output``: the network's
@@ -102,6 +114,7 @@ def export(model: MLP | SavedModel, path: str | Path, opset: int = DEFAULT_OPSET
             data units, or ``probabilities`` for bce/ce).
         path: the file to write.
         opset: the ai.onnx opset, at least 13.
+        for_onnxruntime: refuse forms onnxruntime cannot run (the default).
 
     >>> import os, tempfile
     >>> import onnxruntime as ort
@@ -125,6 +138,17 @@ def export(model: MLP | SavedModel, path: str | Path, opset: int = DEFAULT_OPSET
             f"opset {opset} is newer than this onnx package knows "
             f"({onnx.defs.onnx_opset_version()})"
         )
+    dtype = np.dtype(model.net.layers[0].weight.data.dtype)
+    if for_onnxruntime and dtype == np.float64:
+        for layer in model.net.layers:
+            op = NO_FLOAT64_ONNXRUNTIME.get(layer.activation)
+            if op is not None:
+                raise ValueError(
+                    f"a float64 {layer.activation} layer needs ONNX's {op} in float64, which "
+                    "onnxruntime cannot run: build the network with dtype=numpy.float32, or "
+                    "pass for_onnxruntime=False for a runtime that has a float64 "
+                    f"{op}"
+                )
     opsets = [onnx.helper.make_opsetid("", opset)]
     proto = onnx.helper.make_model(
         _graph(model, onnx, opset),
@@ -136,4 +160,3 @@ def export(model: MLP | SavedModel, path: str | Path, opset: int = DEFAULT_OPSET
     onnx.helper.set_model_props(proto, {METADATA_KEY: json.dumps(record, allow_nan=False)})
     onnx.checker.check_model(proto, full_check=True)
     atomic_write_bytes(path, proto.SerializeToString())
-

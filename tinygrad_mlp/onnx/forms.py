@@ -18,7 +18,7 @@ from tinygrad_mlp.data import MinMaxScaler, StandardScaler
 from tinygrad_mlp.names import ACTIVATIONS
 from tinygrad_mlp.record import Scaler
 
-__all__ = ["DEFAULT_OPSET", "ONNX_FORMS", "activation_nodes"]
+__all__ = ["DEFAULT_OPSET", "LEGACY_FORMS", "ONNX_FORMS", "activation_nodes"]
 
 #: The opset written unless another is asked for (runs on onnxruntime 1.14 and later).
 DEFAULT_OPSET = 17
@@ -101,6 +101,15 @@ def _op(op: str) -> Callable[[_Form], str]:
 def _leaky_relu(f: _Form) -> str:
     if f.f32:
         return f.node("LeakyRelu", [f.x], alpha=0.01)
+    # NOTE: onnxruntime has float64 PRelu only at opsets 16-18; Where/Mul run at every opset
+    positive = f.node("Greater", [f.x, f.c("zero", 0.0)], "positive")
+    return f.node("Where", [positive, f.x, f.node("Mul", [f.x, f.c("slope", 0.01)], "scaled")])
+
+
+def _leaky_relu_prelu(f: _Form) -> str:
+    """The float64 form files of version 1 hold (PRelu), read back by load."""
+    if f.f32:
+        return f.node("LeakyRelu", [f.x], alpha=0.01)
     return f.node("PRelu", [f.x, f.c("slope", 0.01)])
 
 
@@ -133,11 +142,44 @@ def _gelu_tanh(f: _Form) -> str:
     return f.node("Mul", [half, f.node("Add", [t, f.c("one", 1.0)], "t1")])
 
 
+def _sigmoid_nodes(f: _Form, suffix: str = "") -> str:
+    # NOTE: 1 / (1 + e^−x), not onnxruntime's Sigmoid, whose float64 kernel is off by 4e-8
+    # (relative) at x = −20 and whose float32 kernel gives 0 below −16
+    e = f.node("Exp", [f.node("Neg", [f.x], "neg")], "exp")
+    return f.node("Div", [f.c("one", 1.0), f.node("Add", [e, f.c("one_", 1.0)], "den")], suffix)
+
+
+def _sigmoid(f: _Form) -> str:
+    return _sigmoid_nodes(f)
+
+
 def _silu(f: _Form) -> str:
+    return f.node("Mul", [f.x, _sigmoid_nodes(f, "sigmoid")])
+
+
+def _silu_sigmoid_op(f: _Form) -> str:
+    """The form files of version 1 hold (x·Sigmoid(x)), read back by load."""
     return f.node("Mul", [f.x, f.node("Sigmoid", [f.x], "sigmoid")])
 
 
 def _softplus(f: _Form) -> str:
+    # ln(1 + eˣ) = max(x, 0) + log1p(e^−|x|): no overflow, and no 1 + eˣ rounding to 1
+    # (ln(1 + e^−40) would be 0 where the network gives 4e-18). ONNX has no Log1p, so
+    # log1p(u) = u · ln(w) / (w − 1) with w = 1 + u (u where w rounds to 1), exact to a
+    # few ulps (Goldberg, "What every computer scientist should know ...", thm. 4).
+    u = f.node("Exp", [f.node("Neg", [f.node("Abs", [f.x], "abs")], "neg")], "u")
+    w = f.node("Add", [u, f.c("one", 1.0)], "w")
+    d = f.node("Sub", [w, f.c("one_", 1.0)], "d")
+    ratio = f.node("Div", [f.node("Mul", [u, f.node("Log", [w], "log")], "ulog"), d], "ratio")
+    rounds = f.node("Equal", [d, f.c("zero", 0.0)], "rounds")
+    log1p = f.node("Where", [rounds, u, ratio], "log1p")
+    stable = f.node("Add", [f.node("Max", [f.x, f.c("zero_", 0.0)], "max"), log1p], "stable")
+    above = f.node("Greater", [f.x, f.c("threshold", 20.0)], "above")  # torch's threshold
+    return f.node("Where", [above, f.x, stable])
+
+
+def _softplus_log_one_plus_exp(f: _Form) -> str:
+    """The form files of version 1 hold (ln(1 + e^min(x, 20))), read back by load."""
     e = f.node("Exp", [f.node("Min", [f.x, f.c("threshold", 20.0)], "min")], "exp")
     log = f.node("Log", [f.node("Add", [e, f.c("one", 1.0)], "1pe")], "log")
     above = f.node("Greater", [f.x, f.c("threshold_", 20.0)], "above")
@@ -165,13 +207,15 @@ def _hardsigmoid(f: _Form) -> str:
 
 #: The nodes of each activation, as our engines compute it. An ONNX operator is used
 #: where one computes our function with our numbers at the network's dtype; a float
-#: attribute is float32 in ONNX, so float64 takes typed constants and composes (``PRelu``
-#: for leaky_relu, ``Exp``/``Relu``/``Min`` for elu and celu, ``(x + 3)`` clipped to
-#: [0, 6] over 6 for hardsigmoid). Softplus keeps torch's threshold (``Where(x > 20, x,
-#: ln(1 + e^min(x, 20)))``); gelu is ``x·½·(1 + Erf(x/√2))`` below opset 20, gelu_tanh
-#: always ``½x(1 + Tanh(√(2/π)(x + 0.044715 x³)))``, silu ``x·Sigmoid(x)``.
+#: attribute is float32 in ONNX, so float64 takes typed constants and composes
+#: (``Where(x > 0, x, x·0.01)`` for leaky_relu, ``Exp``/``Relu``/``Min`` for elu and celu,
+#: ``(x + 3)`` clipped to [0, 6] over 6 for hardsigmoid), from operators onnxruntime runs
+#: in float64. Softplus is the stable ``max(x, 0) + log1p(e^−|x|)`` with torch's threshold
+#: (``Where(x > 20, x, ...)``); gelu is ``x·½·(1 + Erf(x/√2))`` below opset 20, gelu_tanh
+#: always ``½x(1 + Tanh(√(2/π)(x + 0.044715 x³)))``; sigmoid is ``1 / (1 + e^−x)`` (more
+#: accurate than onnxruntime's ``Sigmoid``) and silu ``x`` times it.
 ONNX_FORMS: dict[str, Callable[[_Form], str]] = {
-    "sigmoid": _op("Sigmoid"),
+    "sigmoid": _sigmoid,
     "tanh": _op("Tanh"),
     "relu": _op("Relu"),
     "linear": _identity,
@@ -186,17 +230,32 @@ ONNX_FORMS: dict[str, Callable[[_Form], str]] = {
     "hardtanh": _hardtanh,
     "hardsigmoid": _hardsigmoid,
 }
+#: Forms earlier versions wrote that export no longer does; load still reads them.
+LEGACY_FORMS: dict[str, Callable[[_Form], str]] = {
+    "sigmoid": _op("Sigmoid"),
+    "silu": _silu_sigmoid_op,
+    "leaky_relu": _leaky_relu_prelu,
+    "softplus": _softplus_log_one_plus_exp,
+}
+
+#: Activations whose float64 form needs an operator onnxruntime has no float64 kernel
+#: for (its Erf, in gelu): export refuses them unless asked for a file for other runtimes.
+NO_FLOAT64_ONNXRUNTIME = {"gelu": "Erf"}
+
 _missing = sorted(set(ACTIVATIONS) - set(ONNX_FORMS))
 if _missing:  # NOTE: not an assert: it must fail under python -O too
     raise ImportError(f"activations {_missing} have no ONNX form in ONNX_FORMS")
 
 
-def activation_nodes(b: _Builder, name: str, x: str, p: str, dtype: Any, opset: int) -> str:
+def activation_nodes(
+    b: _Builder, name: str, x: str, p: str, dtype: Any, opset: int, forms: Any = None
+) -> str:
     """Write activation ``name`` of tensor ``x`` (new names start with ``p``); its output.
 
-    An activation without a form is refused in one sentence naming it.
+    ``forms`` is the table to take the form from (:data:`ONNX_FORMS` unless given). An
+    activation without a form is refused in one sentence naming it.
     """
-    form = ONNX_FORMS.get(name)
+    form = (ONNX_FORMS if forms is None else forms).get(name)
     if form is None:
         raise ValueError(
             f"activation {name!r} has no ONNX form; add one to ONNX_FORMS in "
@@ -267,4 +326,3 @@ def _scaler_steps(scaler: Scaler, side: str) -> list[_ScalerStep]:
     raise TypeError(
         f"ONNX export knows MinMaxScaler and StandardScaler scalers, not {type(scaler).__name__}"
     )
-

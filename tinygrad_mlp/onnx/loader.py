@@ -19,6 +19,7 @@ from tinygrad_mlp.onnx.forms import (
     DEFAULT_OPSET,
     FORMAT,
     GELU_OPSET,
+    LEGACY_FORMS,
     MAX_ONNX_BYTES,
     METADATA_KEY,
     ONNX_FORMS,
@@ -70,11 +71,13 @@ class _Template:
 def _templates(onnx: Any) -> list[_Template]:
     """Every form export writes an activation in (each dtype, each opset), longest first."""
     found: list[_Template] = []
-    for name in ONNX_FORMS:
+    tables = [(name, ONNX_FORMS) for name in ONNX_FORMS]
+    tables += [(name, LEGACY_FORMS) for name in LEGACY_FORMS]
+    for name, forms in tables:
         for dtype in (np.float64, np.float32):
             for opset in (DEFAULT_OPSET, GELU_OPSET):
                 b = _Builder(onnx)
-                output = activation_nodes(b, name, "X", "T", dtype, opset)
+                output = activation_nodes(b, name, "X", "T", dtype, opset, forms)
                 if not b.nodes:  # NOTE: linear writes none
                     continue
                 constants = {t.name: onnx.numpy_helper.to_array(t) for t in b.initializers}
