@@ -1,8 +1,10 @@
 """Cost of a Hessian-vector product relative to one gradient, on both engines.
 
-One gradient: forward, loss, first-order backward. One Hessian-vector product:
-forward, loss, backward with ``create_graph=True``, g · v, and a second backward.
-Theory says about 2-4x. Medians of CPU time over interleaved repeats.
+One gradient: forward, loss, first-order backward. One Hessian-vector product,
+two ways: composed by hand (forward, loss, backward with ``create_graph=True``,
+g · v, and a second backward), and ``functional.hvp`` (the second sweep seeded
+with v at g, no g · v nodes). Theory says about 2-4x. Medians of CPU time over
+interleaved repeats.
 
     python benchmarks/bench_higher_order.py [--repeats 15]
 """
@@ -25,7 +27,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import print_table, write_results  # noqa: E402
-from tinygrad_mlp import Tensor, Value, grad  # noqa: E402
+from tinygrad_mlp import Tensor, Value, functional, grad  # noqa: E402
 from tinygrad_mlp.losses import mse  # noqa: E402
 from tinygrad_mlp.tensor import linear  # noqa: E402
 
@@ -57,7 +59,18 @@ def tensor_case(sizes, n):
             total = term if total is None else total + term
         grad(total, params)
 
-    return gradient, hvp
+    def forward(*ps):
+        h = Tensor(x)
+        for k in range(0, len(ps), 2):
+            h = linear(h, ps[k], ps[k + 1]).tanh()
+        return mse(h, z)
+
+    arrays = tuple(p.data for p in params)
+
+    def library_hvp():
+        functional.hvp(forward, tuple(Tensor(a) for a in arrays), tuple(vs))
+
+    return gradient, hvp, library_hvp
 
 
 def scalar_case():
@@ -80,7 +93,7 @@ def scalar_case():
         gs = grad(loss(), ws, create_graph=True)
         grad(sum(gs[1:], gs[0]), ws, allow_unused=True)
 
-    return gradient, hvp
+    return gradient, hvp, None
 
 
 def cpu_median(fn, repeats):
@@ -102,25 +115,31 @@ def main() -> None:
         "scalar 2-8-1 x20": scalar_case(),
     }
     rows, records = [], []
-    for name, (gradient, hvp) in cases.items():
-        gradient(), hvp()
-        g_times, h_times = [], []
-        for _ in range(5):  # interleaved blocks
-            g_times.append(cpu_median(gradient, args.repeats))
-            h_times.append(cpu_median(hvp, args.repeats))
-        g, h = statistics.median(g_times), statistics.median(h_times)
-        ratios = [b / a for a, b in zip(g_times, h_times, strict=True)]
-        rows.append(
-            [
-                name,
-                f"{g * 1e3:.3f}",
-                f"{h * 1e3:.3f}",
-                f"{h / g:.2f}",
-                f"{min(ratios):.2f}-{max(ratios):.2f}",
-            ]
-        )
-        records.append({"case": name, "gradient_s": g, "hvp_s": h, "ratios": ratios})
-    print_table(["case", "gradient ms", "hvp ms", "hvp/gradient", "spread"], rows)
+    for name, (gradient, composed, library) in cases.items():
+        for how, hvp in (("composed", composed), ("functional.hvp", library)):
+            if hvp is None:
+                continue
+            gradient(), hvp()
+            g_times, h_times = [], []
+            for _ in range(5):  # interleaved blocks
+                g_times.append(cpu_median(gradient, args.repeats))
+                h_times.append(cpu_median(hvp, args.repeats))
+            g, h = statistics.median(g_times), statistics.median(h_times)
+            ratios = [b / a for a, b in zip(g_times, h_times, strict=True)]
+            rows.append(
+                [
+                    name,
+                    how,
+                    f"{g * 1e3:.3f}",
+                    f"{h * 1e3:.3f}",
+                    f"{h / g:.2f}",
+                    f"{min(ratios):.2f}-{max(ratios):.2f}",
+                ]
+            )
+            records.append(
+                {"case": name, "hvp": how, "gradient_s": g, "hvp_s": h, "ratios": ratios}
+            )
+    print_table(["case", "hvp", "gradient ms", "hvp ms", "hvp/gradient", "spread"], rows)
     path = write_results("higher_order", records)
     print(f"results written to benchmarks/results/{path.name}")
 

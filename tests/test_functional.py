@@ -303,3 +303,28 @@ def test_star_import_of_functional_gives_every_public_name():
     namespace: dict = {}
     exec("from tinygrad_mlp.functional import *", namespace)  # noqa: S102 -- the import under test
     assert {"hvp", "jacobian", "sqrt", "where", "stack"} <= set(namespace)
+
+
+def test_hvp_seeded_at_the_gradient_equals_the_composed_g_dot_v_sweep():
+    # The reference: ∇(Σ g·v) with g = ∇f built as a graph, the two sweeps composed by hand.
+    rng = np.random.default_rng(3)
+    sizes = [7, 5, 4, 3]
+    arrays = []
+    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
+        arrays += [rng.uniform(-1, 1, (b, a)), rng.uniform(-1, 1, b)]
+    x, z = rng.uniform(-1, 1, (6, 7)), rng.uniform(0, 1, (6, 3))
+    vs = [rng.normal(size=a.shape) for a in arrays]
+
+    def f(*ps):
+        h = Tensor(x)
+        for k in range(0, len(ps), 2):
+            h = linear(h, ps[k], ps[k + 1]).tanh()
+        return mse(h, z)
+
+    leaves = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    gs = grad(f(*leaves), leaves, create_graph=True)
+    total = sum(((g * v).sum() for g, v in zip(gs, vs, strict=True)), Tensor(0.0))
+    expected = grad(total, leaves)
+    _, got = Fn.hvp(f, tuple(Tensor(a) for a in arrays), tuple(vs))
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_allclose(g.data, e, rtol=1e-12, atol=1e-15)

@@ -427,19 +427,52 @@ def _backward_scalars(order: list, grad_root: float) -> None:
     for node in order:
         node.grad = 0.0
     order[-1].grad = grad_root
+    plain = type(order[-1])
+    held: dict = {}
     for node in reversed(order):
         grad = node.grad
         prev = node._prev
         if len(prev) == 2:
             a, b = prev
-            grad_a, grad_b = node._fn.backward(grad, node.data, a.data, b.data)
-            a.grad += grad_a
-            b.grad += grad_b
+            if type(a) is plain and type(b) is plain:
+                grad_a, grad_b = node._fn.backward(grad, node.data, a.data, b.data)
+                a.grad += grad_a
+                b.grad += grad_b
+                continue
+        _held_edges(node, grad, plain, held)
+    for leaf, entry in held.items():
+        if entry is not None:
+            leaf.grad = entry[1]
+
+
+def _held_edges(node: Any, grad: float, plain: type, held: dict) -> None:
+    """One node's rule when a parent is a leaf of another class (a parameter view).
+
+    NOTE: a view's ``data`` and ``grad`` are properties over a module's tensors. A
+    view that offers ``_hold()`` is read once per sweep; its contributions are summed
+    in ``held`` in the order they arrive and written back once at the end: the same
+    additions as ``view.grad += g`` edge by edge, without two property calls per edge.
+    """
+    prev = node._prev
+    numbers = []
+    for p in prev:
+        if type(p) is not plain and p._fn is None:
+            if p not in held:
+                hold = getattr(p, "_hold", None)
+                held[p] = hold() if hold is not None else None
+            entry = held[p]
+            numbers.append(p.data if entry is None else entry[0])
         else:
-            in_grads = node._fn.backward(grad, node.data, *[p.data for p in prev])
-            for parent, g in zip(prev, in_grads, strict=True):
-                if g is not None:
-                    parent.grad += g
+            numbers.append(p.data)
+    in_grads = node._fn.backward(grad, node.data, *numbers)
+    for p, g in zip(prev, in_grads, strict=True):
+        if g is None:
+            continue
+        entry = held.get(p) if type(p) is not plain else None
+        if entry is None:
+            p.grad += g
+        else:
+            entry[1] += g
 
 
 def _is_node(x: Any) -> bool:

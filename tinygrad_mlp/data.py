@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import importlib.util
+import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -225,6 +228,10 @@ def make_scaler(normalize: str) -> MinMaxScaler | StandardScaler:
 #: Files larger than this are refused before reading (a guard against hostile input).
 MAX_CSV_BYTES = 512 * 1024 * 1024
 
+#: From this size on, pandas' C parser (when installed) repays its import (about 0.35 s);
+#: below it, or without pandas, numpy's C reader (``np.loadtxt``) reads the numbers.
+PANDAS_FROM_BYTES = 16 * 1024 * 1024
+
 
 @dataclass
 class Dataset:
@@ -233,7 +240,7 @@ class Dataset:
     ``targets`` holds floats for regression and binary labels, and the raw label
     strings for classification (``numeric_targets=False``); it is ``None`` when
     the file has no target columns (a file to predict on). ``lines[r]`` is the
-    file line of row ``r``, for messages.
+    file line of row ``r``, for messages (a ``range`` when no blank line interrupts).
     """
 
     inputs: np.ndarray
@@ -241,7 +248,7 @@ class Dataset:
     input_names: list[str]
     target_names: list[str]
     path: str = ""
-    lines: list[int] | None = None
+    lines: Sequence[int] | None = None
 
     def __len__(self) -> int:
         return len(self.inputs)
@@ -260,38 +267,88 @@ def checked_file(path: str | Path, limit: int) -> Path:
     return path
 
 
-def read_table(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and rows (with their line numbers) of a CSV file, cells stripped.
+def _codec(encoding: str) -> str:
+    # NOTE: a UTF-8 byte-order mark (Excel writes one) is skipped, as if absent.
+    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
 
-    Raises ValueError with one sentence naming the file and line for a missing,
-    empty, oversized, header-less or ragged file.
-    """
-    path = checked_file(path, MAX_CSV_BYTES)
+
+def _not_text(path: Path, encoding: str) -> str:
+    """The one sentence for a file that does not decode: its line, byte and remedy."""
+    raw = path.read_bytes()
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle, skipinitialspace=True)
-            lines = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+        raw.decode(_codec(encoding))
     except UnicodeDecodeError as error:
-        raise ValueError(f"{path}: not a text CSV file ({error.reason})") from None
-    except csv.Error as error:
-        raise ValueError(f"{path}: not a valid CSV file ({error})") from None
-    if not lines:
-        raise ValueError(f"{path}: the file is empty")
-    header = [c.strip() for c in lines[0][1]]
-    if len(header) == 1 and ";" in header[0]:
-        raise ValueError(
-            f"{path}: line 1 is one column {header[0]!r}; the file seems to separate its "
-            "columns with ';': save it with commas (or read it with pandas' sep=';' and "
-            "write it back with to_csv)"
+        start = error.start
+    else:  # pragma: no cover - the caller saw it fail
+        start = 0
+    name = codecs.lookup(encoding).name.upper()
+    line = raw.count(b"\n", 0, start) + 1
+    if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or b"\x00" in raw[:4096]:
+        return (
+            f"{path}: not a text CSV file in {name}: it looks like UTF-16 (zero bytes or "
+            "a UTF-16 byte-order mark); save it as UTF-8, or read it with encoding 'utf-16'"
         )
+    return (
+        f"{path}: not a text CSV file in {name}: line {line} has byte 0x{raw[start]:02x}, "
+        f"which is not {name}; save the file as UTF-8, or read it with its encoding "
+        "(such as 'latin-1' or 'cp1252')"
+    )
+
+
+def _check_header(path: Path | str, header: list[str]) -> None:
+    """One sentence for a header that is not a row of distinct column names."""
+    if len(header) == 1:
+        for sep, name, pandas in ((";", "';'", "sep=';'"), ("\t", "tabs", r"sep='\t'")):
+            if sep in header[0]:
+                raise ValueError(
+                    f"{path}: line 1 is one column {header[0]!r}; the file seems to separate "
+                    f"its columns with {name}: save it with commas (or read it with pandas' "
+                    f"{pandas} and write it back with to_csv)"
+                )
     if all(_is_number(c) for c in header):
         raise ValueError(f"{path}: line 1 holds numbers; the first line must name the columns")
     if len(set(header)) != len(header) or any(not c for c in header):
         raise ValueError(f"{path}: line 1: column names must be distinct and not empty")
+
+
+def read_table(
+    path: str | Path, encoding: str = "utf-8"
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and rows (with the line each starts on) of a CSV file, cells stripped.
+
+    Raises ValueError with one sentence naming the file and line for a missing,
+    empty, oversized, undecodable, header-less or ragged file, and for a quote
+    left open (blamed on the line where it opens).
+    """
+    path = checked_file(path, MAX_CSV_BYTES)
+    lines = []
+    start = 1
+    try:
+        with path.open(newline="", encoding=_codec(encoding)) as handle:
+            reader = csv.reader(handle, skipinitialspace=True)
+            for row in reader:
+                if any(c.strip() for c in row):
+                    lines.append((start, reader.line_num, row))
+                start = reader.line_num + 1
+    except UnicodeDecodeError:
+        raise ValueError(_not_text(path, encoding)) from None
+    except csv.Error as error:
+        raise ValueError(f"{path}: line {start} is not a valid CSV line ({error})") from None
+    if not lines:
+        raise ValueError(f"{path}: the file is empty")
+    header = [c.strip() for c in lines[0][2]]
+    _check_header(path, header)
     rows = []
-    for line, row in lines[1:]:
+    for line, end, row in lines[1:]:
         row = [c.strip() for c in row]
         if len(row) != len(header):
+            if end > line and any("\n" in c or "\r" in c for c in row):
+                # NOTE: the csv reader reports where a record ends; a quote left open
+                # swallows the lines after it, so the line to blame is where it began.
+                raise ValueError(
+                    f"{path}: line {line} opens a quote that is not closed on that line "
+                    f"(it runs on to line {end}); close the quote or remove it"
+                )
             raise ValueError(
                 f"{path}: line {line} has {len(row)} cells, but the header has {len(header)}"
             )
@@ -327,31 +384,10 @@ def _numbers(path, rows, header, columns, hint: str = "") -> np.ndarray:
     return out
 
 
-def load_csv(
-    path: str | Path,
-    outputs: int | None = 1,
-    targets: list[str] | None = None,
-    inputs: list[str] | None = None,
-    numeric_targets: bool = True,
-) -> Dataset:
-    """Read a CSV with a header row: input columns, then target columns.
-
-    Args:
-        path: the file.
-        outputs: the last ``outputs`` columns are targets (0: none).
-        targets: target columns by name instead (overrides ``outputs``).
-        inputs: input columns by name (default: every column that is not a target).
-        numeric_targets: False keeps targets as label strings (classification).
-
-    >>> import tempfile, os
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     p = os.path.join(d, "t.csv")
-    ...     _ = open(p, "w").write("i0,  i1,  z0\\n70,  98,  91\\n50,  85,  82\\n")
-    ...     data = load_csv(p)
-    >>> data.input_names, data.target_names, data.inputs.tolist(), data.targets.tolist()
-    (['i0', 'i1'], ['z0'], [[70.0, 98.0], [50.0, 85.0]], [[91.0], [82.0]])
-    """
-    header, rows = read_table(path)
+def _columns(
+    path, header: list[str], outputs: int | None, targets, inputs
+) -> tuple[list[int], list[int]]:
+    """(input columns, target columns) by index; ValueError naming a missing column."""
     index = {name: k for k, name in enumerate(header)}
     if targets:
         missing = [t for t in targets if t not in index]
@@ -374,6 +410,208 @@ def load_csv(
         input_cols = [k for k in range(len(header)) if k not in target_cols]
     if not input_cols:
         raise ValueError(f"{path}: no input columns are left once the targets are taken")
+    return input_cols, target_cols
+
+
+# NOTE: the fast path. A C parser reads the numbers; any doubt (a cell it cannot read,
+# a non-finite value, a blank line, a quote, a ragged row, a bad byte) returns None and
+# the slow path above reads the file again, cell by cell, to give the same result or
+# the one-sentence message with its line and column. The fast path raises nothing.
+
+
+def _fast_header(path: Path, encoding: str) -> list[str] | None:
+    """Line 1's column names, when line 1 is a plain header (no quote, no blank)."""
+    try:
+        with path.open(newline="", encoding=_codec(encoding)) as handle:
+            first = handle.readline()
+    except (UnicodeDecodeError, OSError):
+        return None
+    if '"' in first or not first.strip():
+        return None
+    cells = next(csv.reader([first.rstrip("\r\n")], skipinitialspace=True))
+    header = [c.strip() for c in cells]
+    try:
+        _check_header(path, header)
+    except ValueError:
+        return None
+    return header
+
+
+def _line_count(path: Path) -> int:
+    """Number of lines (a last line without its newline counts), in 1 MB chunks."""
+    count, last = 0, b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+def _stripped(column: np.ndarray) -> np.ndarray:
+    """Label cells as the slow path keeps them: stripped strings in an object array."""
+    return np.char.strip(np.asarray(column, dtype=str)).astype(object)
+
+
+def _read_pandas(path: Path, ncols: int, labels: list[int], encoding: str):
+    """(numbers as one float64 array over every column, {label column: strings}) or None."""
+    import pandas as pd  # NOTE: optional (the ``fast-csv`` extra); imported only for big files
+
+    frame = pd.read_csv(
+        path,
+        header=None,
+        skiprows=1,
+        names=list(range(ncols)),
+        index_col=False,
+        skipinitialspace=True,
+        skip_blank_lines=False,
+        na_filter=False,  # NOTE: "NA", "" stay text, so they take the slow path
+        dtype={k: str for k in labels},
+        encoding=_codec(encoding),
+        engine="c",
+    )
+    numeric = [k for k in range(ncols) if k not in labels]
+    if any(frame.dtypes[k].kind not in "fiu" for k in numeric):
+        return None  # NOTE: text, or booleans ("True" is 1.0 to pandas, not to float())
+    texts = {k: _stripped(frame[k].to_numpy(dtype=object, na_value="")) for k in labels}
+    if labels:
+        frame = frame.drop(columns=labels)
+    numbers = frame.to_numpy(dtype=np.float64)
+    del frame
+    return numeric, numbers, texts
+
+
+def _read_numpy(path: Path, ncols: int, labels: list[int], encoding: str):
+    """As ``_read_pandas``, through numpy's C reader (numpy >= 1.23).
+
+    Every column is read, so that the reader checks each row's length; a label
+    column goes through a converter that numbers its distinct strings.
+    """
+    seen: dict[str, int] = {}
+
+    def label(cell: str) -> float:
+        return float(seen.setdefault(cell.strip(), len(seen)))
+
+    numbers = np.loadtxt(
+        path,
+        dtype=np.float64,
+        delimiter=",",
+        skiprows=1,
+        comments=None,
+        quotechar='"',
+        encoding=_codec(encoding),
+        ndmin=2,
+        converters=dict.fromkeys(labels, label) or None,
+    )
+    names = np.array(list(seen) or [""], dtype=object)
+    texts = {k: names[numbers[:, k].astype(np.intp)] for k in labels}
+    numeric = [k for k in range(ncols) if k not in labels]
+    if labels:
+        numbers = numbers[:, numeric]
+    return numeric, numbers, texts
+
+
+def _fast_load(path, outputs, targets, inputs, numeric_targets, encoding) -> Dataset | None:
+    """``load_csv``'s result through a C parser, or None when only the slow path can say."""
+    file = Path(path)
+    if not file.is_file() or file.stat().st_size > MAX_CSV_BYTES:
+        return None
+    header = _fast_header(file, encoding)
+    if header is None:
+        return None
+    try:
+        input_cols, target_cols = _columns(path, header, outputs, targets, inputs)
+    except ValueError:
+        return None
+    labels = [] if numeric_targets else list(target_cols)
+    if any(k in input_cols for k in labels):
+        return None
+    reader = _read_numpy
+    if file.stat().st_size >= PANDAS_FROM_BYTES or "pandas" in sys.modules:
+        if importlib.util.find_spec("pandas") is not None:
+            reader = _read_pandas
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = reader(file, len(header), labels, encoding)
+    except (ValueError, TypeError, UnicodeDecodeError, OverflowError, Warning):
+        return None  # NOTE: pandas' ParserError and EmptyDataError are ValueErrors
+    if got is None:
+        return None
+    numeric, numbers, texts = got
+    n = len(numbers)
+    if n == 0 or numbers.shape[1] != len(numeric) or not np.isfinite(numbers).all():
+        return None
+    if any(np.any(column == "") for column in texts.values()):
+        return None  # NOTE: an empty label or a short row: the slow path tells which
+    if _line_count(file) != n + 1:
+        return None  # blank lines, a quoted newline, or lone \r: line numbers need the slow path
+    place = {k: c for c, k in enumerate(numeric)}
+
+    def take(columns: list[int]) -> np.ndarray:
+        # NOTE: one copy, C-ordered; the parser's array is dropped as soon as x and y exist.
+        where = [place[k] for k in columns]
+        if where == list(range(where[0], where[0] + len(where))):
+            return np.ascontiguousarray(numbers[:, where[0] : where[0] + len(where)])
+        return np.ascontiguousarray(numbers[:, where])
+
+    x = take(input_cols)
+    y: np.ndarray | None = None
+    if target_cols:
+        if numeric_targets:
+            y = take(target_cols)
+        else:
+            y = np.empty((n, len(target_cols)), dtype=object)
+            for c, k in enumerate(target_cols):
+                y[:, c] = texts[k]
+    return Dataset(
+        x,
+        y,
+        [header[k] for k in input_cols],
+        [header[k] for k in target_cols],
+        str(path),
+        range(2, n + 2),
+    )
+
+
+def load_csv(
+    path: str | Path,
+    outputs: int | None = 1,
+    targets: list[str] | None = None,
+    inputs: list[str] | None = None,
+    numeric_targets: bool = True,
+    encoding: str = "utf-8",
+) -> Dataset:
+    """Read a CSV with a header row: input columns, then target columns.
+
+    The numbers are read by a C parser (pandas' when it is installed and the file is
+    large, else numpy's ``loadtxt``); when it cannot read a cell, the file is read
+    again cell by cell, which either reads it or names the line and column at fault.
+
+    Args:
+        path: the file.
+        outputs: the last ``outputs`` columns are targets (0: none).
+        targets: target columns by name instead (overrides ``outputs``).
+        inputs: input columns by name (default: every column that is not a target).
+        numeric_targets: False keeps targets as label strings (classification).
+        encoding: the file's text encoding (a UTF-8 byte-order mark is skipped).
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = os.path.join(d, "t.csv")
+    ...     _ = open(p, "w").write("i0,  i1,  z0\\n70,  98,  91\\n50,  85,  82\\n")
+    ...     data = load_csv(p)
+    >>> data.input_names, data.target_names, data.inputs.tolist(), data.targets.tolist()
+    (['i0', 'i1'], ['z0'], [[70.0, 98.0], [50.0, 85.0]], [[91.0], [82.0]])
+    """
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r} (such as 'utf-8' or 'latin-1')") from None
+    fast = _fast_load(path, outputs, targets, inputs, numeric_targets, encoding)
+    if fast is not None:
+        return fast
+    header, rows = read_table(path, encoding)
+    input_cols, target_cols = _columns(path, header, outputs, targets, inputs)
     x = _numbers(path, rows, header, input_cols)
     y: np.ndarray | None = None
     if target_cols:

@@ -248,7 +248,9 @@ def hvp(
 ) -> tuple[Any, Any]:
     """The Hessian-vector product H v of a scalar ``func``: ``(func_output, hvp)`` as torch.
 
-    Two reverse sweeps: g = ∇f with its graph, then ∇(g · v).
+    Two reverse sweeps: g = ∇f with its graph, then ∇(g · v), the second one seeded
+    with v at g itself (the cotangent of g in g · v), so that no product, sum or
+    broadcast of g · v is built and swept.
 
     >>> out, hv = hvp(lambda x: (x**3).sum(), Tensor([1.0, 2.0]), Tensor([1.0, 1.0]))
     >>> out.item(), hv.tolist()
@@ -261,11 +263,14 @@ def hvp(
         raise ValueError("hvp needs a function with a single one-element output")
     vs = _vectors(v, leaves, "v")
     grads = _grads(outs, leaves, (np.ones_like(outs[0].data),), create_graph=True)
-    total = None
+    # NOTE: d(Σ g·v)/dg = v exactly (1 * v), so seeding the sweep with v gives the
+    # numbers the composed g · v gave, bit for bit, with two to four fewer nodes per input.
+    seeds = []
     for g, vec in zip(grads, vs, strict=True):
-        term = (g * vec).sum()
-        total = term if total is None else total + term
-    hv = _grads((total,), leaves, (np.ones(()),), create_graph)
+        if vec.dtype != g.dtype:
+            vec = vec.astype(g.dtype)
+        seeds.append(vec)
+    hv = _grads(tuple(grads), leaves, tuple(seeds), create_graph)
     return _detached(outs, create_graph)[0], _pack(in_tuple, hv)
 
 

@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_mlp import autograd, labels
 from tinygrad_mlp import init as _init
-from tinygrad_mlp import labels
 from tinygrad_mlp.names import activation_name
 from tinygrad_mlp.nn.module import Module
 from tinygrad_mlp.nn.vectors import _activate, _inputs, _is_scalar_input, _method, _tag
 from tinygrad_mlp.nn.views import ParameterValue
+from tinygrad_mlp.ops.scalar import Add, Mul
 from tinygrad_mlp.tensor import Tensor, linear
 from tinygrad_mlp.value import Value
 
@@ -81,12 +82,39 @@ class Neuron(Module):
         w = self.w
         if len(x) != len(w):
             raise ValueError(f"neuron takes {len(w)} inputs, got {len(x)}")
-        s = x[0] * w[0] if isinstance(x[0], Value) else w[0] * x[0]
-        for i in range(1, len(w)):
-            s = s + (x[i] * w[i] if isinstance(x[i], Value) else w[i] * x[i])
-        if self.b is not None:
-            s = s + self.b
+        if autograd._MODE is True:
+            s = self._weighted_sum_nodes(x)
+        else:
+            s = x[0] * w[0] if isinstance(x[0], Value) else w[0] * x[0]
+            for i in range(1, len(w)):
+                s = s + (x[i] * w[i] if isinstance(x[i], Value) else w[i] * x[i])
+            if self.b is not None:
+                s = s + self.b
         s.label = f"{self.layer.node_names[1] if name is None else name}[{self.index}]"
+        return s
+
+    def _weighted_sum_nodes(self, x: list) -> Value:
+        """The nodes ``x[i] * w[i]`` and ``+`` would build, from the weight row read once.
+
+        NOTE: the scalar engine's hot path. The same nodes, parents in the same order
+        and the same numbers as the operators give (a number input becomes a constant
+        leaf on the right of its weight, as ``w * 2.0`` makes it), without a property
+        read per weight and an operator dispatch per node.
+        """
+        w = self.w
+        row = w[0].tensor.data[self.index].tolist()
+        terms = []
+        for xi, wi, number in zip(x, w, row, strict=True):
+            if isinstance(xi, Value):
+                terms.append(Value(xi.data * number, "", (xi, wi), Mul))
+            else:
+                c = Value(xi)
+                terms.append(Value(number * c.data, "", (wi, c), Mul))
+        s = terms[0]
+        for term in terms[1:]:
+            s = Value(s.data + term.data, "", (s, term), Add)
+        if self.b is not None:
+            s = Value(s.data + self.b.data, "", (s, self.b), Add)
         return s
 
     def forward(self, x: Sequence[Any]) -> Value:
@@ -108,7 +136,6 @@ class Neuron(Module):
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"
-
 
 
 class Linear(Module):
@@ -244,7 +271,6 @@ class Linear(Module):
         return f"{self.nin}, {self.nout}, bias={self.bias is not None}"
 
 
-
 class Layer(Linear):
     """A fully connected layer with its activation: ``a = f(x Wᵀ + b)`` (an MLP's layer).
 
@@ -305,7 +331,6 @@ class Layer(Linear):
         return f"{self.nin}, {self.nout}, activation={self.activation!r}"
 
 
-
 def _label_sheet(linears: list[Linear], tensors: bool = True) -> None:
     """Label a chain of linear layers as the sheet does: wh[l], bh[l] ... wo, bo.
 
@@ -321,4 +346,3 @@ def _label_sheet(linears: list[Linear], tensors: bool = True) -> None:
         layer.weight.label = names[0]
         if layer.bias is not None:
             layer.bias.label = names[1]
-

@@ -161,10 +161,22 @@ class ParameterValue(Value):
         grad = grad.data if isinstance(grad, Value) else grad
         return f"Value({self.label}, data={self.data:.6g}, grad={grad:.6g})"
 
+    def _hold(self) -> list | None:
+        """``[data, grad]`` for the scalar sweep to sum into, or None to go edge by edge.
+
+        Only a float64 tensor with a plain-number gradient is held: there, one final
+        write equals the writes of every edge (a float32 gradient rounds at each one).
+        """
+        if self.tensor.data.dtype != np.float64:
+            return None
+        g = self.grad
+        if type(g) is not float:
+            return None
+        return [self.data, g]
+
     def zero_grad(self) -> None:
         """Zero this element's gradient only (nothing to do while the tensor has none)."""
         t = self.tensor
         self._grad_node = None
         if t.grad is not None:
             _writable_grad(t, self.label)[self.index] = 0.0
-
