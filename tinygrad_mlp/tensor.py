@@ -47,7 +47,9 @@ from tinygrad_mlp.ops.arithmetic import (
     Pow,
     PowConst,
     Relu,
+    Remainder,
     Sigmoid,
+    check_integer_division,
     Sub,
     Tanh,
     Where,
@@ -87,14 +89,60 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-def _result_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
-    """torch's promotion for two tensors of different dtypes."""
-    float_a, float_b = a.dtype.kind == "f", b.dtype.kind == "f"
-    if float_a != float_b:  # a float beats bool and integers
-        return a.dtype if float_a else b.dtype
-    if (a.ndim == 0) != (b.ndim == 0):  # a 0-d tensor does not widen one with dimensions
-        return b.dtype if a.ndim == 0 else a.dtype
-    return np.promote_types(a.dtype, b.dtype)
+# NOTE: torch's categories: a dtype of a higher category wins whatever its width.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_DEFAULT = {"b": np.dtype(np.bool_), "i": np.dtype(np.int64), "f": np.dtype(np.float64)}
+
+
+def promote_types(a: Any, b: Any) -> np.dtype:
+    """torch's ``promote_types``: the higher category wins, then the wider dtype.
+
+    Unlike numpy, an integer never widens a float: int64 with float32 is float32.
+
+    >>> promote_types(np.int64, np.float32), promote_types(np.bool_, np.int32)
+    (dtype('float32'), dtype('int32'))
+    """
+    a, b = np.dtype(a), np.dtype(b)
+    if a == b:
+        return a
+    rank_a, rank_b = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if rank_a != rank_b:
+        return a if rank_a > rank_b else b
+    return np.promote_types(a, b)
+
+
+def result_type(a: np.ndarray, b: np.ndarray) -> np.dtype:
+    """torch's result type of two tensors' data (Python numbers arrive as 0-d arrays).
+
+    A 0-d tensor decides the dtype only when its category (bool < integer < float)
+    is higher than that of a tensor with dimensions; otherwise the dimensioned one
+    decides. Two of the same kind promote (:func:`promote_types`).
+    """
+    if (a.ndim == 0) != (b.ndim == 0):
+        dim, zero = (b, a) if a.ndim == 0 else (a, b)
+        if _CATEGORY[zero.dtype.kind] > _CATEGORY[dim.dtype.kind]:
+            return promote_types(zero.dtype, dim.dtype)
+        return dim.dtype
+    return promote_types(a.dtype, b.dtype)
+
+
+def _promoted(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``a`` and ``b`` cast to their torch result type (unchanged when they agree)."""
+    if a.dtype == b.dtype:
+        return a, b
+    dtype = result_type(a, b)
+    return a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+
+
+def _scalar_kind(x: Any) -> str | None:
+    """'b', 'i' or 'f' for a Python or numpy number, None for anything else."""
+    if isinstance(x, (bool, np.bool_)):
+        return "b"
+    if isinstance(x, (int, np.integer)):
+        return "i"
+    if isinstance(x, (float, np.floating)):
+        return "f"
+    return None
 
 
 def _num(x: Any) -> Any:
@@ -221,9 +269,12 @@ class Tensor(elementwise.ElementwiseMethods):
         if len(parents) == 2:
             a, b = parents
             a_data, b_data = a.data, b.data
-            data = fn.forward(a_data, b_data)
             if a_data.dtype is not b_data.dtype and a_data.dtype != b_data.dtype:
-                data = np.asarray(data).astype(_result_dtype(a_data, b_data), copy=False)
+                # NOTE: as torch, both are cast to the result type, then computed
+                dtype = result_type(a_data, b_data)
+                data = fn.forward(a_data.astype(dtype, copy=False), b_data.astype(dtype, copy=False))
+            else:
+                data = fn.forward(a_data, b_data)
             needs = (a.requires_grad, b.requires_grad)
         elif len(parents) == 1:
             data = fn.forward(parents[0].data)
@@ -253,13 +304,24 @@ class Tensor(elementwise.ElementwiseMethods):
         return self._node(fn, *[self._lift(x) for x in inputs])
 
     def _lift(self, other: Any) -> Tensor:
+        """``other`` as a tensor for a binary op with this one (torch's wrapped numbers).
+
+        A Python number takes this tensor's dtype unless it is of a higher category
+        (a float with an integer or boolean tensor, an int with a boolean one): then
+        it is a 0-d tensor of the default dtype of its kind (float64, int64), which
+        the result type follows. An array is a tensor of its own dtype.
+        """
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, np.ndarray) and other.dtype.kind == "f":
-            return Tensor(other)  # NOTE: a float array keeps its dtype, as a tensor would
-        # NOTE: a Python number (or an int/bool array) takes this tensor's dtype, as in
-        # torch: float32 stays float32.
-        return Tensor(np.asarray(other, dtype=self.data.dtype))
+        dtype = self.data.dtype
+        if type(other) is float and dtype.kind == "f":  # NOTE: the hot path
+            return Tensor(np.asarray(other, dtype=dtype))
+        if isinstance(other, np.ndarray):
+            return Tensor(other, dtype=other.dtype)
+        kind = _scalar_kind(other)
+        if kind is not None and _CATEGORY[kind] > _CATEGORY[dtype.kind]:
+            dtype = _DEFAULT[kind]
+        return Tensor(np.asarray(other, dtype=dtype), dtype=dtype)
 
     def __add__(self, other) -> Tensor:
         return self._node(Add(), self, self._lift(other))
@@ -268,9 +330,11 @@ class Tensor(elementwise.ElementwiseMethods):
         return self._node(Add(), self._lift(other), self)
 
     def __sub__(self, other) -> Tensor:
+        _refuse_bool_subtraction(self, other)
         return self._node(Sub(), self, self._lift(other))
 
     def __rsub__(self, other) -> Tensor:
+        _refuse_bool_subtraction(self, other)
         return self._node(Sub(), self._lift(other), self)
 
     def __mul__(self, other) -> Tensor:
@@ -289,11 +353,14 @@ class Tensor(elementwise.ElementwiseMethods):
         return self._node(Neg(), self)
 
     def __pow__(self, other) -> Tensor:
-        if isinstance(other, (int, float, np.integer, np.floating)) and not isinstance(other, bool):
+        if self.data.dtype == np.bool_ and other is True:  # NOTE: torch's pow(x, 1) is a copy
+            return Tensor(self.data.copy(), dtype=np.bool_)
+        # NOTE: an integer or boolean base goes through Pow, whose operands promote as torch's
+        if self.data.dtype.kind == "f" and _scalar_kind(other) in ("i", "f"):
             return self._node(
                 PowConst(other.item() if isinstance(other, np.generic) else other), self
             )
-        if isinstance(other, (Tensor, np.ndarray)):
+        if isinstance(other, (Tensor, np.ndarray)) or _scalar_kind(other) is not None:
             return self._node(Pow(), self, self._lift(other))
         raise TypeError(f"Tensor ** {type(other).__name__} is not supported")
 
@@ -306,19 +373,42 @@ class Tensor(elementwise.ElementwiseMethods):
     def __rmatmul__(self, other) -> Tensor:
         return self._node(MatMul(), self._lift(other), self)
 
+    def __floordiv__(self, other) -> Tensor:
+        """⌊a / b⌋ element-wise, in the promoted dtype; no gradient (torch has none)."""
+        return self._constant_op(np.floor_divide, self, self._lift(other))
+
+    def __rfloordiv__(self, other) -> Tensor:
+        return self._constant_op(np.floor_divide, self._lift(other), self)
+
+    def __mod__(self, other) -> Tensor:
+        return self._node(Remainder(), self, self._lift(other))
+
+    def __rmod__(self, other) -> Tensor:
+        return self._node(Remainder(), self._lift(other), self)
+
     # -- comparisons: boolean tensors outside the graph (masks), as torch's ---------
 
+    @staticmethod
+    def _constant_op(ufunc: Any, a: Tensor, b: Tensor) -> Tensor:
+        """``ufunc`` on the two tensors' data cast to their result type; no graph."""
+        x, y = _promoted(a.data, b.data)
+        if ufunc is np.floor_divide:
+            check_integer_division(x, y, "//")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.asarray(ufunc(x, y))
+        return Tensor(out, dtype=out.dtype)
+
     def __lt__(self, other) -> Tensor:
-        return Tensor(self.data < _num(other))
+        return self._constant_op(np.less, self, self._lift(other))
 
     def __le__(self, other) -> Tensor:
-        return Tensor(self.data <= _num(other))
+        return self._constant_op(np.less_equal, self, self._lift(other))
 
     def __gt__(self, other) -> Tensor:
-        return Tensor(self.data > _num(other))
+        return self._constant_op(np.greater, self, self._lift(other))
 
     def __ge__(self, other) -> Tensor:
-        return Tensor(self.data >= _num(other))
+        return self._constant_op(np.greater_equal, self, self._lift(other))
 
     def __getitem__(self, index) -> Tensor:
         parts = index if isinstance(index, tuple) else (index,)
@@ -464,11 +554,11 @@ class Tensor(elementwise.ElementwiseMethods):
 
     def eq(self, other: Any) -> Tensor:
         """Element-wise a == b as a boolean tensor (``==`` itself stays identity)."""
-        return Tensor(self.data == _num(other))
+        return self._constant_op(np.equal, self, self._lift(other))
 
     def ne(self, other: Any) -> Tensor:
         """Element-wise a != b as a boolean tensor."""
-        return Tensor(self.data != _num(other))
+        return self._constant_op(np.not_equal, self, self._lift(other))
 
     def lt(self, other: Any) -> Tensor:
         """a < b element-wise, a boolean tensor with no gradient (as ``<``)."""
@@ -748,6 +838,17 @@ class Tensor(elementwise.ElementwiseMethods):
                     f"gradient of shape {grad.shape} for a tensor of shape {self.shape}"
                 )
         autograd.backward(self, grad, create_graph)
+
+
+def _refuse_bool_subtraction(a: Tensor, b: Any) -> None:
+    """Refuse ``-`` with a boolean operand, as torch does (``~`` inverts a mask)."""
+    if a.data.dtype == np.bool_ or _scalar_kind(b) == "b" or (
+        isinstance(b, (Tensor, np.ndarray)) and np.dtype(b.dtype) == np.bool_
+    ):
+        raise TypeError(
+            "subtraction with a boolean tensor or bool is not supported (as in torch); "
+            "use ~ or logical_not() to invert a mask"
+        )
 
 
 def _refuse_split_advanced_index(parts: tuple) -> None:
