@@ -23,14 +23,14 @@ dtype.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from tinygrad_mlp import autograd, elementwise
 from tinygrad_mlp.autograd import Op
-from tinygrad_mlp.ops._array import TensorOp, reverse
+from tinygrad_mlp.ops._array import TensorOp, reverse, wrap_axes, wrap_axis
 from tinygrad_mlp.ops.arithmetic import (
     Add,
     ClampTensor,
@@ -171,7 +171,17 @@ class Tensor(elementwise.ElementwiseMethods):
     """
 
     # NOTE: `module` as on Value: set only by the nn module that made this node its output.
-    __slots__ = ("data", "grad", "requires_grad", "label", "_prev", "_fn", "module", "__weakref__")
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "label",
+        "_prev",
+        "_fn",
+        "_version",
+        "module",
+        "__weakref__",
+    )
     # NOTE: `==` stays identity (nodes are dict keys in the backward sweep).
     __array_priority__ = 100.0  # ndarray <op> Tensor defers to Tensor's reflected op
 
@@ -186,6 +196,7 @@ class Tensor(elementwise.ElementwiseMethods):
         self.label = label
         self._prev: tuple = ()
         self._fn = None
+        self._version = 0  # NOTE: torch's version counter: bumped by every in-place change
 
     @staticmethod
     def _constant(data: Any) -> Tensor:
@@ -218,8 +229,42 @@ class Tensor(elementwise.ElementwiseMethods):
     def _op(self) -> str:
         return "" if self._fn is None else self._fn.symbol
 
+    # -- Python's protocols, as torch's ------------------------------------------------
+
     def __len__(self) -> int:
-        return len(self.data)
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        # NOTE: each row is an index node, so gradients flow back through iteration
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            which = "no values" if self.data.size == 0 else "more than one value"
+            raise ValueError(f"Boolean value of Tensor with {which} is ambiguous")
+        return bool(self.data.item())
+
+    def __float__(self) -> float:
+        return float(self._one_element("float"))
+
+    def __int__(self) -> int:
+        return int(self._one_element("int"))
+
+    def __index__(self) -> int:
+        if self.data.size != 1 or self.data.dtype.kind not in "biu":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data.item())
+
+    def _one_element(self, to: str) -> Any:
+        if self.data.size != 1:
+            raise ValueError(
+                f"{to}() needs a tensor with one element, not {self.data.size} (shape {self.shape})"
+            )
+        return self.data.item()
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", prefix="Tensor(")
@@ -262,6 +307,130 @@ class Tensor(elementwise.ElementwiseMethods):
         """Forget the gradient (set it to None, as PyTorch's default)."""
         self.grad = None
 
+    # -- in-place changes, as torch's ------------------------------------------------
+
+    def _in_place(self, compute: Any, *operands: Any, cast: bool = False) -> Tensor:
+        """Write ``compute(self)`` into this tensor's array, as torch's in-place ops do.
+
+        Under ``no_grad`` anything may change. Outside it a leaf that requires grad
+        is refused; any other tensor becomes the output of the op (torch records it in
+        the graph), computed from a copy of its old values. Every change bumps
+        ``_version``, and a backward through an op that saved the old values refuses.
+        The result must fit: its shape is this tensor's and its dtype casts to this
+        one within its category (an int tensor cannot take floats), unless ``cast``.
+        """
+        grad_mode = autograd.is_grad_enabled()
+        if grad_mode and self.requires_grad and self._fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation; "
+                "wrap the update in no_grad(), as an optimizer step is"
+            )
+        record = grad_mode and (
+            self.requires_grad or any(getattr(x, "requires_grad", False) for x in operands)
+        )
+        source = self
+        if record:  # NOTE: the op reads the old values, so they are kept in a copy
+            source = Tensor.__new__(Tensor)
+            source.data, source.grad, source.label = self.data.copy(), None, self.label
+            source.requires_grad, source._prev, source._fn = (
+                self.requires_grad,
+                self._prev,
+                self._fn,
+            )
+            source._version = self._version
+        result = compute(source)
+        if result.shape != self.shape:
+            raise ValueError(
+                f"an in-place result of shape {result.shape} does not fit a tensor of "
+                f"shape {self.shape}"
+            )
+        kind, target = result.dtype.kind, self.data.dtype.kind
+        if not cast and _CATEGORY[kind] > _CATEGORY[target]:
+            raise TypeError(
+                f"the result type {result.dtype} can't be cast to this tensor's dtype "
+                f"{self.dtype} in place (as in torch)"
+            )
+        if self.data.flags.writeable:
+            np.copyto(self.data, result.data, casting="unsafe")
+        else:  # NOTE: a broadcast or read-only array gets an array of its own
+            self.data = result.data.astype(self.data.dtype)
+        self._version += 1
+        autograd.changed_in_place()
+        if record and result._fn is not None:
+            if result.dtype != self.dtype:
+                result = result.astype(self.dtype)
+            self.requires_grad, self._prev, self._fn = True, result._prev, result._fn
+            self._fn.versions = (self._version, *[p._version for p in self._prev])
+        return self
+
+    def add_(self, other: Any, alpha: Any = 1) -> Tensor:
+        """self += alpha · other, in place (torch's ``add_``); returns self.
+
+        >>> from tinygrad_mlp import no_grad
+        >>> w = Tensor([1.0, 2.0], requires_grad=True)
+        >>> with no_grad():
+        ...     _ = w.add_(Tensor([1.0, 1.0]), alpha=-0.5)
+        >>> w.tolist()
+        [0.5, 1.5]
+        """
+        return self._in_place(lambda t: t + (other if alpha == 1 else other * alpha), other)
+
+    def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
+        """self −= alpha · other, in place (torch's ``sub_``); returns self."""
+        return self._in_place(lambda t: t - (other if alpha == 1 else other * alpha), other)
+
+    def mul_(self, other: Any) -> Tensor:
+        """self ×= other, in place (torch's ``mul_``); returns self."""
+        return self._in_place(lambda t: t * other, other)
+
+    def div_(self, other: Any, rounding_mode: str | None = None) -> Tensor:
+        """self ÷= other, in place (torch's ``div_``; ``rounding_mode`` None or "floor")."""
+        if rounding_mode not in (None, "floor"):
+            raise ValueError(f"div_() takes rounding_mode None or 'floor', not {rounding_mode!r}")
+        if rounding_mode == "floor":
+            return self._in_place(lambda t: t // other, other)
+        return self._in_place(lambda t: t / other, other)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    def zero_(self) -> Tensor:
+        """Every element set to 0, in place (torch's ``zero_``); returns self."""
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Every element set to ``value`` (a number or a one-element tensor), in place."""
+        if isinstance(value, Tensor):
+            value = value.item()
+        everywhere = np.ones(self.shape, dtype=bool)
+        return self._in_place(lambda t: t.masked_fill(everywhere, value), cast=True)
+
+    def copy_(self, src: Any) -> Tensor:
+        """``src`` (broadcast to this shape, cast to this dtype) copied in, in place.
+
+        As torch's ``copy_``, any dtype casts; the gradient flows to ``src``.
+        """
+        source = self._lift(src)
+
+        def copied(t: Tensor) -> Tensor:
+            out = source.broadcast_to(t.shape)
+            return out.astype(t.dtype) if out.dtype != t.dtype else out.reshape(t.shape)
+
+        return self._in_place(copied, source, cast=True)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """:meth:`clamp` in place (torch's ``clamp_``); returns self."""
+        return self._in_place(lambda t: t.clamp(min, max), min, max)
+
     # -- building nodes -------------------------------------------------------------
 
     def _node(self, fn: TensorOp, *parents: Tensor) -> Tensor:
@@ -287,12 +456,15 @@ class Tensor(elementwise.ElementwiseMethods):
         out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.grad = None
         out.label = ""
+        out._version = 0
         mode = autograd._MODE
         if mode is None:
             mode = autograd.mode()
         if mode and True in needs:
             fn.needs = needs
             out.requires_grad, out._prev, out._fn = True, parents, fn
+            if autograd._CHANGED_IN_PLACE:  # NOTE: until a first in-place op, all are 0
+                fn.versions = (0, *[p._version for p in parents])
             if mode is not True:
                 mode.on_forward(out)
         else:
@@ -413,7 +585,12 @@ class Tensor(elementwise.ElementwiseMethods):
     def __getitem__(self, index) -> Tensor:
         parts = index if isinstance(index, tuple) else (index,)
         parts = tuple(_as_index(p) for p in parts)
-        _refuse_split_advanced_index(parts)
+        if _split_advanced_index(parts):
+            # NOTE: torch applies the integers first, then the index arrays (numpy would
+            # count the integers as index arrays and move the broadcast axes to the front)
+            first = _flat(tuple(_skip_array(p) for p in parts))
+            second = tuple(_keep_array(p) for p in parts if not _is_int(p))
+            return self[first][second]
         index = parts if isinstance(index, tuple) else parts[0]
         return self._node(Index(index), self)
 
@@ -451,21 +628,27 @@ class Tensor(elementwise.ElementwiseMethods):
         """Values limited to [low, high]; no gradient flows where a value was clipped."""
         return self._node(Clip(low, high), self)
 
+    def _count(self, axis: Any) -> int:
+        """How many elements a reduction over ``axis`` (already checked) takes each time."""
+        if axis is None:
+            return self.data.size
+        return math.prod(self.shape[i] for i in np.atleast_1d(axis).tolist())
+
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (all axes when None); the gradient is the upstream one broadcast back.
 
         >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0).data.tolist()
         [4.0, 6.0]
         """
-        return self._node(Sum(axis, keepdims), self)
+        return self._node(Sum(wrap_axes(axis, self.ndim), keepdims), self)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum divided by the number of elements summed (nan for none, as numpy and torch)."""
-        count = (
-            self.data.size
-            if axis is None
-            else math.prod(self.shape[i] for i in np.atleast_1d(axis))
-        )
+        """Sum divided by the number of elements summed (nan for none, as numpy and torch).
+
+        An integer or boolean tensor gives its float mean, as numpy (torch refuses).
+        """
+        axis = wrap_axes(axis, self.ndim)
+        count = self._count(axis)
         return self.sum(axis, keepdims) * (1.0 / count if count else math.nan)
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
@@ -474,7 +657,7 @@ class Tensor(elementwise.ElementwiseMethods):
         >>> Tensor([[1.0, 5.0], [7.0, 2.0]]).max(axis=1).data.tolist()
         [5.0, 7.0]
         """
-        return self._node(Max(axis, keepdims), self)
+        return self._node(Max(wrap_axes(axis, self.ndim), keepdims), self)
 
     def reshape(self, *shape) -> Tensor:
         """The same elements in ``shape`` (a tuple or separate ints; one −1 is inferred).
@@ -486,25 +669,50 @@ class Tensor(elementwise.ElementwiseMethods):
             shape = tuple(shape[0])
         return self._node(Reshape(shape), self)
 
-    def transpose(self, *axes) -> Tensor:
-        """Axes permuted (reversed when none are given); negative axes count from the end."""
+    def transpose(self, *axes: int) -> Tensor:
+        """torch's ``transpose``: ``transpose(a, b)`` swaps axes a and b.
+
+        With no axes every axis is reversed (as :attr:`T` and numpy's ``transpose()``).
+        numpy's ``transpose(axes)``, a permutation of every axis, is :meth:`permute`.
+
+        >>> Tensor([[1.0, 2.0, 3.0]]).transpose(0, 1).shape
+        (3, 1)
+        """
+        n = self.ndim
+        if not axes:
+            return self.permute(tuple(range(n - 1, -1, -1)))
+        if len(axes) != 2 or any(isinstance(a, (tuple, list)) for a in axes):
+            raise TypeError(
+                f"transpose() takes two axes to swap (as torch), not {axes!r}; "
+                "permute() takes an order of every axis"
+            )
+        a, b = wrap_axis(axes[0], n), wrap_axis(axes[1], n)
+        order = list(range(n))
+        if n:
+            order[a], order[b] = order[b], order[a]
+        return self._node(Transpose(tuple(order)), self)
+
+    def permute(self, *axes: int) -> Tensor:
+        """Axes reordered: axis k of the result is axis ``axes[k]`` (torch's ``permute``,
+        numpy's ``transpose(axes)``); a tuple or separate ints, negative from the end.
+
+        >>> Tensor(np.zeros((2, 3, 4))).permute(2, 0, 1).shape
+        (4, 2, 3)
+        """
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         n = self.ndim
-        if not axes:
-            axes = tuple(range(n - 1, -1, -1))
-        if len(axes) != n or any(not -n <= ax < n for ax in axes):
-            raise ValueError(f"axes {axes} are not a permutation of the {n} axes of {self.shape}")
-        axes = tuple(ax % n for ax in axes)
-        if len(set(axes)) != n:
+        if len(axes) != n:
+            raise ValueError(f"permute() needs {n} axes for a tensor of shape {self.shape}, "
+                             f"not {len(axes)}")
+        order = tuple(wrap_axis(ax, n) for ax in axes)
+        if len(set(order)) != len(order):
             raise ValueError(f"axes {axes} repeat an axis of a tensor of shape {self.shape}")
-        return self._node(Transpose(axes), self)
+        return self._node(Transpose(order), self)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        """Two axes exchanged (as ``numpy.swapaxes``)."""
-        axes = list(range(self.ndim))
-        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-        return self.transpose(axes)
+        """Two axes exchanged (as ``numpy.swapaxes``; the same as :meth:`transpose`)."""
+        return self.transpose(axis1, axis2)
 
     @property
     def T(self) -> Tensor:
@@ -535,6 +743,9 @@ class Tensor(elementwise.ElementwiseMethods):
         >>> Tensor([[0.0, 0.0]]).log_softmax().exp().data.tolist()
         [[0.5, 0.5]]
         """
+        axis = wrap_axis(axis, self.ndim)
+        if self.ndim == 0:
+            return self.reshape((1,)).log_softmax(0).reshape(())
         return self._node(LogSoftmax(axis), self)
 
     def softmax(self, axis: int = -1) -> Tensor:
@@ -594,10 +805,12 @@ class Tensor(elementwise.ElementwiseMethods):
 
     def any(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Whether any element is nonzero (boolean, no gradient)."""
+        axis = wrap_axes(axis, self.ndim)
         return Tensor(np.any(self.data, axis=axis, keepdims=keepdims))
 
     def all(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Whether every element is nonzero (boolean, no gradient)."""
+        axis = wrap_axes(axis, self.ndim)
         return Tensor(np.all(self.data, axis=axis, keepdims=keepdims))
 
     def masked_fill(self, mask: Any, value: float) -> Tensor:
@@ -634,23 +847,26 @@ class Tensor(elementwise.ElementwiseMethods):
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the first largest element (int64, no gradient; nan counts as largest)."""
+        axis = None if axis is None else wrap_axes(int(axis), self.ndim)
         return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims), dtype=np.int64)
 
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the first smallest element (int64, no gradient)."""
+        axis = None if axis is None else wrap_axes(int(axis), self.ndim)
         return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims), dtype=np.int64)
 
     def prod(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Product of the elements (over one axis or all); exact gradient at zeros."""
         if axis is not None and not isinstance(axis, int):
             raise TypeError(f"prod() takes one axis (an int) or None, not {axis!r}")
-        return self._node(Prod(axis, keepdims), self)
+        return self._node(Prod(wrap_axes(axis, self.ndim), keepdims), self)
 
     def var(
         self, axis: int | tuple[int, ...] | None = None, correction: float = 1, keepdims=False
     ) -> Tensor:
         """Σ (a − mean)² / (N − correction) (torch's default correction is 1)."""
-        count = self.size if axis is None else math.prod(self.shape[i] for i in np.atleast_1d(axis))
+        axis = wrap_axes(axis, self.ndim)
+        count = self._count(axis)
         centred = self - self.mean(axis, keepdims=True)
         dof = count - correction
         return (centred * centred).sum(axis, keepdims) * (1.0 / dof if dof > 0 else math.inf)
@@ -659,28 +875,39 @@ class Tensor(elementwise.ElementwiseMethods):
         self, axis: int | tuple[int, ...] | None = None, correction: float = 1, keepdims=False
     ) -> Tensor:
         """√var (see :meth:`var`); the gradient is 0 where the spread is 0, as torch's."""
-        var = self.var(axis, correction, keepdims)
+        var = self.var(wrap_axes(axis, self.ndim), correction, keepdims)
         # NOTE: a constant where var = 0, so the inf of √'s rule at 0 is masked to 0
         return var.masked_fill(var.data == 0, 0.0).sqrt()
 
     def logsumexp(self, axis: int | tuple[int, ...] | None = None, keepdims=False) -> Tensor:
-        """ln Σ e^a, shifted by the (constant) maximum; gradient softmax(a)."""
+        """ln Σ e^a, shifted by the (constant) maximum; gradient softmax(a).
+
+        Over an empty axis it is −inf (the log of an empty sum), as torch's.
+        """
+        axis = wrap_axes(axis, self.ndim)
         with np.errstate(invalid="ignore"):
-            shift = np.max(self.data, axis=axis, keepdims=True)
+            # NOTE: `initial` gives an empty axis a maximum of −inf, shifted by 0 below
+            shift = np.max(self.data, axis=axis, keepdims=True, initial=-np.inf)
         shift = np.where(np.isinf(shift), 0.0, shift).astype(self.dtype)
         total = (self - shift).exp().sum(axis, keepdims=True).log() + shift
         if keepdims:
             return total
         n = self.ndim
-        axes = range(n) if axis is None else {a % n for a in np.atleast_1d(axis)}
+        axes = range(n) if axis is None else set(np.atleast_1d(axis).tolist())
         return total.reshape(tuple(size for i, size in enumerate(self.shape) if i not in axes))
 
     def cumsum(self, axis: int) -> Tensor:
-        """Running sums along ``axis``; gradient the reversed running sums."""
+        """Running sums along ``axis``; gradient the reversed running sums (0-d stays 0-d)."""
+        axis = wrap_axis(axis, self.ndim)
+        if self.ndim == 0:
+            return self.reshape((1,)).cumsum(0).reshape(())
         return self._node(Cumsum(axis), self)
 
     def cumprod(self, axis: int) -> Tensor:
-        """Running products along ``axis`` (see :class:`Cumprod` for zeros)."""
+        """Running products along ``axis`` (see :class:`Cumprod` for zeros; 0-d stays 0-d)."""
+        axis = wrap_axis(axis, self.ndim)
+        if self.ndim == 0:
+            return self.reshape((1,)).cumprod(0).reshape(())
         return self._node(Cumprod(axis), self)
 
     # -- shape ------------------------------------------------------------------------
@@ -690,26 +917,30 @@ class Tensor(elementwise.ElementwiseMethods):
         if axis is None:
             shape = tuple(n for n in self.shape if n != 1)
         else:
-            axes = {a % max(self.ndim, 1) for a in np.atleast_1d(axis)}
+            axes = wrap_axes(tuple(np.atleast_1d(axis).tolist()), self.ndim) or ()
             shape = tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1))
         return self.reshape(shape)
 
     def unsqueeze(self, axis: int) -> Tensor:
         """A size-1 axis inserted at ``axis`` (negative counts from the new end)."""
-        axis = axis % (self.ndim + 1)
+        axis = wrap_axis(axis, self.ndim + 1)
         return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
 
     def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
         """Axes start..end merged into one (torch's ``flatten``)."""
+        start, end = wrap_axis(start_axis, self.ndim), wrap_axis(end_axis, self.ndim)
+        if start > end:
+            raise ValueError(f"flatten() has start axis {start_axis} after end axis {end_axis}")
         if self.ndim == 0:
             return self.reshape((1,))
-        start, end = start_axis % self.ndim, end_axis % self.ndim
         merged = math.prod(self.shape[start : end + 1])
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
 
     def unflatten(self, axis: int, sizes: Sequence[int]) -> Tensor:
         """Axis ``axis`` split into ``sizes`` (one may be −1)."""
-        axis = axis % self.ndim
+        if self.ndim == 0:
+            raise ValueError("unflatten() needs a tensor with at least one axis")
+        axis = wrap_axis(axis, self.ndim)
         sizes = tuple(sizes)
         if -1 in sizes:
             known = math.prod(n for n in sizes if n != -1)
@@ -728,23 +959,27 @@ class Tensor(elementwise.ElementwiseMethods):
         )
         return self.broadcast_to(shape)
 
-    def permute(self, *axes: int) -> Tensor:
-        """Axes reordered as torch's ``permute`` (same as :meth:`transpose` with axes)."""
-        return self.transpose(*axes)
-
     def flip(self, axis: int | Sequence[int]) -> Tensor:
-        """Reversed along each axis in ``axis``."""
+        """Reversed along each axis in ``axis`` (an axis named twice is an error, as torch)."""
+        axes = wrap_axes(tuple(np.atleast_1d(axis).tolist()), self.ndim)
+        if not axes:  # NOTE: a 0-d tensor or no axis: a new tensor all the same, as torch's
+            return self.reshape(self.shape)
         out = self
-        for a in np.atleast_1d(axis):
-            out = reverse(out, int(a))
+        for a in axes:
+            out = reverse(out, a)
         return out
 
     def roll(self, shifts: int | Sequence[int], axis: int | Sequence[int] | None = None) -> Tensor:
         """Shifted cyclically (flattened first when ``axis`` is None, as torch)."""
         if axis is None:
-            return self._node(Roll(int(shifts), None), self)
+            shift = np.atleast_1d(shifts).tolist()
+            if len(shift) != 1:
+                raise ValueError(f"roll() without an axis takes one shift, not {shifts!r}")
+            return self._node(Roll(int(shift[0]), None), self)
         shifts = tuple(int(s) for s in np.atleast_1d(shifts))
-        axes = tuple(int(a) for a in np.atleast_1d(axis))
+        axes = tuple(wrap_axis(a, self.ndim) for a in np.atleast_1d(axis).tolist())
+        if self.ndim == 0:
+            return self.reshape(())
         if len(shifts) != len(axes):
             raise ValueError(f"roll() got {len(shifts)} shifts for {len(axes)} axes")
         return self._node(Roll(shifts, axes), self)
@@ -771,9 +1006,13 @@ class Tensor(elementwise.ElementwiseMethods):
     def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
         """The diagonal of axes ``axis1``, ``axis2``, as a new last axis (as torch)."""
         n = self.ndim
-        axis1, axis2 = axis1 % n, axis2 % n
+        if n < 2:
+            raise ValueError(f"diagonal() needs two axes, not a tensor of shape {self.shape}")
+        axis1, axis2 = wrap_axis(axis1, n), wrap_axis(axis2, n)
+        if axis1 == axis2:
+            raise ValueError(f"diagonal() needs two different axes, not {axis1} twice")
         rest = [i for i in range(n) if i not in (axis1, axis2)]
-        moved = self.transpose(rest + [axis1, axis2])
+        moved = self.permute(rest + [axis1, axis2])
         rows, cols = moved.shape[-2:]
         start_r, start_c = max(-offset, 0), max(offset, 0)
         length = max(min(rows - start_r, cols - start_c), 0)
@@ -851,31 +1090,49 @@ def _refuse_bool_subtraction(a: Tensor, b: Any) -> None:
         )
 
 
-def _refuse_split_advanced_index(parts: tuple) -> None:
-    """Refuse an integer and an index array separated by a slice (numpy and torch differ).
+def _is_int(p: Any) -> bool:
+    return isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_))
+
+
+def _is_array(p: Any) -> bool:
+    return isinstance(p, list) or (isinstance(p, np.ndarray) and p.ndim > 0)
+
+
+def _split_advanced_index(parts: tuple) -> bool:
+    """Whether an integer and an index array are separated by a slice (numpy and torch differ).
 
     numpy counts an integer as an advanced index and moves the broadcast
     dimensions to the front when advanced indices are not adjacent: for x of shape
     (2, 3, 4), ``x[0, :, [0, 1]]`` is (2, 3) in numpy and (3, 2) in torch, which
-    takes the integer first. Rather than silently pick one, this is an error.
+    takes the integer first. Such an index is applied in two steps, as torch's.
     """
-    kinds = []
-    for k, p in enumerate(parts):
-        if isinstance(p, (bool, np.bool_)):
-            continue
-        if isinstance(p, (int, np.integer)):
-            kinds.append((k, "int"))
-        elif isinstance(p, list) or (isinstance(p, np.ndarray) and p.ndim > 0):
-            kinds.append((k, "array"))
-    found = {kind for _, kind in kinds}
-    if found == {"int", "array"}:
-        where = [k for k, _ in kinds]
-        if max(where) - min(where) + 1 != len(where):
-            raise IndexError(
-                "an index that mixes integers and index arrays separated by a slice is "
-                "arranged differently by numpy and torch; index in two steps, "
-                "e.g. x[0][:, [0, 1]]"
-            )
+    where = [k for k, p in enumerate(parts) if _is_int(p) or _is_array(p)]
+    if not any(_is_int(parts[k]) for k in where) or not any(_is_array(parts[k]) for k in where):
+        return False
+    return max(where) - min(where) + 1 != len(where)
+
+
+def _skip_array(p: Any) -> Any:
+    """Step one of a split index: index arrays keep their axes whole."""
+    if not _is_array(p):
+        return p
+    mask = np.asarray(p)
+    return (slice(None),) * mask.ndim if mask.dtype == np.bool_ else slice(None)
+
+
+def _keep_array(p: Any) -> Any:
+    """Step two of a split index: slices and new axes are done, index arrays remain."""
+    if _is_array(p) or p is Ellipsis:
+        return p
+    return slice(None)
+
+
+def _flat(parts: tuple) -> tuple:
+    """``parts`` with the tuples that :func:`_skip_array` made spliced in."""
+    out: list = []
+    for p in parts:
+        out.extend(p if isinstance(p, tuple) else (p,))
+    return tuple(out)
 
 
 def _as_index(part: Any) -> Any:
@@ -911,4 +1168,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis (as ``numpy.concatenate``)."""
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate() needs at least one tensor")
+    if any(t.ndim == 0 for t in tensors):
+        raise ValueError("a 0-d tensor cannot be concatenated; stack() joins them")
+    axis = wrap_axis(axis, tensors[0].ndim)
     return tensors[0]._node(Concatenate(axis), *tensors)
