@@ -373,11 +373,12 @@ class Tensor(elementwise.ElementwiseMethods):
         >>> w.tolist()
         [0.5, 1.5]
         """
-        return self._in_place(lambda t: t + (other if alpha == 1 else other * alpha), other)
+        return self._in_place(lambda t: t + _scaled(t, other, alpha), other)
 
     def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
         """self −= alpha · other, in place (torch's ``sub_``); returns self."""
-        return self._in_place(lambda t: t - (other if alpha == 1 else other * alpha), other)
+        _refuse_bool_subtraction(self, other)
+        return self._in_place(lambda t: t - _scaled(t, other, alpha), other)
 
     def mul_(self, other: Any) -> Tensor:
         """self ×= other, in place (torch's ``mul_``); returns self."""
@@ -938,9 +939,9 @@ class Tensor(elementwise.ElementwiseMethods):
 
     def unflatten(self, axis: int, sizes: Sequence[int]) -> Tensor:
         """Axis ``axis`` split into ``sizes`` (one may be −1)."""
+        axis = wrap_axis(axis, self.ndim)
         if self.ndim == 0:
             raise ValueError("unflatten() needs a tensor with at least one axis")
-        axis = wrap_axis(axis, self.ndim)
         sizes = tuple(sizes)
         if -1 in sizes:
             known = math.prod(n for n in sizes if n != -1)
@@ -977,9 +978,11 @@ class Tensor(elementwise.ElementwiseMethods):
                 raise ValueError(f"roll() without an axis takes one shift, not {shifts!r}")
             return self._node(Roll(int(shift[0]), None), self)
         shifts = tuple(int(s) for s in np.atleast_1d(shifts))
+        if self.ndim == 0:  # NOTE: torch's words for an axis of a 0-d tensor here
+            raise IndexError(
+                f"Dimension specified as {np.atleast_1d(axis)[0]} but tensor has no dimensions"
+            )
         axes = tuple(wrap_axis(a, self.ndim) for a in np.atleast_1d(axis).tolist())
-        if self.ndim == 0:
-            return self.reshape(())
         if len(shifts) != len(axes):
             raise ValueError(f"roll() got {len(shifts)} shifts for {len(axes)} axes")
         return self._node(Roll(shifts, axes), self)
@@ -1006,9 +1009,9 @@ class Tensor(elementwise.ElementwiseMethods):
     def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
         """The diagonal of axes ``axis1``, ``axis2``, as a new last axis (as torch)."""
         n = self.ndim
+        axis1, axis2 = wrap_axis(axis1, n), wrap_axis(axis2, n)
         if n < 2:
             raise ValueError(f"diagonal() needs two axes, not a tensor of shape {self.shape}")
-        axis1, axis2 = wrap_axis(axis1, n), wrap_axis(axis2, n)
         if axis1 == axis2:
             raise ValueError(f"diagonal() needs two different axes, not {axis1} twice")
         rest = [i for i in range(n) if i not in (axis1, axis2)]
@@ -1021,14 +1024,34 @@ class Tensor(elementwise.ElementwiseMethods):
         return moved[(Ellipsis, r, c)]
 
     def pad(self, widths: Sequence[int], value: float = 0.0) -> Tensor:
-        """Constant padding, torch style: (left, right) of the last axis first, then the next."""
+        """Constant padding, torch style: (left, right) of the last axis first, then the next.
+
+        A negative width crops that many elements, as torch's.
+
+        >>> Tensor([1.0, 2.0, 3.0]).pad((1, -2)).tolist()
+        [0.0, 1.0]
+        """
         widths = tuple(int(w) for w in widths)
-        if len(widths) % 2 or len(widths) > 2 * self.ndim or any(w < 0 for w in widths):
+        if len(widths) % 2 or len(widths) > 2 * self.ndim:
             raise ValueError(f"pad widths {widths} do not fit a tensor of shape {self.shape}")
         pairs = [(0, 0)] * self.ndim
         for k in range(len(widths) // 2):
             pairs[self.ndim - 1 - k] = (widths[2 * k], widths[2 * k + 1])
-        return self._node(Pad(tuple(pairs), value), self)
+        for (lo, hi), n in zip(pairs, self.shape, strict=True):
+            if n + lo + hi < 0:
+                raise ValueError(
+                    f"pad widths {widths} crop more than the shape {self.shape} holds"
+                )
+        out = self
+        if any(lo < 0 or hi < 0 for lo, hi in pairs):
+            crop = tuple(
+                slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pairs, self.shape)
+            )
+            out = self[crop]
+        grow = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pairs)
+        if not any(lo or hi for lo, hi in grow):
+            return out if out is not self else self.reshape(self.shape)
+        return out._node(Pad(grow, value), out)
 
     def cast(self, dtype: Any) -> Tensor:
         """The same numbers in ``dtype`` (integer and boolean results leave the graph)."""
@@ -1077,6 +1100,20 @@ class Tensor(elementwise.ElementwiseMethods):
                     f"gradient of shape {grad.shape} for a tensor of shape {self.shape}"
                 )
         autograd.backward(self, grad, create_graph)
+
+
+def _scaled(t: Tensor, other: Any, alpha: Any) -> Any:
+    """alpha · other for ``add_``/``sub_``, in other's dtype as torch's (alpha is no operand)."""
+    if alpha == 1:
+        return other
+    lifted = t._lift(other)
+    dtype = result_type(t.data, lifted.data)
+    if dtype.kind != "f" and _scalar_kind(alpha) == "f":
+        raise TypeError("for integer or boolean tensors alpha must not be a float (as in torch)")
+    if lifted.dtype != dtype:
+        lifted = lifted.cast(dtype)
+    scaled = lifted * alpha
+    return scaled if scaled.dtype == dtype else scaled.cast(dtype)
 
 
 def _refuse_bool_subtraction(a: Tensor, b: Any) -> None:

@@ -427,8 +427,9 @@ class Extremum(TensorOp):
 class ClampTensor(TensorOp):
     """y = min(max(a, low), high) with tensor bounds (torch.clamp).
 
-    dy/da = 1 where low <= a <= high; dy/dlow = 1 where a < low; dy/dhigh = 1
-    where a > high (and high wins when low > high, as torch).
+    dy/da = 1 where low <= a <= high; dy/dlow = 1 where a < low < high; dy/dhigh = 1
+    where a > high or low > high (high wins when low > high; where low = high only an
+    a outside sends a gradient to high, above it; as torch).
     """
 
     __slots__ = ()
@@ -441,7 +442,7 @@ class ClampTensor(TensorOp):
         x, lo, hi = num(a), num(low), num(high)
         shape = grad_out.shape
         inside = (x >= lo) & (x <= hi)
-        below = (x < lo) & (lo <= hi)
+        below = (x < lo) & (lo < hi)
         above = (x > hi) | (lo > hi)
         g = grad_out
         return (
