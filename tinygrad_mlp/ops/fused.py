@@ -60,6 +60,8 @@ class LogSoftmax(TensorOp):
         self.axis = axis
 
     def forward(self, a):
+        if a.size == 0:  # NOTE: an empty axis gives an empty result, as torch's
+            return a.copy()
         shifted = a - a.max(axis=self.axis, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
 
