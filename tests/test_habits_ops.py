@@ -24,11 +24,15 @@ def test_a_scan_of_a_0d_tensor_keeps_shape_empty(name):
     assert out.item() == tout.item() and x.grad.item() == t.grad.item()
 
 
-def test_the_product_of_a_0d_tensor_backpropagates():
+@pytest.mark.parametrize("axis", [None, 0, -1])
+def test_the_product_of_a_0d_tensor_backpropagates(axis):
     x = Tensor(-2.5, requires_grad=True)
-    x.prod().backward()
+    out = x.prod() if axis is None else x.prod(axis)
+    out.backward()
     t = torch.tensor(-2.5, requires_grad=True)
-    t.prod().backward()
+    tout = t.prod() if axis is None else t.prod(axis)
+    tout.backward()
+    assert out.shape == tuple(tout.shape) == () and out.item() == tout.item()
     assert x.grad.shape == () and x.grad.item() == t.grad.item() == 1.0
 
 

@@ -13,7 +13,10 @@ torch = pytest.importorskip("torch")
 def _both(fn, data, dtype=np.float64):
     """fn on our tensor and torch's: ('ok', value) or ('error', type)."""
     out = []
-    for t in (Tensor(np.array(data, dtype=dtype), dtype=dtype), torch.tensor(np.array(data, dtype=dtype))):
+    for t in (
+        Tensor(np.array(data, dtype=dtype), dtype=dtype),
+        torch.tensor(np.array(data, dtype=dtype)),
+    ):
         try:
             out.append(("ok", fn(t)))
         except (RuntimeError, ValueError, TypeError) as e:

@@ -30,7 +30,7 @@ arrays, and nodes for higher orders) that must stay side by side to stay equal.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_mlp.ops._array import wrap_axis
 from tinygrad_mlp.losses import cross_entropy, huber_loss, l1_loss, nll_loss, smooth_l1_loss
+from tinygrad_mlp.ops._array import wrap_axis
 from tinygrad_mlp.tensor import Tensor, concatenate
 from tinygrad_mlp.value import Value
 

@@ -49,10 +49,10 @@ from tinygrad_mlp.ops.arithmetic import (
     Relu,
     Remainder,
     Sigmoid,
-    check_integer_division,
     Sub,
     Tanh,
     Where,
+    check_integer_division,
 )
 from tinygrad_mlp.ops.fused import (  # noqa: F401  (BCE, BCEWithLogits: named here by losses)
     BCE,
@@ -442,7 +442,9 @@ class Tensor(elementwise.ElementwiseMethods):
             if a_data.dtype is not b_data.dtype and a_data.dtype != b_data.dtype:
                 # NOTE: as torch, both are cast to the result type, then computed
                 dtype = result_type(a_data, b_data)
-                data = fn.forward(a_data.astype(dtype, copy=False), b_data.astype(dtype, copy=False))
+                data = fn.forward(
+                    a_data.astype(dtype, copy=False), b_data.astype(dtype, copy=False)
+                )
             else:
                 data = fn.forward(a_data, b_data)
             needs = (a.requires_grad, b.requires_grad)
@@ -704,8 +706,9 @@ class Tensor(elementwise.ElementwiseMethods):
             axes = tuple(axes[0])
         n = self.ndim
         if len(axes) != n:
-            raise ValueError(f"permute() needs {n} axes for a tensor of shape {self.shape}, "
-                             f"not {len(axes)}")
+            raise ValueError(
+                f"permute() needs {n} axes for a tensor of shape {self.shape}, not {len(axes)}"
+            )
         order = tuple(wrap_axis(ax, n) for ax in axes)
         if len(set(order)) != len(order):
             raise ValueError(f"axes {axes} repeat an axis of a tensor of shape {self.shape}")
@@ -1039,14 +1042,11 @@ class Tensor(elementwise.ElementwiseMethods):
             pairs[self.ndim - 1 - k] = (widths[2 * k], widths[2 * k + 1])
         for (lo, hi), n in zip(pairs, self.shape, strict=True):
             if n + lo + hi < 0:
-                raise ValueError(
-                    f"pad widths {widths} crop more than the shape {self.shape} holds"
-                )
+                raise ValueError(f"pad widths {widths} crop more than the shape {self.shape} holds")
         out = self
         if any(lo < 0 or hi < 0 for lo, hi in pairs):
-            crop = tuple(
-                slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pairs, self.shape)
-            )
+            sizes = zip(pairs, self.shape, strict=True)
+            crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in sizes)
             out = self[crop]
         grow = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pairs)
         if not any(lo or hi for lo, hi in grow):
@@ -1118,8 +1118,10 @@ def _scaled(t: Tensor, other: Any, alpha: Any) -> Any:
 
 def _refuse_bool_subtraction(a: Tensor, b: Any) -> None:
     """Refuse ``-`` with a boolean operand, as torch does (``~`` inverts a mask)."""
-    if a.data.dtype == np.bool_ or _scalar_kind(b) == "b" or (
-        isinstance(b, (Tensor, np.ndarray)) and np.dtype(b.dtype) == np.bool_
+    if (
+        a.data.dtype == np.bool_
+        or _scalar_kind(b) == "b"
+        or (isinstance(b, (Tensor, np.ndarray)) and np.dtype(b.dtype) == np.bool_)
     ):
         raise TypeError(
             "subtraction with a boolean tensor or bool is not supported (as in torch); "

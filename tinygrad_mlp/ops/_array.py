@@ -125,8 +125,7 @@ def wrap_axis(axis: Any, ndim: int) -> int:
     n = max(ndim, 1)
     if not -n <= axis < n:
         raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-            f"but got {axis})"
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {axis})"
         )
     return int(axis) % n
 

@@ -115,7 +115,9 @@ class BCE(TensorOp):
                 if isinstance(y, NUMBERS) and isinstance(z, NUMBERS):
                     grad_y = grad_out * BCEGrad.forward(None, y, z)
                 else:  # NOTE: a node, so that the next order is torch's (see BCEGrad)
-                    y, z = (x if not isinstance(x, NUMBERS) else grad_out._constant(x) for x in (y, z))
+                    y, z = (
+                        x if not isinstance(x, NUMBERS) else grad_out._constant(x) for x in (y, z)
+                    )
                     grad_y = grad_out * y._node(BCEGrad(), y, z)
             if self.needs[1]:
                 grad_z = grad_out * (log(1 - y) - log(y))
@@ -142,8 +144,10 @@ class BCEGrad(TensorOp):
         grad_y = grad_z = None
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.needs[0]:
-                grad_y = grad_out * (y * y - 2 * y * z + z) / (
-                    (y + BCE_EPS) ** 2 * (1 - y + BCE_EPS) ** 2
+                grad_y = (
+                    grad_out
+                    * (y * y - 2 * y * z + z)
+                    / ((y + BCE_EPS) ** 2 * (1 - y + BCE_EPS) ** 2)
                 )
             if self.needs[1]:
                 grad_z = -grad_out / (y * (1 - y)).clip(BCE_EPS, math.inf)
