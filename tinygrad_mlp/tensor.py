@@ -14,10 +14,13 @@ element-wise functions are rows of :data:`tinygrad_mlp.elementwise.FUNCTIONS`.
 The module is long because ``Tensor`` is torch's tensor API, one method per name,
 each a few lines that pick a rule; splitting the class would split that API.
 
-dtypes follow torch: a Python number takes the tensor's dtype, two tensors of
-different float dtypes give the wider one unless one of them is 0-d (then the
-other's), a float beats bool and integer data, and a gradient has its input's
-dtype.
+dtypes follow torch's promotion (:func:`result_type`), float64 being the default
+float: a Python number takes the tensor's dtype unless it is of a higher category
+(bool < integer < float), two tensors give the wider dtype unless one of them is
+0-d and of no higher category (then the other's), integer true division gives
+float64, and a gradient has its input's dtype. In-place operators (``+=``,
+``add_``, ...) change a tensor's own array and bump its version counter, which a
+backward checks (see :meth:`Tensor._in_place`).
 """
 
 from __future__ import annotations
@@ -505,11 +508,13 @@ class Tensor(elementwise.ElementwiseMethods):
         return self._node(Add(), self._lift(other), self)
 
     def __sub__(self, other) -> Tensor:
-        _refuse_bool_subtraction(self, other)
+        if type(other) is not float or self.data.dtype.kind == "b":
+            _refuse_bool_subtraction(self, other)
         return self._node(Sub(), self, self._lift(other))
 
     def __rsub__(self, other) -> Tensor:
-        _refuse_bool_subtraction(self, other)
+        if type(other) is not float or self.data.dtype.kind == "b":
+            _refuse_bool_subtraction(self, other)
         return self._node(Sub(), self._lift(other), self)
 
     def __mul__(self, other) -> Tensor:
