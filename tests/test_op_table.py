@@ -165,5 +165,5 @@ def test_table_covers_every_spelling_dimension():
     names = {op.name for op in OPS}
     shapes = [s for op in OPS for _, ss in spellings(op) for s in ss]
     assert () in shapes and any(0 in s for s in shapes) and any(1 in s for s in shapes)
-    assert {"transpose_neg_axes", "sum_keepdims", "max_axis", "index_bool_mask"} <= names
+    assert {"permute_neg_axes", "sum_keepdims", "max_axis", "index_bool_mask"} <= names
     assert len(CASES) >= 150

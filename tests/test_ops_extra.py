@@ -344,12 +344,17 @@ def test_cumprod_second_derivative_at_zeros_matches_torch(data):
     np.testing.assert_allclose(h, th.numpy(), rtol=1e-12, atol=1e-15)
 
 
-def test_an_integer_and_an_index_array_split_by_a_slice_is_refused():
-    x = Tensor(np.arange(24.0).reshape(2, 3, 4))
-    with pytest.raises(IndexError, match="numpy and torch"):
-        x[0, :, [0, 1]]
-    with pytest.raises(IndexError, match="two steps"):
-        x[[0, 1], :, 2]
+def test_an_integer_and_an_index_array_split_by_a_slice_index_as_torch():
+    data = np.arange(24.0).reshape(2, 3, 4)
+    for index in ((0, slice(None), [0, 1]), ([0, 1], slice(None), 2)):
+        x = Tensor(data, requires_grad=True)
+        w = np.arange(1.0, 1.0 + x[index].size).reshape(x[index].shape)
+        (x[index] * Tensor(w)).sum().backward()
+        t = torch.tensor(data, requires_grad=True)
+        t_index = tuple(torch.tensor(p) if isinstance(p, list) else p for p in index)
+        (t[t_index] * torch.tensor(w)).sum().backward()
+        np.testing.assert_array_equal(x[index].data, t[t_index].detach().numpy())
+        np.testing.assert_array_equal(x.grad, t.grad.numpy())
 
 
 @pytest.mark.parametrize(

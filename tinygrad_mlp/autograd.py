@@ -29,9 +29,8 @@ arrays, and nodes for higher orders) that must stay side by side to stay equal.
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -156,22 +155,37 @@ def _plain(state: _State) -> bool:
     return bool(state.grad) and state.recorder is None
 
 
-@contextlib.contextmanager
-def _switch(**settings: Any) -> Iterator[None]:
-    global _MODE, _SPECIAL
-    state = _STATE
-    previous = {key: getattr(state, key) for key in settings}
-    was_plain = _plain(state)
-    for key, value in settings.items():
-        setattr(state, key, value)
-    now_plain = _plain(state)
-    if was_plain != now_plain:
-        with _LOCK:
-            _SPECIAL += 1 if was_plain else -1
-            _MODE = True if _SPECIAL == 0 else None
-    try:
-        yield
-    finally:
+class _Switch:
+    """Sets the calling thread's mode inside a ``with`` block and restores it after.
+
+    Re-entrant and reusable, as torch's: one stored ``no_grad()`` may be entered
+    again, nested or later; each entry restores what it found.
+    """
+
+    __slots__ = ("settings", "saved")
+
+    def __init__(self, settings: dict) -> None:
+        self.settings = settings
+        self.saved: list = []
+
+    def __enter__(self) -> None:
+        global _MODE, _SPECIAL
+        state = _STATE
+        previous = {key: getattr(state, key) for key in self.settings}
+        was_plain = _plain(state)
+        for key, value in self.settings.items():
+            setattr(state, key, value)
+        now_plain = _plain(state)
+        if was_plain != now_plain:
+            with _LOCK:
+                _SPECIAL += 1 if was_plain else -1
+                _MODE = True if _SPECIAL == 0 else None
+        self.saved.append((previous, was_plain, now_plain))
+
+    def __exit__(self, *exc_info: Any) -> None:
+        global _MODE, _SPECIAL
+        previous, was_plain, now_plain = self.saved.pop()
+        state = _STATE
         for key, value in previous.items():
             setattr(state, key, value)
         if was_plain != now_plain:
@@ -180,17 +194,21 @@ def _switch(**settings: Any) -> Iterator[None]:
                 _MODE = True if _SPECIAL == 0 else None
 
 
+def _switch(**settings: Any) -> _Switch:
+    return _Switch(settings)
+
+
 def is_grad_enabled() -> bool:
     """True unless the calling thread is inside a :func:`no_grad` block."""
     return bool(_STATE.grad)
 
 
-def grad_enabled(mode: bool) -> contextlib.AbstractContextManager[None]:
+def grad_enabled(mode: bool) -> _Switch:
     """Turn graph building on or off in this thread inside a ``with`` block, restoring it after."""
     return _switch(grad=bool(mode))
 
 
-def no_grad() -> contextlib.AbstractContextManager[None]:
+def no_grad() -> _Switch:
     """Context manager: operations inside build no graph (as ``torch.no_grad``, per thread).
 
     >>> from tinygrad_mlp import Value, no_grad
@@ -203,12 +221,12 @@ def no_grad() -> contextlib.AbstractContextManager[None]:
     return _switch(grad=False)
 
 
-def enable_grad() -> contextlib.AbstractContextManager[None]:
+def enable_grad() -> _Switch:
     """Context manager: graph building back on, even inside :func:`no_grad`."""
     return _switch(grad=True)
 
 
-def recording(recorder: Any) -> contextlib.AbstractContextManager[None]:
+def recording(recorder: Any) -> _Switch:
     """Report every interior node built, and every node a backward sweep processes.
 
     While active in this thread, ``recorder.on_forward(node)`` runs right after each
@@ -235,6 +253,38 @@ def recording(recorder: Any) -> contextlib.AbstractContextManager[None]:
     [('forward', '*'), ('backward', '*', 1.0, (3.0, 2.0))]
     """
     return _switch(recorder=recorder)
+
+
+# --------------------------------------------------------------------------- versions
+# NOTE: torch's version counters. An in-place op bumps its tensor's `_version`; a node
+# made after the first in-place op of the process keeps the versions of its output and
+# inputs in `_fn.versions` (before it, every version was 0). A sweep checks them only
+# once some in-place op has run, so graphs that never meet one pay nothing.
+
+_CHANGED_IN_PLACE = False
+
+
+def changed_in_place() -> None:
+    """Note that some node was changed in place: from now on versions are kept and checked."""
+    global _CHANGED_IN_PLACE
+    _CHANGED_IN_PLACE = True
+
+
+def check_versions(order: Sequence[Any]) -> None:
+    """Refuse a sweep through a node whose output or inputs changed in place since it was made."""
+    for node in order:
+        current = (
+            getattr(node, "_version", 0),
+            *[getattr(p, "_version", 0) for p in node._prev],
+        )
+        saved = getattr(node._fn, "versions", None) or (0,) * len(current)
+        if current != saved:
+            k = next(i for i, (a, b) in enumerate(zip(current, saved, strict=True)) if a != b)
+            which = "the output" if k == 0 else f"input {k - 1}"
+            raise RuntimeError(
+                f"{which} of {_op_name(node._fn)} was changed by an in-place operation "
+                "after the op saved it; change a copy (x = x + 1), or run the forward again"
+            )
 
 
 # --------------------------------------------------------------------------- order
@@ -356,6 +406,8 @@ def backward(root: Any, grad_root: Any, create_graph: bool = False) -> None:
         _sweep((root,), (grad_root,), create_graph, _STATE.recorder)
         return
     order = toposort(root)
+    if _CHANGED_IN_PLACE:
+        check_versions(order)
     if not order:  # the root is a leaf
         _accumulate(root, grad_root)
         return
@@ -525,6 +577,8 @@ def _sweep(
     target (a leaf or an interior node) is returned, ``None`` where none arrived.
     """
     order = _toposort(roots)
+    if _CHANGED_IN_PLACE:
+        check_versions(order)
     grads: dict = {}
     for root, seed in zip(roots, seeds, strict=True):
         grads[root] = grads[root] + seed if root in grads else seed

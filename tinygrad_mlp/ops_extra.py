@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_mlp.losses import cross_entropy, huber_loss, l1_loss, nll_loss, smooth_l1_loss
+from tinygrad_mlp.ops._array import wrap_axis
 from tinygrad_mlp.tensor import Tensor, concatenate
 from tinygrad_mlp.value import Value
 
@@ -301,7 +302,8 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     for k, t in enumerate(tensors):
         if t.shape != shape:
             raise ValueError(f"stack(): tensor {k} has shape {t.shape}, tensor 0 has {shape}")
-    return concatenate([t.unsqueeze(axis) for t in tensors], axis=axis % (len(shape) + 1))
+    axis = wrap_axis(axis, len(shape) + 1)
+    return concatenate([t.unsqueeze(axis) for t in tensors], axis=axis)
 
 
 # --------------------------------------------------------------------------- constructors

@@ -14,23 +14,26 @@ element-wise functions are rows of :data:`tinygrad_mlp.elementwise.FUNCTIONS`.
 The module is long because ``Tensor`` is torch's tensor API, one method per name,
 each a few lines that pick a rule; splitting the class would split that API.
 
-dtypes follow torch: a Python number takes the tensor's dtype, two tensors of
-different float dtypes give the wider one unless one of them is 0-d (then the
-other's), a float beats bool and integer data, and a gradient has its input's
-dtype.
+dtypes follow torch's promotion (:func:`result_type`), float64 being the default
+float: a Python number takes the tensor's dtype unless it is of a higher category
+(bool < integer < float), two tensors give the wider dtype unless one of them is
+0-d and of no higher category (then the other's), integer true division gives
+float64, and a gradient has its input's dtype. In-place operators (``+=``,
+``add_``, ...) change a tensor's own array and bump its version counter, which a
+backward checks (see :meth:`Tensor._in_place`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from tinygrad_mlp import autograd, elementwise
 from tinygrad_mlp.autograd import Op
-from tinygrad_mlp.ops._array import TensorOp, reverse
+from tinygrad_mlp.ops._array import TensorOp, reverse, wrap_axes, wrap_axis
 from tinygrad_mlp.ops.arithmetic import (
     Add,
     ClampTensor,
@@ -47,10 +50,12 @@ from tinygrad_mlp.ops.arithmetic import (
     Pow,
     PowConst,
     Relu,
+    Remainder,
     Sigmoid,
     Sub,
     Tanh,
     Where,
+    check_integer_division,
 )
 from tinygrad_mlp.ops.fused import (  # noqa: F401  (BCE, BCEWithLogits: named here by losses)
     BCE,
@@ -87,14 +92,60 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-def _result_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
-    """torch's promotion for two tensors of different dtypes."""
-    float_a, float_b = a.dtype.kind == "f", b.dtype.kind == "f"
-    if float_a != float_b:  # a float beats bool and integers
-        return a.dtype if float_a else b.dtype
-    if (a.ndim == 0) != (b.ndim == 0):  # a 0-d tensor does not widen one with dimensions
-        return b.dtype if a.ndim == 0 else a.dtype
-    return np.promote_types(a.dtype, b.dtype)
+# NOTE: torch's categories: a dtype of a higher category wins whatever its width.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_DEFAULT = {"b": np.dtype(np.bool_), "i": np.dtype(np.int64), "f": np.dtype(np.float64)}
+
+
+def promote_types(a: Any, b: Any) -> np.dtype:
+    """torch's ``promote_types``: the higher category wins, then the wider dtype.
+
+    Unlike numpy, an integer never widens a float: int64 with float32 is float32.
+
+    >>> promote_types(np.int64, np.float32), promote_types(np.bool_, np.int32)
+    (dtype('float32'), dtype('int32'))
+    """
+    a, b = np.dtype(a), np.dtype(b)
+    if a == b:
+        return a
+    rank_a, rank_b = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if rank_a != rank_b:
+        return a if rank_a > rank_b else b
+    return np.promote_types(a, b)
+
+
+def result_type(a: np.ndarray, b: np.ndarray) -> np.dtype:
+    """torch's result type of two tensors' data (Python numbers arrive as 0-d arrays).
+
+    A 0-d tensor decides the dtype only when its category (bool < integer < float)
+    is higher than that of a tensor with dimensions; otherwise the dimensioned one
+    decides. Two of the same kind promote (:func:`promote_types`).
+    """
+    if (a.ndim == 0) != (b.ndim == 0):
+        dim, zero = (b, a) if a.ndim == 0 else (a, b)
+        if _CATEGORY[zero.dtype.kind] > _CATEGORY[dim.dtype.kind]:
+            return promote_types(zero.dtype, dim.dtype)
+        return dim.dtype
+    return promote_types(a.dtype, b.dtype)
+
+
+def _promoted(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``a`` and ``b`` cast to their torch result type (unchanged when they agree)."""
+    if a.dtype == b.dtype:
+        return a, b
+    dtype = result_type(a, b)
+    return a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+
+
+def _scalar_kind(x: Any) -> str | None:
+    """'b', 'i' or 'f' for a Python or numpy number, None for anything else."""
+    if isinstance(x, (bool, np.bool_)):
+        return "b"
+    if isinstance(x, (int, np.integer)):
+        return "i"
+    if isinstance(x, (float, np.floating)):
+        return "f"
+    return None
 
 
 def _num(x: Any) -> Any:
@@ -123,7 +174,17 @@ class Tensor(elementwise.ElementwiseMethods):
     """
 
     # NOTE: `module` as on Value: set only by the nn module that made this node its output.
-    __slots__ = ("data", "grad", "requires_grad", "label", "_prev", "_fn", "module", "__weakref__")
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "label",
+        "_prev",
+        "_fn",
+        "_version",
+        "module",
+        "__weakref__",
+    )
     # NOTE: `==` stays identity (nodes are dict keys in the backward sweep).
     __array_priority__ = 100.0  # ndarray <op> Tensor defers to Tensor's reflected op
 
@@ -138,6 +199,7 @@ class Tensor(elementwise.ElementwiseMethods):
         self.label = label
         self._prev: tuple = ()
         self._fn = None
+        self._version = 0  # NOTE: torch's version counter: bumped by every in-place change
 
     @staticmethod
     def _constant(data: Any) -> Tensor:
@@ -170,8 +232,42 @@ class Tensor(elementwise.ElementwiseMethods):
     def _op(self) -> str:
         return "" if self._fn is None else self._fn.symbol
 
+    # -- Python's protocols, as torch's ------------------------------------------------
+
     def __len__(self) -> int:
-        return len(self.data)
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        # NOTE: each row is an index node, so gradients flow back through iteration
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            which = "no values" if self.data.size == 0 else "more than one value"
+            raise ValueError(f"Boolean value of Tensor with {which} is ambiguous")
+        return bool(self.data.item())
+
+    def __float__(self) -> float:
+        return float(self._one_element("float"))
+
+    def __int__(self) -> int:
+        return int(self._one_element("int"))
+
+    def __index__(self) -> int:
+        if self.data.size != 1 or self.data.dtype.kind not in "biu":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data.item())
+
+    def _one_element(self, to: str) -> Any:
+        if self.data.size != 1:
+            raise ValueError(
+                f"{to}() needs a tensor with one element, not {self.data.size} (shape {self.shape})"
+            )
+        return self.data.item()
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", prefix="Tensor(")
@@ -226,6 +322,131 @@ class Tensor(elementwise.ElementwiseMethods):
         """Forget the gradient (set it to None, as PyTorch's default)."""
         self.grad = None
 
+    # -- in-place changes, as torch's ------------------------------------------------
+
+    def _in_place(self, compute: Any, *operands: Any, cast: bool = False) -> Tensor:
+        """Write ``compute(self)`` into this tensor's array, as torch's in-place ops do.
+
+        Under ``no_grad`` anything may change. Outside it a leaf that requires grad
+        is refused; any other tensor becomes the output of the op (torch records it in
+        the graph), computed from a copy of its old values. Every change bumps
+        ``_version``, and a backward through an op that saved the old values refuses.
+        The result must fit: its shape is this tensor's and its dtype casts to this
+        one within its category (an int tensor cannot take floats), unless ``cast``.
+        """
+        grad_mode = autograd.is_grad_enabled()
+        if grad_mode and self.requires_grad and self._fn is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation; "
+                "wrap the update in no_grad(), as an optimizer step is"
+            )
+        record = grad_mode and (
+            self.requires_grad or any(getattr(x, "requires_grad", False) for x in operands)
+        )
+        source = self
+        if record:  # NOTE: the op reads the old values, so they are kept in a copy
+            source = Tensor.__new__(Tensor)
+            source.data, source.grad, source.label = self.data.copy(), None, self.label
+            source.requires_grad, source._prev, source._fn = (
+                self.requires_grad,
+                self._prev,
+                self._fn,
+            )
+            source._version = self._version
+        result = compute(source)
+        if result.shape != self.shape:
+            raise ValueError(
+                f"an in-place result of shape {result.shape} does not fit a tensor of "
+                f"shape {self.shape}"
+            )
+        kind, target = result.dtype.kind, self.data.dtype.kind
+        if not cast and _CATEGORY[kind] > _CATEGORY[target]:
+            raise TypeError(
+                f"the result type {result.dtype} can't be cast to this tensor's dtype "
+                f"{self.dtype} in place (as in torch)"
+            )
+        if self.data.flags.writeable:
+            np.copyto(self.data, result.data, casting="unsafe")
+        else:  # NOTE: a broadcast or read-only array gets an array of its own
+            self.data = result.data.astype(self.data.dtype)
+        self._version += 1
+        autograd.changed_in_place()
+        if record and result._fn is not None:
+            if result.dtype != self.dtype:
+                result = result.astype(self.dtype)
+            self.requires_grad, self._prev, self._fn = True, result._prev, result._fn
+            self._fn.versions = (self._version, *[p._version for p in self._prev])
+        return self
+
+    def add_(self, other: Any, alpha: Any = 1) -> Tensor:
+        """self += alpha · other, in place (torch's ``add_``); returns self.
+
+        >>> from tinygrad_mlp import no_grad
+        >>> w = Tensor([1.0, 2.0], requires_grad=True)
+        >>> with no_grad():
+        ...     _ = w.add_(Tensor([1.0, 1.0]), alpha=-0.5)
+        >>> w.tolist()
+        [0.5, 1.5]
+        """
+        return self._in_place(lambda t: t + _scaled(t, other, alpha), other)
+
+    def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
+        """self −= alpha · other, in place (torch's ``sub_``); returns self."""
+        _refuse_bool_subtraction(self, other)
+        return self._in_place(lambda t: t - _scaled(t, other, alpha), other)
+
+    def mul_(self, other: Any) -> Tensor:
+        """self ×= other, in place (torch's ``mul_``); returns self."""
+        return self._in_place(lambda t: t * other, other)
+
+    def div_(self, other: Any, rounding_mode: str | None = None) -> Tensor:
+        """self ÷= other, in place (torch's ``div_``; ``rounding_mode`` None or "floor")."""
+        if rounding_mode not in (None, "floor"):
+            raise ValueError(f"div_() takes rounding_mode None or 'floor', not {rounding_mode!r}")
+        if rounding_mode == "floor":
+            return self._in_place(lambda t: t // other, other)
+        return self._in_place(lambda t: t / other, other)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    def zero_(self) -> Tensor:
+        """Every element set to 0, in place (torch's ``zero_``); returns self."""
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Every element set to ``value`` (a number or a one-element tensor), in place."""
+        if isinstance(value, Tensor):
+            value = value.item()
+        everywhere = np.ones(self.shape, dtype=bool)
+        return self._in_place(lambda t: t.masked_fill(everywhere, value), cast=True)
+
+    def copy_(self, src: Any) -> Tensor:
+        """``src`` (broadcast to this shape, cast to this dtype) copied in, in place.
+
+        As torch's ``copy_``, any dtype casts; the gradient flows to ``src``.
+        """
+        source = self._lift(src)
+
+        def copied(t: Tensor) -> Tensor:
+            out = source.broadcast_to(t.shape)
+            return out.astype(t.dtype) if out.dtype != t.dtype else out.reshape(t.shape)
+
+        return self._in_place(copied, source, cast=True)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """:meth:`clamp` in place (torch's ``clamp_``); returns self."""
+        return self._in_place(lambda t: t.clamp(min, max), min, max)
+
     # -- building nodes -------------------------------------------------------------
 
     def _node(self, fn: TensorOp, *parents: Tensor) -> Tensor:
@@ -233,9 +454,14 @@ class Tensor(elementwise.ElementwiseMethods):
         if len(parents) == 2:
             a, b = parents
             a_data, b_data = a.data, b.data
-            data = fn.forward(a_data, b_data)
             if a_data.dtype is not b_data.dtype and a_data.dtype != b_data.dtype:
-                data = np.asarray(data).astype(_result_dtype(a_data, b_data), copy=False)
+                # NOTE: as torch, both are cast to the result type, then computed
+                dtype = result_type(a_data, b_data)
+                data = fn.forward(
+                    a_data.astype(dtype, copy=False), b_data.astype(dtype, copy=False)
+                )
+            else:
+                data = fn.forward(a_data, b_data)
             needs = (a.requires_grad, b.requires_grad)
         elif len(parents) == 1:
             data = fn.forward(parents[0].data)
@@ -248,12 +474,15 @@ class Tensor(elementwise.ElementwiseMethods):
         out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.grad = None
         out.label = ""
+        out._version = 0
         mode = autograd._MODE
         if mode is None:
             mode = autograd.mode()
         if mode and True in needs:
             fn.needs = needs
             out.requires_grad, out._prev, out._fn = True, parents, fn
+            if autograd._CHANGED_IN_PLACE:  # NOTE: until a first in-place op, all are 0
+                fn.versions = (0, *[p._version for p in parents])
             if mode is not True:
                 mode.on_forward(out)
         else:
@@ -265,13 +494,24 @@ class Tensor(elementwise.ElementwiseMethods):
         return self._node(fn, *[self._lift(x) for x in inputs])
 
     def _lift(self, other: Any) -> Tensor:
+        """``other`` as a tensor for a binary op with this one (torch's wrapped numbers).
+
+        A Python number takes this tensor's dtype unless it is of a higher category
+        (a float with an integer or boolean tensor, an int with a boolean one): then
+        it is a 0-d tensor of the default dtype of its kind (float64, int64), which
+        the result type follows. An array is a tensor of its own dtype.
+        """
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, np.ndarray) and other.dtype.kind == "f":
-            return Tensor(other)  # NOTE: a float array keeps its dtype, as a tensor would
-        # NOTE: a Python number (or an int/bool array) takes this tensor's dtype, as in
-        # torch: float32 stays float32.
-        return Tensor(np.asarray(other, dtype=self.data.dtype))
+        dtype = self.data.dtype
+        if type(other) is float and dtype.kind == "f":  # NOTE: the hot path
+            return Tensor(np.asarray(other, dtype=dtype))
+        if isinstance(other, np.ndarray):
+            return Tensor(other, dtype=other.dtype)
+        kind = _scalar_kind(other)
+        if kind is not None and _CATEGORY[kind] > _CATEGORY[dtype.kind]:
+            dtype = _DEFAULT[kind]
+        return Tensor(np.asarray(other, dtype=dtype), dtype=dtype)
 
     def __add__(self, other) -> Tensor:
         return self._node(Add(), self, self._lift(other))
@@ -280,9 +520,13 @@ class Tensor(elementwise.ElementwiseMethods):
         return self._node(Add(), self._lift(other), self)
 
     def __sub__(self, other) -> Tensor:
+        if type(other) is not float or self.data.dtype.kind == "b":
+            _refuse_bool_subtraction(self, other)
         return self._node(Sub(), self, self._lift(other))
 
     def __rsub__(self, other) -> Tensor:
+        if type(other) is not float or self.data.dtype.kind == "b":
+            _refuse_bool_subtraction(self, other)
         return self._node(Sub(), self._lift(other), self)
 
     def __mul__(self, other) -> Tensor:
@@ -301,11 +545,14 @@ class Tensor(elementwise.ElementwiseMethods):
         return self._node(Neg(), self)
 
     def __pow__(self, other) -> Tensor:
-        if isinstance(other, (int, float, np.integer, np.floating)) and not isinstance(other, bool):
+        if self.data.dtype == np.bool_ and other is True:  # NOTE: torch's pow(x, 1) is a copy
+            return Tensor(self.data.copy(), dtype=np.bool_)
+        # NOTE: an integer or boolean base goes through Pow, whose operands promote as torch's
+        if self.data.dtype.kind == "f" and _scalar_kind(other) in ("i", "f"):
             return self._node(
                 PowConst(other.item() if isinstance(other, np.generic) else other), self
             )
-        if isinstance(other, (Tensor, np.ndarray)):
+        if isinstance(other, (Tensor, np.ndarray)) or _scalar_kind(other) is not None:
             return self._node(Pow(), self, self._lift(other))
         raise TypeError(f"Tensor ** {type(other).__name__} is not supported")
 
@@ -318,24 +565,52 @@ class Tensor(elementwise.ElementwiseMethods):
     def __rmatmul__(self, other) -> Tensor:
         return self._node(MatMul(), self._lift(other), self)
 
+    def __floordiv__(self, other) -> Tensor:
+        """⌊a / b⌋ element-wise, in the promoted dtype; no gradient (torch has none)."""
+        return self._constant_op(np.floor_divide, self, self._lift(other))
+
+    def __rfloordiv__(self, other) -> Tensor:
+        return self._constant_op(np.floor_divide, self._lift(other), self)
+
+    def __mod__(self, other) -> Tensor:
+        return self._node(Remainder(), self, self._lift(other))
+
+    def __rmod__(self, other) -> Tensor:
+        return self._node(Remainder(), self._lift(other), self)
+
     # -- comparisons: boolean tensors outside the graph (masks), as torch's ---------
 
+    @staticmethod
+    def _constant_op(ufunc: Any, a: Tensor, b: Tensor) -> Tensor:
+        """``ufunc`` on the two tensors' data cast to their result type; no graph."""
+        x, y = _promoted(a.data, b.data)
+        if ufunc is np.floor_divide:
+            check_integer_division(x, y, "//")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.asarray(ufunc(x, y))
+        return Tensor(out, dtype=out.dtype)
+
     def __lt__(self, other) -> Tensor:
-        return Tensor(self.data < _num(other))
+        return self._constant_op(np.less, self, self._lift(other))
 
     def __le__(self, other) -> Tensor:
-        return Tensor(self.data <= _num(other))
+        return self._constant_op(np.less_equal, self, self._lift(other))
 
     def __gt__(self, other) -> Tensor:
-        return Tensor(self.data > _num(other))
+        return self._constant_op(np.greater, self, self._lift(other))
 
     def __ge__(self, other) -> Tensor:
-        return Tensor(self.data >= _num(other))
+        return self._constant_op(np.greater_equal, self, self._lift(other))
 
     def __getitem__(self, index) -> Tensor:
         parts = index if isinstance(index, tuple) else (index,)
         parts = tuple(_as_index(p) for p in parts)
-        _refuse_split_advanced_index(parts)
+        if _split_advanced_index(parts):
+            # NOTE: torch applies the integers first, then the index arrays (numpy would
+            # count the integers as index arrays and move the broadcast axes to the front)
+            first = _flat(tuple(_skip_array(p) for p in parts))
+            second = tuple(_keep_array(p) for p in parts if not _is_int(p))
+            return self[first][second]
         index = parts if isinstance(index, tuple) else parts[0]
         return self._node(Index(index), self)
 
@@ -373,21 +648,27 @@ class Tensor(elementwise.ElementwiseMethods):
         """Values limited to [low, high]; no gradient flows where a value was clipped."""
         return self._node(Clip(low, high), self)
 
+    def _count(self, axis: Any) -> int:
+        """How many elements a reduction over ``axis`` (already checked) takes each time."""
+        if axis is None:
+            return self.data.size
+        return math.prod(self.shape[i] for i in np.atleast_1d(axis).tolist())
+
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (all axes when None); the gradient is the upstream one broadcast back.
 
         >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0).data.tolist()
         [4.0, 6.0]
         """
-        return self._node(Sum(axis, keepdims), self)
+        return self._node(Sum(wrap_axes(axis, self.ndim), keepdims), self)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum divided by the number of elements summed (nan for none, as numpy and torch)."""
-        count = (
-            self.data.size
-            if axis is None
-            else math.prod(self.shape[i] for i in np.atleast_1d(axis))
-        )
+        """Sum divided by the number of elements summed (nan for none, as numpy and torch).
+
+        An integer or boolean tensor gives its float mean, as numpy (torch refuses).
+        """
+        axis = wrap_axes(axis, self.ndim)
+        count = self._count(axis)
         return self.sum(axis, keepdims) * (1.0 / count if count else math.nan)
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
@@ -396,7 +677,7 @@ class Tensor(elementwise.ElementwiseMethods):
         >>> Tensor([[1.0, 5.0], [7.0, 2.0]]).max(axis=1).data.tolist()
         [5.0, 7.0]
         """
-        return self._node(Max(axis, keepdims), self)
+        return self._node(Max(wrap_axes(axis, self.ndim), keepdims), self)
 
     def reshape(self, *shape) -> Tensor:
         """The same elements in ``shape`` (a tuple or separate ints; one −1 is inferred).
@@ -408,25 +689,51 @@ class Tensor(elementwise.ElementwiseMethods):
             shape = tuple(shape[0])
         return self._node(Reshape(shape), self)
 
-    def transpose(self, *axes) -> Tensor:
-        """Axes permuted (reversed when none are given); negative axes count from the end."""
+    def transpose(self, *axes: int) -> Tensor:
+        """torch's ``transpose``: ``transpose(a, b)`` swaps axes a and b.
+
+        With no axes every axis is reversed (as :attr:`T` and numpy's ``transpose()``).
+        numpy's ``transpose(axes)``, a permutation of every axis, is :meth:`permute`.
+
+        >>> Tensor([[1.0, 2.0, 3.0]]).transpose(0, 1).shape
+        (3, 1)
+        """
+        n = self.ndim
+        if not axes:
+            return self.permute(tuple(range(n - 1, -1, -1)))
+        if len(axes) != 2 or any(isinstance(a, (tuple, list)) for a in axes):
+            raise TypeError(
+                f"transpose() takes two axes to swap (as torch), not {axes!r}; "
+                "permute() takes an order of every axis"
+            )
+        a, b = wrap_axis(axes[0], n), wrap_axis(axes[1], n)
+        order = list(range(n))
+        if n:
+            order[a], order[b] = order[b], order[a]
+        return self._node(Transpose(tuple(order)), self)
+
+    def permute(self, *axes: int) -> Tensor:
+        """Axes reordered: axis k of the result is axis ``axes[k]`` (torch's ``permute``,
+        numpy's ``transpose(axes)``); a tuple or separate ints, negative from the end.
+
+        >>> Tensor(np.zeros((2, 3, 4))).permute(2, 0, 1).shape
+        (4, 2, 3)
+        """
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         n = self.ndim
-        if not axes:
-            axes = tuple(range(n - 1, -1, -1))
-        if len(axes) != n or any(not -n <= ax < n for ax in axes):
-            raise ValueError(f"axes {axes} are not a permutation of the {n} axes of {self.shape}")
-        axes = tuple(ax % n for ax in axes)
-        if len(set(axes)) != n:
+        if len(axes) != n:
+            raise ValueError(
+                f"permute() needs {n} axes for a tensor of shape {self.shape}, not {len(axes)}"
+            )
+        order = tuple(wrap_axis(ax, n) for ax in axes)
+        if len(set(order)) != len(order):
             raise ValueError(f"axes {axes} repeat an axis of a tensor of shape {self.shape}")
-        return self._node(Transpose(axes), self)
+        return self._node(Transpose(order), self)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        """Two axes exchanged (as ``numpy.swapaxes``)."""
-        axes = list(range(self.ndim))
-        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-        return self.transpose(axes)
+        """Two axes exchanged (as ``numpy.swapaxes``; the same as :meth:`transpose`)."""
+        return self.transpose(axis1, axis2)
 
     @property
     def T(self) -> Tensor:
@@ -457,6 +764,9 @@ class Tensor(elementwise.ElementwiseMethods):
         >>> Tensor([[0.0, 0.0]]).log_softmax().exp().data.tolist()
         [[0.5, 0.5]]
         """
+        axis = wrap_axis(axis, self.ndim)
+        if self.ndim == 0:
+            return self.reshape((1,)).log_softmax(0).reshape(())
         return self._node(LogSoftmax(axis), self)
 
     def softmax(self, axis: int = -1) -> Tensor:
@@ -476,11 +786,11 @@ class Tensor(elementwise.ElementwiseMethods):
 
     def eq(self, other: Any) -> Tensor:
         """Element-wise a == b as a boolean tensor (``==`` itself stays identity)."""
-        return Tensor(self.data == _num(other))
+        return self._constant_op(np.equal, self, self._lift(other))
 
     def ne(self, other: Any) -> Tensor:
         """Element-wise a != b as a boolean tensor."""
-        return Tensor(self.data != _num(other))
+        return self._constant_op(np.not_equal, self, self._lift(other))
 
     def lt(self, other: Any) -> Tensor:
         """a < b element-wise, a boolean tensor with no gradient (as ``<``)."""
@@ -516,10 +826,12 @@ class Tensor(elementwise.ElementwiseMethods):
 
     def any(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Whether any element is nonzero (boolean, no gradient)."""
+        axis = wrap_axes(axis, self.ndim)
         return Tensor(np.any(self.data, axis=axis, keepdims=keepdims))
 
     def all(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Whether every element is nonzero (boolean, no gradient)."""
+        axis = wrap_axes(axis, self.ndim)
         return Tensor(np.all(self.data, axis=axis, keepdims=keepdims))
 
     def masked_fill(self, mask: Any, value: float) -> Tensor:
@@ -556,23 +868,26 @@ class Tensor(elementwise.ElementwiseMethods):
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the first largest element (int64, no gradient; nan counts as largest)."""
+        axis = None if axis is None else wrap_axes(int(axis), self.ndim)
         return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims), dtype=np.int64)
 
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the first smallest element (int64, no gradient)."""
+        axis = None if axis is None else wrap_axes(int(axis), self.ndim)
         return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims), dtype=np.int64)
 
     def prod(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Product of the elements (over one axis or all); exact gradient at zeros."""
         if axis is not None and not isinstance(axis, int):
             raise TypeError(f"prod() takes one axis (an int) or None, not {axis!r}")
-        return self._node(Prod(axis, keepdims), self)
+        return self._node(Prod(wrap_axes(axis, self.ndim), keepdims), self)
 
     def var(
         self, axis: int | tuple[int, ...] | None = None, correction: float = 1, keepdims=False
     ) -> Tensor:
         """Σ (a − mean)² / (N − correction) (torch's default correction is 1)."""
-        count = self.size if axis is None else math.prod(self.shape[i] for i in np.atleast_1d(axis))
+        axis = wrap_axes(axis, self.ndim)
+        count = self._count(axis)
         centred = self - self.mean(axis, keepdims=True)
         dof = count - correction
         return (centred * centred).sum(axis, keepdims) * (1.0 / dof if dof > 0 else math.inf)
@@ -581,28 +896,39 @@ class Tensor(elementwise.ElementwiseMethods):
         self, axis: int | tuple[int, ...] | None = None, correction: float = 1, keepdims=False
     ) -> Tensor:
         """√var (see :meth:`var`); the gradient is 0 where the spread is 0, as torch's."""
-        var = self.var(axis, correction, keepdims)
+        var = self.var(wrap_axes(axis, self.ndim), correction, keepdims)
         # NOTE: a constant where var = 0, so the inf of √'s rule at 0 is masked to 0
         return var.masked_fill(var.data == 0, 0.0).sqrt()
 
     def logsumexp(self, axis: int | tuple[int, ...] | None = None, keepdims=False) -> Tensor:
-        """ln Σ e^a, shifted by the (constant) maximum; gradient softmax(a)."""
+        """ln Σ e^a, shifted by the (constant) maximum; gradient softmax(a).
+
+        Over an empty axis it is −inf (the log of an empty sum), as torch's.
+        """
+        axis = wrap_axes(axis, self.ndim)
         with np.errstate(invalid="ignore"):
-            shift = np.max(self.data, axis=axis, keepdims=True)
+            # NOTE: `initial` gives an empty axis a maximum of −inf, shifted by 0 below
+            shift = np.max(self.data, axis=axis, keepdims=True, initial=-np.inf)
         shift = np.where(np.isinf(shift), 0.0, shift).astype(self.dtype)
         total = (self - shift).exp().sum(axis, keepdims=True).log() + shift
         if keepdims:
             return total
         n = self.ndim
-        axes = range(n) if axis is None else {a % n for a in np.atleast_1d(axis)}
+        axes = range(n) if axis is None else set(np.atleast_1d(axis).tolist())
         return total.reshape(tuple(size for i, size in enumerate(self.shape) if i not in axes))
 
     def cumsum(self, axis: int) -> Tensor:
-        """Running sums along ``axis``; gradient the reversed running sums."""
+        """Running sums along ``axis``; gradient the reversed running sums (0-d stays 0-d)."""
+        axis = wrap_axis(axis, self.ndim)
+        if self.ndim == 0:
+            return self.reshape((1,)).cumsum(0).reshape(())
         return self._node(Cumsum(axis), self)
 
     def cumprod(self, axis: int) -> Tensor:
-        """Running products along ``axis`` (see :class:`Cumprod` for zeros)."""
+        """Running products along ``axis`` (see :class:`Cumprod` for zeros; 0-d stays 0-d)."""
+        axis = wrap_axis(axis, self.ndim)
+        if self.ndim == 0:
+            return self.reshape((1,)).cumprod(0).reshape(())
         return self._node(Cumprod(axis), self)
 
     # -- shape ------------------------------------------------------------------------
@@ -612,26 +938,30 @@ class Tensor(elementwise.ElementwiseMethods):
         if axis is None:
             shape = tuple(n for n in self.shape if n != 1)
         else:
-            axes = {a % max(self.ndim, 1) for a in np.atleast_1d(axis)}
+            axes = wrap_axes(tuple(np.atleast_1d(axis).tolist()), self.ndim) or ()
             shape = tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1))
         return self.reshape(shape)
 
     def unsqueeze(self, axis: int) -> Tensor:
         """A size-1 axis inserted at ``axis`` (negative counts from the new end)."""
-        axis = axis % (self.ndim + 1)
+        axis = wrap_axis(axis, self.ndim + 1)
         return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
 
     def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
         """Axes start..end merged into one (torch's ``flatten``)."""
+        start, end = wrap_axis(start_axis, self.ndim), wrap_axis(end_axis, self.ndim)
+        if start > end:
+            raise ValueError(f"flatten() has start axis {start_axis} after end axis {end_axis}")
         if self.ndim == 0:
             return self.reshape((1,))
-        start, end = start_axis % self.ndim, end_axis % self.ndim
         merged = math.prod(self.shape[start : end + 1])
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
 
     def unflatten(self, axis: int, sizes: Sequence[int]) -> Tensor:
         """Axis ``axis`` split into ``sizes`` (one may be −1)."""
-        axis = axis % self.ndim
+        axis = wrap_axis(axis, self.ndim)
+        if self.ndim == 0:
+            raise ValueError("unflatten() needs a tensor with at least one axis")
         sizes = tuple(sizes)
         if -1 in sizes:
             known = math.prod(n for n in sizes if n != -1)
@@ -650,23 +980,29 @@ class Tensor(elementwise.ElementwiseMethods):
         )
         return self.broadcast_to(shape)
 
-    def permute(self, *axes: int) -> Tensor:
-        """Axes reordered as torch's ``permute`` (same as :meth:`transpose` with axes)."""
-        return self.transpose(*axes)
-
     def flip(self, axis: int | Sequence[int]) -> Tensor:
-        """Reversed along each axis in ``axis``."""
+        """Reversed along each axis in ``axis`` (an axis named twice is an error, as torch)."""
+        axes = wrap_axes(tuple(np.atleast_1d(axis).tolist()), self.ndim)
+        if not axes:  # NOTE: a 0-d tensor or no axis: a new tensor all the same, as torch's
+            return self.reshape(self.shape)
         out = self
-        for a in np.atleast_1d(axis):
-            out = reverse(out, int(a))
+        for a in axes:
+            out = reverse(out, a)
         return out
 
     def roll(self, shifts: int | Sequence[int], axis: int | Sequence[int] | None = None) -> Tensor:
         """Shifted cyclically (flattened first when ``axis`` is None, as torch)."""
         if axis is None:
-            return self._node(Roll(int(shifts), None), self)
+            shift = np.atleast_1d(shifts).tolist()
+            if len(shift) != 1:
+                raise ValueError(f"roll() without an axis takes one shift, not {shifts!r}")
+            return self._node(Roll(int(shift[0]), None), self)
         shifts = tuple(int(s) for s in np.atleast_1d(shifts))
-        axes = tuple(int(a) for a in np.atleast_1d(axis))
+        if self.ndim == 0:  # NOTE: torch's words for an axis of a 0-d tensor here
+            raise IndexError(
+                f"Dimension specified as {np.atleast_1d(axis)[0]} but tensor has no dimensions"
+            )
+        axes = tuple(wrap_axis(a, self.ndim) for a in np.atleast_1d(axis).tolist())
         if len(shifts) != len(axes):
             raise ValueError(f"roll() got {len(shifts)} shifts for {len(axes)} axes")
         return self._node(Roll(shifts, axes), self)
@@ -693,9 +1029,13 @@ class Tensor(elementwise.ElementwiseMethods):
     def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
         """The diagonal of axes ``axis1``, ``axis2``, as a new last axis (as torch)."""
         n = self.ndim
-        axis1, axis2 = axis1 % n, axis2 % n
+        axis1, axis2 = wrap_axis(axis1, n), wrap_axis(axis2, n)
+        if n < 2:
+            raise ValueError(f"diagonal() needs two axes, not a tensor of shape {self.shape}")
+        if axis1 == axis2:
+            raise ValueError(f"diagonal() needs two different axes, not {axis1} twice")
         rest = [i for i in range(n) if i not in (axis1, axis2)]
-        moved = self.transpose(rest + [axis1, axis2])
+        moved = self.permute(rest + [axis1, axis2])
         rows, cols = moved.shape[-2:]
         start_r, start_c = max(-offset, 0), max(offset, 0)
         length = max(min(rows - start_r, cols - start_c), 0)
@@ -704,14 +1044,31 @@ class Tensor(elementwise.ElementwiseMethods):
         return moved[(Ellipsis, r, c)]
 
     def pad(self, widths: Sequence[int], value: float = 0.0) -> Tensor:
-        """Constant padding, torch style: (left, right) of the last axis first, then the next."""
+        """Constant padding, torch style: (left, right) of the last axis first, then the next.
+
+        A negative width crops that many elements, as torch's.
+
+        >>> Tensor([1.0, 2.0, 3.0]).pad((1, -2)).tolist()
+        [0.0, 1.0]
+        """
         widths = tuple(int(w) for w in widths)
-        if len(widths) % 2 or len(widths) > 2 * self.ndim or any(w < 0 for w in widths):
+        if len(widths) % 2 or len(widths) > 2 * self.ndim:
             raise ValueError(f"pad widths {widths} do not fit a tensor of shape {self.shape}")
         pairs = [(0, 0)] * self.ndim
         for k in range(len(widths) // 2):
             pairs[self.ndim - 1 - k] = (widths[2 * k], widths[2 * k + 1])
-        return self._node(Pad(tuple(pairs), value), self)
+        for (lo, hi), n in zip(pairs, self.shape, strict=True):
+            if n + lo + hi < 0:
+                raise ValueError(f"pad widths {widths} crop more than the shape {self.shape} holds")
+        out = self
+        if any(lo < 0 or hi < 0 for lo, hi in pairs):
+            sizes = zip(pairs, self.shape, strict=True)
+            crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in sizes)
+            out = self[crop]
+        grow = tuple((max(lo, 0), max(hi, 0)) for lo, hi in pairs)
+        if not any(lo or hi for lo, hi in grow):
+            return out if out is not self else self.reshape(self.shape)
+        return out._node(Pad(grow, value), out)
 
     def cast(self, dtype: Any) -> Tensor:
         """The same numbers in ``dtype`` (integer and boolean results leave the graph)."""
@@ -762,31 +1119,76 @@ class Tensor(elementwise.ElementwiseMethods):
         autograd.backward(self, grad, create_graph)
 
 
-def _refuse_split_advanced_index(parts: tuple) -> None:
-    """Refuse an integer and an index array separated by a slice (numpy and torch differ).
+def _scaled(t: Tensor, other: Any, alpha: Any) -> Any:
+    """alpha · other for ``add_``/``sub_``, in other's dtype as torch's (alpha is no operand)."""
+    if alpha == 1:
+        return other
+    lifted = t._lift(other)
+    dtype = result_type(t.data, lifted.data)
+    if dtype.kind != "f" and _scalar_kind(alpha) == "f":
+        raise TypeError("for integer or boolean tensors alpha must not be a float (as in torch)")
+    if lifted.dtype != dtype:
+        lifted = lifted.cast(dtype)
+    scaled = lifted * alpha
+    return scaled if scaled.dtype == dtype else scaled.cast(dtype)
+
+
+def _refuse_bool_subtraction(a: Tensor, b: Any) -> None:
+    """Refuse ``-`` with a boolean operand, as torch does (``~`` inverts a mask)."""
+    if (
+        a.data.dtype == np.bool_
+        or _scalar_kind(b) == "b"
+        or (isinstance(b, (Tensor, np.ndarray)) and np.dtype(b.dtype) == np.bool_)
+    ):
+        raise TypeError(
+            "subtraction with a boolean tensor or bool is not supported (as in torch); "
+            "use ~ or logical_not() to invert a mask"
+        )
+
+
+def _is_int(p: Any) -> bool:
+    return isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_))
+
+
+def _is_array(p: Any) -> bool:
+    return isinstance(p, list) or (isinstance(p, np.ndarray) and p.ndim > 0)
+
+
+def _split_advanced_index(parts: tuple) -> bool:
+    """Whether an integer and an index array are separated by a slice (numpy and torch differ).
 
     numpy counts an integer as an advanced index and moves the broadcast
     dimensions to the front when advanced indices are not adjacent: for x of shape
     (2, 3, 4), ``x[0, :, [0, 1]]`` is (2, 3) in numpy and (3, 2) in torch, which
-    takes the integer first. Rather than silently pick one, this is an error.
+    takes the integer first. Such an index is applied in two steps, as torch's.
     """
-    kinds = []
-    for k, p in enumerate(parts):
-        if isinstance(p, (bool, np.bool_)):
-            continue
-        if isinstance(p, (int, np.integer)):
-            kinds.append((k, "int"))
-        elif isinstance(p, list) or (isinstance(p, np.ndarray) and p.ndim > 0):
-            kinds.append((k, "array"))
-    found = {kind for _, kind in kinds}
-    if found == {"int", "array"}:
-        where = [k for k, _ in kinds]
-        if max(where) - min(where) + 1 != len(where):
-            raise IndexError(
-                "an index that mixes integers and index arrays separated by a slice is "
-                "arranged differently by numpy and torch; index in two steps, "
-                "e.g. x[0][:, [0, 1]]"
-            )
+    where = [k for k, p in enumerate(parts) if _is_int(p) or _is_array(p)]
+    if not any(_is_int(parts[k]) for k in where) or not any(_is_array(parts[k]) for k in where):
+        return False
+    return max(where) - min(where) + 1 != len(where)
+
+
+def _skip_array(p: Any) -> Any:
+    """Step one of a split index: index arrays keep their axes whole."""
+    if not _is_array(p):
+        return p
+    mask = np.asarray(p)
+    return (slice(None),) * mask.ndim if mask.dtype == np.bool_ else slice(None)
+
+
+def _keep_array(p: Any) -> Any:
+    """Step two of a split index: slices and new axes are done, index arrays remain."""
+    if _is_array(p) or p is Ellipsis:
+        return p
+    return slice(None)
+
+
+def _flat(parts: tuple) -> tuple:
+    """``parts`` with the tuples that :func:`_skip_array` made spliced in."""
+    out: list = []
+    for p in parts:
+        out.extend(p if isinstance(p, tuple) else (p,))
+    return tuple(out)
 
 
 def _as_index(part: Any) -> Any:
@@ -822,4 +1224,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis (as ``numpy.concatenate``)."""
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate() needs at least one tensor")
+    if any(t.ndim == 0 for t in tensors):
+        raise ValueError("a 0-d tensor cannot be concatenated; stack() joins them")
+    axis = wrap_axis(axis, tensors[0].ndim)
     return tensors[0]._node(Concatenate(axis), *tensors)

@@ -200,6 +200,38 @@ class Value(elementwise.ElementwiseMethods):
     def __rpow__(self, other) -> Value:
         return Value(other) ** self
 
+    # -- in place: under no_grad the number changes; with a graph, Python rebinds ------
+    # NOTE: outside no_grad `v += 1` makes a new node and the name takes it, which is
+    # what torch does for a tensor in a graph (the name now holds the op's output) and
+    # leaves every earlier consumer of the old node right. Under no_grad the Value's
+    # own number changes, so `p -= lr * p.grad` updates a parameter (and its view).
+
+    def _in_place(self, number: float) -> Value:
+        self.data = number
+        return self
+
+    def __iadd__(self, other) -> Value:
+        if autograd._MODE is True or autograd.is_grad_enabled():
+            return self + other
+        return self._in_place(self.data + _num(other))
+
+    def __isub__(self, other) -> Value:
+        if autograd._MODE is True or autograd.is_grad_enabled():
+            return self - other
+        return self._in_place(self.data - _num(other))
+
+    def __imul__(self, other) -> Value:
+        if autograd._MODE is True or autograd.is_grad_enabled():
+            return self * other
+        return self._in_place(self.data * _num(other))
+
+    def __itruediv__(self, other) -> Value:
+        if autograd._MODE is True or autograd.is_grad_enabled():
+            return self / other
+        other = float(_num(other))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._in_place(float(np.float64(self.data) / other))
+
     # -- comparisons: plain bools from the numbers (no graph), as torch's masks ------
     # NOTE: `==` stays identity: nodes are dict keys in the backward sweep.
 

@@ -30,6 +30,8 @@ __all__ = [
     "num",
     "reverse",
     "sigmoid",
+    "wrap_axes",
+    "wrap_axis",
     "zeros_like",
 ]
 
@@ -40,9 +42,13 @@ _SIGMOID = FUNCTIONS["sigmoid"].forward
 
 
 class TensorOp(Op):
-    """An op instance made per node; ``needs`` says which inputs want a gradient."""
+    """An op instance made per node; ``needs`` says which inputs want a gradient.
 
-    __slots__ = ()
+    ``versions``, set only once some tensor was changed in place, holds the version
+    counters of the output and the inputs when the node was made (unset: all 0).
+    """
+
+    __slots__ = ("versions",)
 
     def __init__(self) -> None:
         self.needs: tuple[bool, ...] = ()
@@ -106,3 +112,36 @@ def keep_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
         return (1,) * len(shape)
     axes = {ax % len(shape) for ax in ((axis,) if isinstance(axis, int) else axis)}
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def wrap_axis(axis: Any, ndim: int) -> int:
+    """``axis`` checked and counted from 0, as torch's dims (0-d tensors take 0 and −1).
+
+    >>> wrap_axis(-1, 3)
+    2
+    """
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"an axis must be an int, not {axis!r}")
+    n = max(ndim, 1)
+    if not -n <= axis < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {axis})"
+        )
+    return int(axis) % n
+
+
+def wrap_axes(axis: Any, ndim: int) -> Any:
+    """An axis or a tuple of axes of a reduction, checked (None stays None: every axis).
+
+    A repeated axis is a ValueError. For a 0-d tensor the valid axes 0 and −1
+    name no axis of the data, so the result is None (a reduction over everything).
+    """
+    if axis is None:
+        return None
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    wrapped = tuple(wrap_axis(a, ndim) for a in axes)
+    if len(set(wrapped)) != len(wrapped):
+        raise ValueError(f"axis {wrapped[0]} appears more than once in {axis!r}")
+    if ndim == 0:
+        return None
+    return wrapped if isinstance(axis, (tuple, list)) else wrapped[0]

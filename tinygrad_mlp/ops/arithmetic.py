@@ -29,7 +29,7 @@ from tinygrad_mlp.ops._array import (
     zeros_like,
 )
 
-__all__: list[str] = []  # the rules are reached through Tensor's methods
+__all__ = ["check_integer_division"]  # the rules are reached through Tensor's methods
 
 _SIGMOID = elementwise.FUNCTIONS["sigmoid"].forward
 
@@ -144,6 +144,8 @@ class Pow(TensorOp):
     symbol = "**"
 
     def forward(self, a, b):
+        if a.dtype == np.bool_:
+            raise TypeError("** of two booleans is not supported (as in torch)")
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.power(a, b)
 
@@ -425,8 +427,9 @@ class Extremum(TensorOp):
 class ClampTensor(TensorOp):
     """y = min(max(a, low), high) with tensor bounds (torch.clamp).
 
-    dy/da = 1 where low <= a <= high; dy/dlow = 1 where a < low; dy/dhigh = 1
-    where a > high (and high wins when low > high, as torch).
+    dy/da = 1 where low <= a <= high; dy/dlow = 1 where a < low < high; dy/dhigh = 1
+    where a > high or low > high (high wins when low > high; where low = high only an
+    a outside sends a gradient to high, above it; as torch).
     """
 
     __slots__ = ()
@@ -439,7 +442,7 @@ class ClampTensor(TensorOp):
         x, lo, hi = num(a), num(low), num(high)
         shape = grad_out.shape
         inside = (x >= lo) & (x <= hi)
-        below = (x < lo) & (lo <= hi)
+        below = (x < lo) & (lo < hi)
         above = (x > hi) | (lo > hi)
         g = grad_out
         return (
@@ -447,3 +450,34 @@ class ClampTensor(TensorOp):
             masked_fill(g, ~np.broadcast_to(below, shape), 0.0) if self.needs[1] else None,
             masked_fill(g, ~np.broadcast_to(above, shape), 0.0) if self.needs[2] else None,
         )
+
+
+class Remainder(TensorOp):
+    """y = a − ⌊a / b⌋ b (the sign of b, as Python's and torch's ``%``);
+    dy/da = 1, dy/db = −⌊a / b⌋ (as torch)."""
+
+    __slots__ = ()
+    symbol = "%"
+
+    def forward(self, a, b):
+        check_integer_division(a, b, "%")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.remainder(a, b)
+
+    def backward(self, grad_out, out, a, b):
+        grad_b = None
+        if self.needs[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_b = -grad_out * np.floor_divide(num(a), num(b))
+        return grad_out if self.needs[0] else None, grad_b
+
+
+def check_integer_division(a: np.ndarray, b: np.ndarray, symbol: str) -> None:
+    """Refuse ``//`` and ``%`` of booleans, and of integers by zero (torch refuses both).
+
+    ``a`` and ``b`` are already cast to their result type.
+    """
+    if a.dtype == np.bool_:
+        raise TypeError(f"{symbol} of two booleans is not supported (as in torch)")
+    if a.dtype.kind in "iu" and not np.all(b):
+        raise ZeroDivisionError(f"integer {symbol} by zero (as in torch)")

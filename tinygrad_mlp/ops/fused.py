@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from tinygrad_mlp.elementwise import BCE_EPS, BCE_LOG_FLOOR
-from tinygrad_mlp.ops._array import TensorOp, exp, log, sigmoid
+from tinygrad_mlp.ops._array import NUMBERS, TensorOp, exp, log, sigmoid
 
 __all__: list[str] = []  # the rules are reached through Tensor's methods and functions
 
@@ -60,6 +60,8 @@ class LogSoftmax(TensorOp):
         self.axis = axis
 
     def forward(self, a):
+        if a.size == 0:  # NOTE: an empty axis gives an empty result, as torch's
+            return a.copy()
         shifted = a - a.max(axis=self.axis, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
 
@@ -110,9 +112,45 @@ class BCE(TensorOp):
         grad_y = grad_z = None
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.needs[0]:
-                grad_y = grad_out * (y - z) / (y * (1 - y)).clip(BCE_EPS, math.inf)
+                if isinstance(y, NUMBERS) and isinstance(z, NUMBERS):
+                    grad_y = grad_out * BCEGrad.forward(None, y, z)
+                else:  # NOTE: a node, so that the next order is torch's (see BCEGrad)
+                    y, z = (
+                        x if not isinstance(x, NUMBERS) else grad_out._constant(x) for x in (y, z)
+                    )
+                    grad_y = grad_out * y._node(BCEGrad(), y, z)
             if self.needs[1]:
                 grad_z = grad_out * (log(1 - y) - log(y))
+        return grad_y, grad_z
+
+
+class BCEGrad(TensorOp):
+    """d = (y − z) / max(y (1 − y), 1e-12), BCE's dL/dy as an op of its own;
+    dd/dy = (y² − 2yz + z) / ((y + ε)² (1 − y + ε)²), dd/dz = −1 / max(y (1 − y), ε).
+
+    dd/dy is torch's double backward of ``binary_cross_entropy`` (ε = 1e-12 in both
+    factors, everywhere), so second and third derivatives agree with torch's also
+    where y (1 − y) < ε, where the clamped formula would give 1/ε.
+    """
+
+    __slots__ = ()
+    symbol = "bce'"
+
+    def forward(self, y, z):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (y - z) / (y * (1 - y)).clip(BCE_EPS, math.inf)
+
+    def backward(self, grad_out, out, y, z):
+        grad_y = grad_z = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.needs[0]:
+                grad_y = (
+                    grad_out
+                    * (y * y - 2 * y * z + z)
+                    / ((y + BCE_EPS) ** 2 * (1 - y + BCE_EPS) ** 2)
+                )
+            if self.needs[1]:
+                grad_z = -grad_out / (y * (1 - y)).clip(BCE_EPS, math.inf)
         return grad_y, grad_z
 
 

@@ -50,7 +50,9 @@ class Transpose(TensorOp):
 
     def backward(self, grad_out, out, a):
         inverse = tuple(int(i) for i in np.argsort(self.axes))
-        return (grad_out.transpose(inverse),)
+        if isinstance(grad_out, NUMBERS):
+            return (np.transpose(grad_out, inverse),)
+        return (grad_out.permute(inverse),)
 
 
 class BroadcastTo(TensorOp):
