@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinygrad_mlp import Tensor, Value, no_grad
+from tinygrad_mlp import Op, Tensor, Value, no_grad
 
 torch = pytest.importorskip("torch")
 
@@ -209,3 +209,24 @@ def test_value_plus_equals_in_a_graph_rebinds_as_python_does():
     assert a is not old and old.data == 1.0 and a.data == 3.0
     a.backward()
     assert old.grad == 1.0
+
+
+class _Twice(Op):
+    """A user's op with empty __slots__, as the Op docstring shows."""
+
+    __slots__ = ()
+    symbol = "twice"
+
+    def forward(self, a):
+        return a * 2.0
+
+    def backward(self, grad_out, out, a):
+        return (grad_out * 2.0,)
+
+
+def test_a_users_op_with_empty_slots_works_after_an_in_place_change_anywhere():
+    with no_grad():
+        Tensor([1.0]).add_(1.0)  # from here on every node records versions
+    x = Tensor([3.0], requires_grad=True)
+    _Twice.apply(x).sum().backward()
+    assert x.grad.tolist() == [2.0]

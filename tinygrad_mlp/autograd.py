@@ -60,7 +60,9 @@ class Op:
     (``.sum``, ``.reshape``, ``.exp()`` on nodes...) and the same rule gives
     first derivatives on arrays and, on nodes, a graph that can be differentiated
     again. ``symbol`` is the short name a graph drawing shows. ``needs`` is set
-    per node by the engine: which inputs require a gradient.
+    per node by the engine: which inputs require a gradient; ``versions``, set only
+    once some tensor was changed in place, holds the version counters of the output
+    and the inputs when the node was made (see :func:`check_versions`).
 
     >>> import numpy as np
     >>> from tinygrad_mlp import Tensor
@@ -77,7 +79,9 @@ class Op:
     [12.0]
     """
 
-    __slots__ = ("needs",)
+    # NOTE: "versions" lives here, not in TensorOp, so a user's op with empty __slots__
+    # still records versions after an in-place change anywhere in the process.
+    __slots__ = ("needs", "versions")
     symbol = "?"
 
     def forward(self, *inputs: Any) -> Any:
@@ -273,11 +277,14 @@ def changed_in_place() -> None:
 def check_versions(order: Sequence[Any]) -> None:
     """Refuse a sweep through a node whose output or inputs changed in place since it was made."""
     for node in order:
+        fn = node._fn
+        if isinstance(fn, type):
+            continue  # a class, not a per-node object (the scalar engine): no versions
         current = (
             getattr(node, "_version", 0),
             *[getattr(p, "_version", 0) for p in node._prev],
         )
-        saved = getattr(node._fn, "versions", None) or (0,) * len(current)
+        saved = getattr(fn, "versions", None) or (0,) * len(current)
         if current != saved:
             k = next(i for i, (a, b) in enumerate(zip(current, saved, strict=True)) if a != b)
             which = "the output" if k == 0 else f"input {k - 1}"

@@ -42,13 +42,11 @@ _SIGMOID = FUNCTIONS["sigmoid"].forward
 
 
 class TensorOp(Op):
-    """An op instance made per node; ``needs`` says which inputs want a gradient.
-
-    ``versions``, set only once some tensor was changed in place, holds the version
-    counters of the output and the inputs when the node was made (unset: all 0).
+    """An op instance made per node; ``needs`` says which inputs want a gradient, and
+    ``versions`` (from :class:`~tinygrad_mlp.autograd.Op`) the version counters seen.
     """
 
-    __slots__ = ("versions",)
+    __slots__ = ()
 
     def __init__(self) -> None:
         self.needs: tuple[bool, ...] = ()
