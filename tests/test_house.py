@@ -23,7 +23,7 @@ PACKAGE = ROOT / "tinygrad_mlp"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("vocabulary, labels and files", ("names", "labels", "files", "data")),
     ("the δ witness", ("backprop",)),
-    ("graph core", ("autograd",)),
+    ("graph core", ("autograd", "anomaly")),
     ("op rules", ("elementwise", "ops")),
     ("engines", ("value", "tensor", "ops_extra", "losses", "functional", "optim", "init")),
     ("micrograd", ("micrograd",)),
@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "crosscheck",
             "explain",
+            "health",
             "training",
             "sklearn",
             "torch_bridge",

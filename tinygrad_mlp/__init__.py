@@ -1,8 +1,18 @@
 """tinygrad_mlp: a small, readable autograd framework for seeing how an MLP learns."""
 
+from tinygrad_mlp.anomaly import AnomalyError, detect_anomaly
 from tinygrad_mlp.autograd import Op, enable_grad, grad, no_grad
 from tinygrad_mlp.tensor import Tensor
 from tinygrad_mlp.value import Value
 
-__all__ = ["Value", "Tensor", "Op", "grad", "no_grad", "enable_grad"]
+__all__ = [
+    "Value",
+    "Tensor",
+    "Op",
+    "grad",
+    "no_grad",
+    "enable_grad",
+    "detect_anomaly",
+    "AnomalyError",
+]
 __version__ = "0.1.0"
