@@ -231,3 +231,118 @@ def test_the_plot_is_written(tmp_path):
     path = tmp_path / "health.png"
     monitor.plot(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+@pytest.fixture
+def hundreds_csv(tmp_path):
+    """Inputs in the hundreds, a target of their shape."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(100, 900, (80, 2))
+    y = np.sin(x[:, 0] / 200) + x[:, 1] / 900
+    path = tmp_path / "hundreds.csv"
+    rows = "\n".join(f"{a:.3f},{b:.3f},{c:.5f}" for (a, b), c in zip(x, y, strict=True))
+    path.write_text("a,b,y\n" + rows + "\n")
+    return path
+
+
+def train_argv(tmp_path, csv, *extra):
+    return [
+        "train", "--data", str(csv), "--model", str(tmp_path / "m.json"), "--hidden", "8",
+        "--activation", "sigmoid", "--epochs", "30", "--optimizer", "sgd", "--lr", "0.05",
+        "--batch-size", "16", "--patience", "0", *extra,
+    ]  # fmt: skip
+
+
+def test_train_health_prints_findings_and_a_summary(tmp_path, hundreds_csv, capsys):
+    from tinygrad_mlp.cli import main
+
+    # NOTE: --normalize none leaves the inputs in the hundreds: the sigmoid layer saturates
+    assert main(train_argv(tmp_path, hundreds_csv, "--normalize", "none", "--health")) == 0
+    captured = capsys.readouterr()
+    assert "epoch 3 health: L1 |g|" in captured.err
+    assert "finding: layer 1: " in captured.err and "sigmoid units saturated" in captured.err
+    assert "health at the last epoch:" in captured.out and "findings:\n  layer 1:" in captured.out
+    assert main(train_argv(tmp_path, hundreds_csv, "--health")) == 0  # standardized: healthy
+    assert "findings: none" in capsys.readouterr().out
+
+
+def test_train_health_json_and_plot(tmp_path, hundreds_csv, capsys):
+    pytest.importorskip("matplotlib")
+    from tinygrad_mlp.cli import main
+
+    plot = tmp_path / "health.png"
+    argv = train_argv(tmp_path, hundreds_csv, "--health-plot", str(plot), "--json")
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["health"]["step"][:2] == [5, 10]  # 80 rows in batches of 16: 5 steps
+    assert summary["health"]["epoch"][:2] == [1, 2]
+    assert summary["health_plot"] == str(plot) and plot.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        (["--check-every", "0"], "--check-every must be at least 1 epoch, got 0"),
+        (["--health-plot", "x.unknown"], "--health-plot x.unknown: cannot write"),
+    ],
+)
+def test_bad_health_flags_stop_before_training(tmp_path, hundreds_csv, capsys, extra, words):
+    from tinygrad_mlp.cli import main
+
+    assert main(train_argv(tmp_path, hundreds_csv, *extra)) == 2
+    assert words in capsys.readouterr().err
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_check_every_stops_at_the_epoch_a_rule_goes_wrong(tmp_path, hundreds_csv, capsys):
+    from tinygrad_mlp.cli import main
+    from tinygrad_mlp.ops import arithmetic
+
+    right = arithmetic.Sigmoid.backward
+
+    def wrong(self, grad_out, out, a):  # σ' written as σ (1 + σ): a plausible slip
+        return (grad_out * out * (1.0 + out),)
+
+    def on_epoch(epoch, loss):
+        if epoch == 2:  # the tensor engine's rule changes after the second epoch
+            arithmetic.Sigmoid.backward = wrong
+
+    import tinygrad_mlp.commands.train as train_command
+
+    original = train_command._Watch.on_epoch
+
+    def watched(self, epoch, loss):
+        original(self, epoch, loss)
+        on_epoch(epoch, loss)
+
+    try:
+        train_command._Watch.on_epoch = watched
+        status = main(train_argv(tmp_path, hundreds_csv, "--check-every", "1"))
+    finally:
+        train_command._Watch.on_epoch = original
+        arithmetic.Sigmoid.backward = right
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "the gradient roads disagree at epoch 3" in err and "was not saved" in err
+    assert "wh[0][0][0]" in err  # the report names the parameters
+    assert not (tmp_path / "m.json").exists()
+    # and with the rule left alone, the same run checks every epoch and passes
+    assert main(train_argv(tmp_path, hundreds_csv, "--check-every", "1")) == 0
+
+
+def test_estimators_have_health_after_fit():
+    pytest.importorskip("sklearn")
+    import pickle
+
+    from tinygrad_mlp.sklearn import MLPRegressor
+
+    x, z = regression()
+    est = MLPRegressor(hidden_layer_sizes=(6,), max_iter=12, random_state=0).fit(x, z[:, 0])
+    health = est.health_
+    assert len(health["epoch"]) == est.n_iter_ and health["findings"] == []
+    assert all(r is not None for r in health["layers"][0]["update_ratio"])
+    json.dumps(health, allow_nan=False)
+    assert pickle.loads(pickle.dumps(est)).health_ == health

@@ -183,8 +183,10 @@ def _where(frame: Any) -> tuple[tuple[str, int, str], bool]:
         if name.startswith(_PACKAGE):
             if user is None:  # NOTE: the outermost package frame: where the user called in
                 short = name[len(_PACKAGE) :].replace(os.sep, "/")
-                via = "" if short in _ENGINE_FILES or short.startswith("ops/") else (
-                    f"tinygrad_mlp/{short}:{frame.f_lineno}"
+                via = (
+                    ""
+                    if short in _ENGINE_FILES or short.startswith("ops/")
+                    else (f"tinygrad_mlp/{short}:{frame.f_lineno}")
                 )
         elif user is None and not name.startswith("<frozen"):
             user = frame
@@ -311,8 +313,9 @@ class _Detector:
         lines = [
             f"the backward rule of {name} ({symbol}) made {kind} in the gradient of its "
             f"input {k} from finite numbers",
-            _line(place) if created else _line(place, "node created before detect_anomaly; "
-                                                "backward called at"),
+            _line(place)
+            if created
+            else _line(place, "node created before detect_anomaly; backward called at"),
         ]
         shape = np.shape(g.data if hasattr(g, "_fn") else g)
         at = "" if index is None else f" (first at index {index})"

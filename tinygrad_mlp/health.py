@@ -27,22 +27,24 @@ crosses a threshold of :data:`THRESHOLDS` for :data:`PERSIST` rows in a row; and
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tinygrad_mlp.autograd import is_grad_enabled
+from tinygrad_mlp.crosscheck import GradientReport, cross_check
 from tinygrad_mlp.files import atomic_write_bytes
 from tinygrad_mlp.nn import Linear, Module, Sequential
 from tinygrad_mlp.nn.activation import _Activation
 from tinygrad_mlp.nn.linear import Layer
 from tinygrad_mlp.nn.mlp import MLP
 
-__all__ = ["PERSIST", "SATURATION", "THRESHOLDS", "Monitor"]
+__all__ = ["PERSIST", "SATURATION", "THRESHOLDS", "Monitor", "RoadsDisagree", "check_roads"]
 
 #: Where an activation counts as saturated: |a| > 0.97 for tanh; a < 0.03 or a > 0.97
 #: for sigmoid (both: the slope is under 6 % of its largest value).
@@ -186,6 +188,7 @@ class Monitor:
             raise ValueError(f"every must be a positive whole number of steps, got {every!r}")
         self.net, self.every = net, every
         self._layers = _layers_of(net)
+        self._paused = 0
         self._windows = [_Window(activation) for activation, _, _ in self._layers]
         self._handles = [
             module.register_forward_hook(self._hook(k))
@@ -208,8 +211,10 @@ class Monitor:
                 for k, (activation, weight, _) in enumerate(self._layers)
             ],
         }
-        #: The findings so far, one plain sentence each, in the order they were made.
+        #: The findings so far, one plain sentence each, in the order they were made
+        #: (also ``history["findings"]``, the same list).
         self.findings: list[str] = []
+        self.history["findings"] = self.findings
         self._pending: tuple[int, int, list[np.ndarray]] | None = None  # step, row, weights
         self._streaks: dict[tuple[str, int], int] = {}  # (rule, layer) -> its first row
         self._told: set[tuple[str, int]] = set()
@@ -220,10 +225,20 @@ class Monitor:
         window = self._windows[k]
 
         def hook(module: Module, args: tuple, out: Any) -> None:
-            if is_grad_enabled():  # NOTE: validation and prediction run under no_grad
+            # NOTE: validation and prediction run under no_grad
+            if is_grad_enabled() and not self._paused:
                 window.add(_numbers(out))
 
         return hook
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Forwards inside the block are not counted (a check run between steps)."""
+        self._paused += 1
+        try:
+            yield
+        finally:
+            self._paused -= 1
 
     def close(self) -> None:
         """Remove the forward hooks (the figures so far stay)."""
@@ -233,7 +248,7 @@ class Monitor:
 
     # -- recording ---------------------------------------------------------------------
 
-    def record(self, step: int, epoch: int | None = None) -> None:
+    def record(self, step: int, epoch: int | None = None, row: bool | None = None) -> None:
         """Call after ``backward()``, before ``optimizer.step()``, every step.
 
         Completes the previous row's update ratio (if that row was the previous step)
@@ -245,13 +260,15 @@ class Monitor:
             step: the step's number (steps counted from 1 file their first row at
                 ``every``).
             epoch: the epoch, if known: findings then say "since epoch 3".
+            row: file a row on this step (True) or not (False) whatever ``every`` says
+                (a loop that knows where its epochs end passes ``row=last``).
         """
         if self._pending is not None:
             if step == self._pending[0] + 1:
                 self.after_step()
             else:
                 self._pending = None  # NOTE: more than one update since: not one step's ratio
-        if step % self.every:
+        if not (row if row is not None else step % self.every == 0):
             return
         history = self.history
         row = len(history["step"])
@@ -318,39 +335,58 @@ class Monitor:
                 ratio = layer["update_ratio"][row]
                 guide = f"(guide: about 10^{GUIDE:.0f})"
                 self._rule(
-                    ("update_high", k), row,
+                    ("update_high", k),
+                    row,
                     ratio is not None and ratio > THRESHOLDS["update_high"],
-                    lambda since, r=ratio, n=name: f"{n}: each step changes the weights by "
-                    f"10^{r:.1f} of their size since {since} {guide}: lower the learning rate",
+                    lambda since, r=ratio, n=name, g=guide: (
+                        f"{n}: each step changes the "
+                        f"weights by 10^{r:.1f} of their size since {since} {g}: lower the "
+                        "learning rate"
+                    ),
                 )
                 self._rule(
-                    ("update_low", k), row,
+                    ("update_low", k),
+                    row,
                     ratio is not None and ratio < THRESHOLDS["update_low"],
-                    lambda since, r=ratio, n=name: f"{n}: each step changes the weights by "
-                    f"only 10^{r:.1f} of their size since {since} {guide}: raise the "
-                    "learning rate",
+                    lambda since, r=ratio, n=name, g=guide: (
+                        f"{n}: each step changes the "
+                        f"weights by only 10^{r:.1f} of their size since {since} {g}: raise the "
+                        "learning rate"
+                    ),
                 )
                 continue
             self._rule(
-                ("finite", k), row, not finite[k],
-                lambda since, n=name: f"{n}: the weights, their gradient or the activations "
-                f"are not finite since {since}: lower the learning rate, or run a step inside "
-                "tinygrad_mlp.detect_anomaly() to find the op that made the first NaN",
+                ("finite", k),
+                row,
+                not finite[k],
+                lambda since, n=name: (
+                    f"{n}: the weights, their gradient or the activations "
+                    f"are not finite since {since}: lower the learning rate, or run a step inside "
+                    "tinygrad_mlp.detect_anomaly() to find the op that made the first NaN"
+                ),
                 persist=1,
             )
             share = layer["saturated"][row]
             self._rule(
-                ("saturated", k), row, share is not None and share > THRESHOLDS["saturated"],
-                lambda since, s=share, n=name, a=act: f"{n}: {100 * s:.0f} % of {a} units "
-                f"saturated since {since}: scale the inputs, lower the initial weights or "
-                "the learning rate",
+                ("saturated", k),
+                row,
+                share is not None and share > THRESHOLDS["saturated"],
+                lambda since, s=share, n=name, a=act: (
+                    f"{n}: {100 * s:.0f} % of {a} units "
+                    f"saturated since {since}: scale the inputs, lower the initial weights or "
+                    "the learning rate"
+                ),
             )
             share = layer["dead"][row]
             self._rule(
-                ("dead", k), row, share is not None and share > THRESHOLDS["dead"],
-                lambda since, s=share, n=name: f"{n}: {100 * s:.0f} % of relu units dead (0 "
-                f"on every sample) since {since}: start the biases at 0, lower the learning "
-                "rate or use leaky_relu",
+                ("dead", k),
+                row,
+                share is not None and share > THRESHOLDS["dead"],
+                lambda since, s=share, n=name: (
+                    f"{n}: {100 * s:.0f} % of relu units dead (0 "
+                    f"on every sample) since {since}: start the biases at 0, lower the learning "
+                    "rate or use leaky_relu"
+                ),
             )
 
     def _rule(
@@ -411,7 +447,9 @@ class Monitor:
             from matplotlib.backends.backend_agg import FigureCanvasAgg
             from matplotlib.figure import Figure
         except ImportError:
-            raise ValueError("Monitor.plot needs matplotlib: pip install 'tinygrad-mlp[plot]'")
+            raise ValueError(
+                "Monitor.plot needs matplotlib: pip install 'tinygrad-mlp[plot]'"
+            ) from None
         history = self.history
         epochs = history["epoch"]
         by_epoch = bool(epochs) and all(e is not None for e in epochs)
@@ -426,11 +464,20 @@ class Monitor:
             ax_grad.plot(x, _series(layer["grad_norm"]), color=colour, label=label)
             ax_ratio.plot(x, _series(layer["update_ratio"]), color=colour, label=label)
             if any(v is not None for v in layer["saturated"]):
-                ax_share.plot(x, 100 * _series(layer["saturated"]), color=colour,
-                              label=f"{layer['name']} saturated")
+                ax_share.plot(
+                    x,
+                    100 * _series(layer["saturated"]),
+                    color=colour,
+                    label=f"{layer['name']} saturated",
+                )
             if any(v is not None for v in layer["dead"]):
-                ax_share.plot(x, 100 * _series(layer["dead"]), color=colour, ls="--",
-                              label=f"{layer['name']} dead")
+                ax_share.plot(
+                    x,
+                    100 * _series(layer["dead"]),
+                    color=colour,
+                    ls="--",
+                    label=f"{layer['name']} dead",
+                )
             mean, std = _series(layer["mean"]), _series(layer["std"])
             ax_act.plot(x, mean, color=colour, label=label)
             ax_act.fill_between(x, mean - std, mean + std, color=colour, alpha=0.15)
@@ -455,8 +502,9 @@ class Monitor:
             ax.set_xlabel("epoch" if by_epoch else "step")
         handles, labels = ax_ratio.get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8)
-        heading = title or ("findings: " + "; ".join(self.findings) if self.findings
-                            else "no findings")
+        heading = title or (
+            "findings: " + "; ".join(self.findings) if self.findings else "no findings"
+        )
         fig.suptitle(_wrap(heading, 110), fontsize=9)
         fig.tight_layout(rect=(0, 0.07, 1, 0.95))
         if path is not None:
@@ -464,6 +512,40 @@ class Monitor:
             fig.savefig(buffer, format=Path(path).suffix.lstrip(".").lower() or "png")
             atomic_write_bytes(path, buffer.getvalue())
         return fig
+
+
+class RoadsDisagree(ArithmeticError):
+    """The three roads gave different gradients during training: ``report`` says where."""
+
+    def __init__(self, report: GradientReport, epoch: int | None = None) -> None:
+        when = f"at epoch {epoch}" if epoch is not None else "now"
+        super().__init__(
+            f"the gradient roads disagree {when} (largest difference {report.max_abs:.3g}): "
+            "an op's rule or the loss changed under training\n" + report.table()
+        )
+        self.report, self.epoch = report, epoch
+
+
+def check_roads(
+    net: Any, x: Any, z: Any, loss: str, epoch: int | None = None, monitor: Monitor | None = None
+) -> GradientReport:
+    """The three-road cross-check on one sample, raising :class:`RoadsDisagree` if it fails.
+
+    Args:
+        net: the network being trained (its ``.grad`` is reset by the check).
+        x, z: one sample (inputs and targets) in the network's units.
+        loss: the loss the network trains with (a name of :mod:`tinygrad_mlp.names`).
+        epoch: named in the error.
+        monitor: a :class:`Monitor` on ``net`` not to count the check's forward passes.
+
+    Returns:
+        The passing :class:`~tinygrad_mlp.crosscheck.GradientReport`.
+    """
+    with monitor.paused() if monitor is not None else contextlib.nullcontext():
+        report = cross_check(net, x, z, loss)
+    if not report.passed:
+        raise RoadsDisagree(report, epoch)
+    return report
 
 
 def _series(values: Sequence[float | None]) -> np.ndarray:
