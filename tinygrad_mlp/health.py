@@ -61,6 +61,10 @@ THRESHOLDS = {
 #: The update-to-weight ratio (log10) a healthy layer has, give or take an order.
 GUIDE = -3.0
 
+#: Samples a layer's window gathers before summing them in one go (numpy's calls cost
+#: more than its passes on small batches); a batch this big is summed on arrival.
+BULK_ROWS = 64
+
 #: Rows in a row a figure must stay past its threshold before it becomes a finding.
 PERSIST = 3
 
@@ -100,12 +104,12 @@ def _layers_of(net: Any) -> list[tuple[str, Any, Module]]:
 
 
 def _numbers(out: Any) -> np.ndarray:
-    """A layer's output as a 2-D float array (samples × units), from either engine."""
-    data = getattr(out, "data", None)
-    if isinstance(data, np.ndarray):
-        a = data
-    else:  # the scalar engine: a vector of Values, one sample
+    """A layer's output as a 2-D array (samples × units), from either engine."""
+    a = getattr(out, "data", None)
+    if type(a) is not np.ndarray:  # the scalar engine: a vector of Values, one sample
         a = np.array([getattr(v, "data", v) for v in np.asarray(out, dtype=object).ravel()])
+    if a.ndim == 2 and a.dtype.kind == "f":
+        return a
     a = np.asarray(a, dtype=np.float64)
     return a.reshape(1, -1) if a.ndim < 2 else a.reshape(-1, a.shape[-1])
 
@@ -115,35 +119,63 @@ def _float(x: float) -> float | None:
 
 
 class _Window:
-    """Running sums of one layer's activations since the last row."""
+    """One layer's activations since the last row: held briefly, then summed in bulk.
+
+    NOTE: a small batch's output is only held; the sums run over :data:`BULK_ROWS`
+    samples at once (and at a row), so small batches cost a few numpy calls per
+    hundreds of samples instead of per batch.
+    """
 
     def __init__(self, activation: str) -> None:
         self.activation = activation
         self.clear()
 
     def clear(self) -> None:
-        self.count = 0  # activations seen (samples × units)
+        self.parts: list[np.ndarray] = []
+        self.held = 0  # samples in parts
+        self.count = 0  # activations summed (samples × units)
         self.total = 0.0
         self.squares = 0.0
         self.saturated = 0
         self.alive: np.ndarray | None = None  # relu: units non-zero on some sample
 
     def add(self, a: np.ndarray) -> None:
+        if a.shape[0] >= BULK_ROWS:  # NOTE: a big batch is summed at once, never copied
+            self._sum(a)
+            return
+        self.parts.append(a)
+        self.held += a.shape[0]
+        if self.held >= BULK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.parts:
+            return
+        a = self.parts[0] if len(self.parts) == 1 else np.concatenate(self.parts)
+        self.parts, self.held = [], 0
+        self._sum(a)
+
+    def _sum(self, a: np.ndarray) -> None:
+        if a.dtype != np.float64:  # NOTE: sums of float32 activations lose digits
+            a = a.astype(np.float64)
         flat = a.ravel()
         self.count += flat.size
-        self.total += float(flat.sum())
+        # NOTE: column sums and the sum of squares as BLAS products: one fast pass each
+        columns = np.ones(a.shape[0]) @ a
+        self.total += float(columns.sum())
         self.squares += float(np.dot(flat, flat))
         name = self.activation
         if name == "tanh":
             self.saturated += int(np.count_nonzero(np.abs(flat) > SATURATION["tanh"]))
         elif name == "sigmoid":
             high = SATURATION["sigmoid"]
-            self.saturated += int(np.count_nonzero((flat < 1.0 - high) | (flat > high)))
+            self.saturated += int(np.count_nonzero(np.abs(flat - 0.5) > high - 0.5))
         elif name == "relu":
-            alive = (a > 0).any(axis=0)
+            alive = columns > 0  # NOTE: relu's outputs are >= 0: a unit is alive iff its sum is
             self.alive = alive if self.alive is None else self.alive | alive
 
     def figures(self) -> dict[str, float | None]:
+        self._flush()
         if not self.count:
             return {"saturated": None, "dead": None, "mean": None, "std": None}
         mean = self.total / self.count
