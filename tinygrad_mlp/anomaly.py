@@ -159,11 +159,16 @@ def _first_bad(x: Any) -> tuple[tuple[int, ...] | None, float]:
 
 
 def _at(x: Any, index: tuple[int, ...] | None, shape: tuple) -> str | None:
-    """``x``'s value at ``index`` when it has the output's shape (an element-wise op)."""
+    """``x``'s value at ``index`` of the output, when it broadcasts to the output's shape
+    (an element-wise op)."""
     data = x.data if hasattr(x, "_fn") else x
-    if index is None or np.shape(data) != shape:
+    if index is None:
         return None
-    return _number(float(np.asarray(data)[index]))
+    try:
+        value = np.broadcast_to(np.asarray(data), shape)[index]
+    except ValueError:  # not element-wise (a matmul, a reduction)
+        return None
+    return _number(float(value))
 
 
 # --------------------------------------------------------------------------- frames

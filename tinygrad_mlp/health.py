@@ -518,16 +518,19 @@ class Monitor:
             ax_grad.set_yscale("log")
         ax_ratio.set_title("update / weight per step (log10)")
         ax_ratio.axhline(GUIDE, color="green", lw=1, ls=":", label="guide 10^-3")
-        ax_ratio.axhspan(THRESHOLDS["update_high"], 1.0, color="red", alpha=0.08)
-        ax_ratio.axhspan(-12.0, THRESHOLDS["update_low"], color="red", alpha=0.08)
         ratios = [v for layer in history["layers"] for v in layer["update_ratio"] if v is not None]
-        low = min([THRESHOLDS["update_low"] - 0.5, *ratios])
-        high = max([THRESHOLDS["update_high"] + 0.5, *ratios])
+        low = min([THRESHOLDS["update_low"], *ratios]) - 0.5
+        high = max([THRESHOLDS["update_high"], *ratios]) + 0.5
+        ax_ratio.axhspan(THRESHOLDS["update_high"], high, color="red", alpha=0.08)
+        ax_ratio.axhspan(low, THRESHOLDS["update_low"], color="red", alpha=0.08)
         ax_ratio.set_ylim(low, high)
         ax_share.set_title("saturated (—) and dead (--) units, %")
         ax_share.axhline(100 * THRESHOLDS["saturated"], color="red", lw=0.8, ls=":")
         ax_share.set_ylim(-3, 103)
         ax_act.set_title("activations: mean ± std")
+        spread = [abs(v) for layer in history["layers"] for v in layer["mean"] if v is not None]
+        if spread and max(spread) > 1e3:  # NOTE: a diverging run: keep the healthy start visible
+            ax_act.set_yscale("symlog")
         for ax in axes.ravel():
             ax.grid(alpha=0.3)
         for ax in axes[1]:
