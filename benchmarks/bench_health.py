@@ -197,5 +197,6 @@ def main() -> None:
     )
     write_results("health", rows)
 
+
 if __name__ == "__main__":
     main()
