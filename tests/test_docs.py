@@ -34,6 +34,7 @@ RUNNABLE = [
     "coming-from-pytorch.md",
     "coming-from-sklearn.md",
     "architecture.md",
+    "debugging.md",
 ]
 
 

@@ -23,7 +23,7 @@ PACKAGE = ROOT / "tinygrad_mlp"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("vocabulary, labels and files", ("names", "labels", "files", "data")),
     ("the δ witness", ("backprop",)),
-    ("graph core", ("autograd",)),
+    ("graph core", ("autograd", "anomaly")),
     ("op rules", ("elementwise", "ops")),
     ("engines", ("value", "tensor", "ops_extra", "losses", "functional", "optim", "init")),
     ("micrograd", ("micrograd",)),
@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "crosscheck",
             "explain",
             "grade",
+            "health",
             "training",
             "sklearn",
             "torch_bridge",

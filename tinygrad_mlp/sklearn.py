@@ -46,6 +46,7 @@ except ImportError as error:  # pragma: no cover - the optional extra is missing
     ) from error
 
 from tinygrad_mlp.data import Dataset
+from tinygrad_mlp.health import Monitor
 from tinygrad_mlp.io import SavedModel, model_from_dict, model_to_dict
 from tinygrad_mlp.names import activation_name
 from tinygrad_mlp.training import (
@@ -161,7 +162,17 @@ class _BaseMLP(BaseEstimator):
             # the command line names it, an estimator in a grid search should not.
             warnings.simplefilter("ignore", UserWarning)
             model = new_model(data, config)
-        history = fit(model, data, config)
+        monitor = Monitor(model.net)
+        history = fit(
+            model,
+            data,
+            config,
+            on_epoch=lambda epoch, loss: monitor.after_step(),
+            on_step=lambda step, epoch, last: monitor.record(step, epoch, row=last),
+        )
+        monitor.close()
+        #: The network's health by epoch (tinygrad_mlp.health.Monitor.history): plain data.
+        self.health_ = monitor.history
         self.model_: SavedModel = model
         self.loss_curve_ = list(history.loss)
         self.validation_loss_curve_ = list(history.val_loss)
@@ -195,7 +206,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     loss per epoch, nats), ``validation_loss_curve_``, ``best_epoch_`` (the epoch
     whose weights are kept), ``n_iter_`` (epochs run), ``coefs_``/``intercepts_``
     (as scikit-learn lays them out), ``model_`` (the
-    :class:`~tinygrad_mlp.io.SavedModel`, for ``save_model`` and the CLI).
+    :class:`~tinygrad_mlp.io.SavedModel`, for ``save_model`` and the CLI), ``health_``
+    (per-layer figures by epoch and findings: :attr:`tinygrad_mlp.health.Monitor.history`).
     """
 
     _loss = "ce"

@@ -13,10 +13,12 @@ from typing import Any
 from tinygrad_mlp.commands import summary
 from tinygrad_mlp.commands.common import HelpFormatter, add_json_flag, emit_json, stderr
 from tinygrad_mlp.data import load_csv
+from tinygrad_mlp.health import Monitor, RoadsDisagree, check_roads
 from tinygrad_mlp.io import check_writable, load_model, save_model
 from tinygrad_mlp.names import ACTIVATIONS
 from tinygrad_mlp.training import (
     LOSSES,
+    MODEL_LOSSES,
     NORMALIZE,
     OPTIMIZERS,
     PRESETS,
@@ -27,7 +29,9 @@ from tinygrad_mlp.training import (
     config_fields,
     fit,
     loss_units,
+    network_inputs,
     new_model,
+    targets_for_training,
     warm_start,
 )
 
@@ -156,6 +160,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--plot", help="save the loss curve to this image (.png, .svg, .pdf)")
     p.add_argument("--quiet", action="store_const", const=True, help="no progress output")
+    # -- health (tinygrad_mlp.health) --
+    p.add_argument(
+        "--health",
+        action="store_true",
+        help="watch each layer's gradient norm, update-to-weight ratio, saturated and dead "
+        "units: print findings every few epochs and a summary at the end",
+    )
+    p.add_argument("--health-plot", metavar="FILE", help="save the health figures to this image")
+    p.add_argument(
+        "--check-every",
+        type=int,
+        metavar="N",
+        help="every N epochs, cross-check the gradient's three roads on one sample; stop "
+        "with the report if they disagree",
+    )
     add_json_flag(p, "the summary")
     p.set_defaults(run=run)
 
@@ -237,6 +256,7 @@ def _train(args: argparse.Namespace) -> int:
         raise ValueError(f"--model {model_path} would overwrite the training data")
     if options.get("plot"):
         check_plot_path(options["plot"])
+    _check_health_flags(args)
     start = None
     if options.get("init"):
         start = load_model(options["init"])
@@ -259,8 +279,14 @@ def _train(args: argparse.Namespace) -> int:
     progress = Progress(config.epochs, quiet)
     started = time.perf_counter()
     status = 0
+    # NOTE: --health was asked for: its lines print off a terminal too (not with --quiet)
+    watch = _Watch(args, model, data, config, progress, bool(options.get("quiet")) or args.json)
     try:
-        history = fit(model, data, config, on_epoch=progress.update)
+        history = fit(model, data, config, on_epoch=watch.on_epoch, on_step=watch.on_step)
+    except RoadsDisagree as error:
+        progress.close()
+        stderr(f"tinygrad-mlp train: error: {error}\nthe model was not saved")
+        return 1
     except Diverged as error:
         history, status = error.history, 1
         progress.close()
@@ -293,10 +319,13 @@ def _train(args: argparse.Namespace) -> int:
     if options.get("plot") and history.loss:
         _plot(history, options["plot"], config.loss)
         summary["plot"] = str(options["plot"])
+    watch.finish(summary)
     if args.json:
         emit_json(summary)
     elif status == 0:
         _print_summary(summary, config)
+    if watch.monitor is not None and watch.health and not args.json:
+        print(f"health at the last epoch:\n{watch.monitor.summary()}")
     return status
 
 
@@ -427,3 +456,82 @@ def _plot(history, path: str, loss: str) -> None:
     buffer = io.BytesIO()
     fig.savefig(buffer, format=Path(path).suffix.lstrip(".").lower())
     atomic_write_bytes(path, buffer.getvalue())
+
+
+# --------------------------------------------------------------------------- health
+
+
+def _check_health_flags(args: argparse.Namespace) -> None:
+    """--check-every and --health-plot, refused before any data is read."""
+    every = getattr(args, "check_every", None)
+    if every is not None and every < 1:
+        raise ValueError(f"--check-every must be at least 1 epoch, got {every}")
+    plot = getattr(args, "health_plot", None)
+    if plot:
+        try:
+            check_plot_path(plot)
+        except ValueError as error:
+            raise ValueError(str(error).replace("--plot", "--health-plot")) from None
+
+
+class _Watch:
+    """What --health, --health-plot and --check-every hang on fit's hooks."""
+
+    def __init__(self, args, model, data, config: TrainConfig, progress, quiet: bool) -> None:
+        self.args, self.model, self.progress, self.quiet = args, model, progress, quiet
+        self.health = bool(getattr(args, "health", False))
+        self.plot = getattr(args, "health_plot", None)
+        self.check_every = getattr(args, "check_every", None)
+        self.monitor = Monitor(model.net) if self.health or self.plot else None
+        self.every = max(1, config.epochs // 10)  # print health this often
+        self.told = 0
+        self.sample = None
+        if self.check_every:
+            # NOTE: the first row, in the network's units, as training feeds it
+            x = network_inputs(model, data.inputs[:1])
+            z = targets_for_training(model, data)[:1]
+            self.sample = (x, z, MODEL_LOSSES[model.loss])
+
+    def on_step(self, step: int, epoch: int, last: bool) -> None:
+        if self.monitor is not None:
+            self.monitor.record(step, epoch, row=last)
+
+    def on_epoch(self, epoch: int, loss: float) -> None:
+        self.progress.update(epoch, loss)
+        monitor = self.monitor
+        if monitor is not None:
+            monitor.after_step()
+            if self.health and not self.quiet and epoch % self.every == 0:
+                self._print(epoch)
+        if self.sample is not None and epoch % self.check_every == 0:
+            x, z, loss_name = self.sample
+            check_roads(self.model.net, x, z, loss_name, epoch, monitor)
+
+    def _print(self, epoch: int) -> None:
+        figures = []
+        for k, row in enumerate(self.monitor.latest()):
+            ratio = row["update_ratio"]
+            text = (
+                f"L{k + 1} |g| {row['grad_norm']:.3g}"
+                if row["grad_norm"] is not None
+                else (f"L{k + 1} |g| -")
+            )
+            text += f" upd 10^{ratio:.1f}" if ratio is not None else " upd -"
+            for name in ("saturated", "dead"):
+                if row[name] is not None:
+                    text += f" {name} {100 * row[name]:.0f}%"
+            figures.append(text)
+        stderr(f"epoch {epoch} health: " + "; ".join(figures))
+        for sentence in self.monitor.findings[self.told :]:
+            stderr(f"  finding: {sentence}")
+        self.told = len(self.monitor.findings)
+
+    def finish(self, summary: dict) -> None:
+        """Close the hooks; add the figures to the summary; write the plot."""
+        if self.monitor is None:
+            return
+        self.monitor.close()
+        summary["health"] = self.monitor.history
+        if self.plot:
+            self.monitor.plot(self.plot)
+            summary["health_plot"] = str(self.plot)

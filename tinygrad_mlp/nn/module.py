@@ -11,7 +11,7 @@ see :func:`tinygrad_mlp.io.save_state`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -19,7 +19,7 @@ import numpy as np
 from tinygrad_mlp.nn.views import ParameterValue
 from tinygrad_mlp.tensor import Tensor
 
-__all__ = ["IncompatibleKeys", "Module"]
+__all__ = ["IncompatibleKeys", "Module", "RemovableHandle"]
 
 _FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
@@ -44,6 +44,17 @@ def _container_items(prefix: str, value: Any) -> Iterator[tuple[str, Any]]:
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _container_items(f"{prefix}.{key}", item)
+
+
+class RemovableHandle:
+    """What :meth:`Module.register_forward_hook` returns: ``remove()`` takes the hook away."""
+
+    def __init__(self, hooks: dict[Any, Any]) -> None:
+        self.hooks = hooks
+
+    def remove(self) -> None:
+        """Unregister the hook (again: nothing)."""
+        self.hooks.pop(self, None)
 
 
 class Module:
@@ -349,8 +360,42 @@ class Module:
 
     # -- calling and printing ---------------------------------------------------------
 
+    #: Forward hooks, set by :meth:`register_forward_hook` (a class default until then).
+    _forward_hooks: dict[RemovableHandle, Callable[..., Any]] | None = None
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        if self._forward_hooks:  # NOTE: one attribute read when no hook is registered
+            for hook in tuple(self._forward_hooks.values()):
+                result = hook(self, args, out)
+                if result is not None:
+                    out = result
+        return out
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every forward, as torch's hook of this name.
+
+        A hook that returns something other than None replaces the output.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        >>> from tinygrad_mlp.nn import Linear
+        >>> layer, seen = Linear(2, 1, seed=0), []
+        >>> handle = layer.register_forward_hook(lambda m, args, out: seen.append(out.shape))
+        >>> _ = layer(np.ones((3, 2)))
+        >>> handle.remove()
+        >>> _ = layer(np.ones((3, 2)))
+        >>> seen
+        [(3, 1)]
+        """
+        hooks = self.__dict__.get("_forward_hooks")
+        if hooks is None:
+            hooks = {}
+            object.__setattr__(self, "_forward_hooks", hooks)
+        handle = RemovableHandle(hooks)
+        hooks[handle] = hook
+        return handle
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of this module; subclasses define it (``__call__`` runs it)."""

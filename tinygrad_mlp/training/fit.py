@@ -248,6 +248,7 @@ def fit(
     data: Dataset,
     config: TrainConfig,
     on_epoch: Callable[[int, float], None] | None = None,
+    on_step: Callable[[int, int, bool], None] | None = None,
 ) -> History:
     """Train ``model`` in place; return its :class:`History`.
 
@@ -264,6 +265,10 @@ def fit(
         data: the table to learn, with its target columns.
         config: the settings.
         on_epoch: called as ``on_epoch(epoch, mean_loss)`` after every epoch.
+        on_step: called as ``on_step(step, epoch, last)`` after every ``backward()``,
+            before the optimizer's step (steps count from 1 over the run; ``last`` is
+            true on an epoch's last step): where :meth:`tinygrad_mlp.health.Monitor.record`
+            goes.
 
     Returns:
         The :class:`History`: per-epoch losses (data units for mse), the
@@ -297,6 +302,7 @@ def fit(
     good = [p.data.copy() for p in params]
     best = [p.data.copy() for p in params]
     best_score, waited = np.inf, 0
+    step, steps_per_epoch = 0, -(-len(x) // config.batch_size)
     for epoch in range(1, config.epochs + 1):
         total = 0.0
         # NOTE: overflow on the way to a NaN loss is expected; it is reported as Diverged.
@@ -307,6 +313,9 @@ def fit(
                 zb = z[idx]
                 loss = batch_loss(model, out, zb)
                 loss.backward()
+                if on_step is not None:
+                    step += 1
+                    on_step(step, epoch, step % steps_per_epoch == 0)
                 if config.clip_grad is not None:
                     clip_grad_norm_(params, config.clip_grad)
                 optimizer.step()

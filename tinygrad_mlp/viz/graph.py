@@ -19,6 +19,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
+from tinygrad_mlp.anomaly import AnomalyError
 from tinygrad_mlp.autograd import walk
 from tinygrad_mlp.viz._text import (
     FONT,
@@ -35,6 +36,7 @@ from tinygrad_mlp.viz._text import (
 __all__ = ["draw_graph", "modules_of"]
 
 BOLD = "#1f4e9e"
+CULPRIT = "#d62728"
 
 
 # --------------------------------------------------------------------------- membership
@@ -184,6 +186,7 @@ def draw_graph(
     max_nodes: int = 400,
     title: str | None = None,
     network: Any = None,
+    culprit: Any = None,
 ) -> graphviz.Digraph:
     """The computation graph that produced ``root`` (a ``Value`` or ``Tensor``).
 
@@ -209,6 +212,9 @@ def draw_graph(
         title: a line above the picture (e.g. which data row it shows).
         network: the ``MLP`` the graph came from, to title layers by their place
             in it; without it, layers are numbered in the order the graph uses them.
+        culprit: a node of the graph where a NaN or an infinity was born: framed in
+            red, with every path from the inputs to it bold. ``draw_graph(err)`` for an
+            :class:`~tinygrad_mlp.AnomalyError` draws ``err.node`` with itself as culprit.
 
     Returns:
         A ``graphviz.Digraph`` (shown inline in Jupyter; write it with :func:`save`).
@@ -222,6 +228,8 @@ def draw_graph(
     """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    if isinstance(root, AnomalyError):
+        root, culprit = root.node, root.node
     order = walk(root)
     computed = _grad_computed(root)
     on_path: set[int] = set()
@@ -231,6 +239,10 @@ def draw_graph(
                 on_path.add(id(node))
         if id(highlight) not in on_path:
             raise ValueError("the node to highlight is not part of this graph")
+    if culprit is not None:
+        on_path.update(id(node) for node in walk(culprit))
+        if not any(node is culprit for node in order):
+            raise ValueError("the culprit node is not part of this graph")
     layout = _Layout(order, network)
     dot = graphviz.Digraph(
         "computation_graph",
@@ -272,7 +284,7 @@ def draw_graph(
                 precision,
                 computed,
                 bgcolor=fill,
-                color=BOLD if bold else "black",
+                color=CULPRIT if node is culprit else BOLD if bold else "black",
                 border="3" if bold else "1",
             ),
             shape="plain",
@@ -287,7 +299,7 @@ def draw_graph(
                 width="0.3",
                 fontsize="10",
                 style="filled",
-                fillcolor="#f2f2f2",
+                fillcolor="#f2f2f2" if node is not culprit else CULPRIT,
             )
             dot.edge(op, name, penwidth="2.5" if bold else "1", color=BOLD if bold else "black")
             if module is not None:
