@@ -109,20 +109,29 @@ def _shown(values: list) -> str:
     return text + (f" and {len(values) - 5} more" if len(values) > 5 else "")
 
 
+def _class_codes(values: np.ndarray, rows: int) -> bool:
+    """Whether sorted distinct ``values`` read as class codes 0..k−1 or 1..k."""
+    k = len(values)
+    if not 2 <= k <= FEW_CLASSES or k > rows / 3:
+        return False
+    return bool(np.all(values == np.arange(k)) or np.all(values == np.arange(1, k + 1)))
+
+
 def check_task(data: Dataset, loss: str, loss_named: bool = True) -> None:
     """Raise :class:`~tinygrad_mlp.training.config.ConfigError` (naming ``loss``) when
     the target and the loss disagree, before a network is built.
 
     - ``ce`` on a column of numbers that are not class labels (any non-integer, or
       more distinct integers than half the rows and than 20).
-    - ``mse`` left at its default (``loss_named`` False) on a column of at most
-      :data:`FEW_CLASSES` integer values: classes, or a count? The user says which.
+    - ``mse`` left at its default (``loss_named`` False) on a column that looks like
+      class codes: the integers 0..k−1 or 1..k, 2 ≤ k ≤ :data:`FEW_CLASSES`, each
+      about three rows or more (k ≤ rows / 3). Classes, or a count? The user says which.
 
     >>> x = np.zeros((6, 1))
     >>> check_task(Dataset(x, np.array([[0.0], [1], [2]] * 2), ["x"], ["y"]), "mse", False)
     Traceback (most recent call last):
     ...
-    tinygrad_mlp.training.config.ConfigError: the target 'y' has 3 integer values 0, 1, 2: for classes use loss ce; to keep regression, name loss mse
+    tinygrad_mlp.training.config.ConfigError: the target 'y' has 3 integer values 0, 1, 2: for classes use loss ce; to keep regression, pass loss mse
     """  # noqa: E501 -- a doctest's expected line
     if data.targets is None or not len(data):
         return
@@ -147,12 +156,12 @@ def check_task(data: Dataset, loss: str, loss_named: bool = True) -> None:
         for k, name in enumerate(data.target_names):
             column = np.asarray(data.targets[:, k], dtype=np.float64)
             values = np.unique(column)
-            if 2 <= len(values) <= FEW_CLASSES and np.all(values == np.round(values)):
+            if _class_codes(values, len(column)):
                 shown = [int(v) for v in values]
                 hint = "ce (or bce for a 0/1 column)" if len(values) == 2 else "ce"
                 raise ConfigError(
                     "the target {target!r} has {k} integer values {shown}: for classes use "
-                    "{loss} {hint}; to keep regression, name {loss} mse",
+                    "{loss} {hint}; to keep regression, pass {loss} mse",
                     ["loss"],
                     target=name,
                     k=len(values),
