@@ -314,14 +314,21 @@ def _data_unit_scale(model: SavedModel) -> np.ndarray | None:
     return scaler.unit
 
 
-def _reported_loss(model: SavedModel, out: np.ndarray, z: np.ndarray, scale) -> float:
-    """The summed loss of a batch in report units (data units for mse)."""
+def _reported_loss(
+    model: SavedModel, out: np.ndarray, z: np.ndarray, scale, weight: np.ndarray | None = None
+) -> float:
+    """The summed loss of a batch in report units (data units for mse), each sample's
+    loss times its ``weight`` when given."""
     if model.loss == "mse":
         diff = out - z
         if scale is not None:
             diff = diff * scale
+        if weight is not None:
+            diff = diff * np.sqrt(weight)[:, None]
         return float(0.5 * np.sum(diff * diff))
     with no_grad():
+        if weight is not None:
+            return batch_loss(model, Tensor(out), z, weight).item() * float(weight.sum())
         return batch_loss(model, Tensor(out), z).item() * len(z)
 
 
@@ -458,9 +465,10 @@ def _train(model, data, config, on_epoch, history, kept, sample_weight) -> Histo
     train_rows, val_rows = split_rows(len(x_all), config, labels)
     x, z = x_all[train_rows], z_all[train_rows]
     xv, zv = x_all[val_rows], z_all[val_rows]
-    w = None
+    w = wv = None
     if sample_weight is not None:
-        w = _checked_weights(sample_weight, len(x_all))[train_rows]
+        weights = _checked_weights(sample_weight, len(x_all))
+        w, wv = weights[train_rows], weights[val_rows]
     net = model.net
     params = net.parameters()
     optimizer = _optimizer(net, config)
@@ -485,7 +493,9 @@ def _train(model, data, config, on_epoch, history, kept, sample_weight) -> Histo
                 if config.clip_grad is not None:
                     clip_grad_norm_(params, config.clip_grad)
                 optimizer.step()
-                if scale is None and model.loss == "mse":
+                if w is not None:
+                    total += _reported_loss(model, out.data, zb, scale, w[idx])
+                elif scale is None and model.loss == "mse":
                     total += loss.item() * len(idx)
                 elif model.loss == "mse":
                     total += _reported_loss(model, out.data, zb, scale)
@@ -494,8 +504,9 @@ def _train(model, data, config, on_epoch, history, kept, sample_weight) -> Histo
             val = None
             if len(xv):
                 with no_grad():
-                    val = _reported_loss(model, net(xv).data, zv, scale) / len(xv)
-        mean = total / len(x)
+                    val = _reported_loss(model, net(xv).data, zv, scale, wv)
+                    val /= len(xv) if wv is None else max(float(wv.sum()), 1e-300)
+        mean = total / (len(x) if w is None else max(float(w.sum()), 1e-300))
         finite = np.isfinite(mean) and (val is None or np.isfinite(val))
         finite = finite and not max(mean, val or 0.0) > limit
         if not finite or not all(np.all(np.isfinite(p.data)) for p in params):
