@@ -44,7 +44,8 @@ def test_regressor_integer_weights_equal_repeated_rows(table):
     X, y, w = table
     weighted = full_batch(MLPRegressor).fit(X, y, sample_weight=w)
     repeated = full_batch(MLPRegressor).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
-    for a, b in zip(weighted.coefs_ + weighted.intercepts_, repeated.coefs_ + repeated.intercepts_):
+    ours = weighted.coefs_ + weighted.intercepts_
+    for a, b in zip(ours, repeated.coefs_ + repeated.intercepts_, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-9)
 

@@ -99,10 +99,16 @@ def _logits(model: SavedModel, inputs: np.ndarray) -> np.ndarray:
     # and answer nan.
     with no_grad(), np.errstate(over="ignore", invalid="ignore"):
         scaled = network_inputs(model, inputs)
-        _require_finite(model, inputs, scaled, "is not a finite number the model can scale")
+        # NOTE: past 1e150 (scaled) a product of two such numbers overflows float64.
+        too_big = np.where(np.abs(scaled) > LARGEST_INPUT, np.inf, scaled)
+        _require_finite(model, inputs, too_big, "is too large for the model's arithmetic")
         out = model.net(scaled).data
     _require_finite(model, inputs, out, "is too large: the network's output overflows")
     return out
+
+
+#: The largest input magnitude (after the model's scaling) that predictions accept.
+LARGEST_INPUT = 1e150
 
 
 def _require_finite(model: SavedModel, inputs: np.ndarray, values: np.ndarray, why: str) -> None:
