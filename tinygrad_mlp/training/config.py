@@ -54,7 +54,7 @@ SCHEDULERS = ("none", "step", "exponential", "cosine")
 #: epochs and 1e-4 it stopped at several times the RMSE the same network reaches when
 #: trained to convergence (benchmarks/bench_cli.py measures both).
 EARLY_STOPPING: dict[str, tuple[int, float]] = {
-    "mse": (20, 1e-6),
+    "mse": (50, 1e-6),
     "bce": (10, 1e-4),
     "ce": (10, 1e-4),
 }
@@ -93,11 +93,11 @@ class TrainConfig:
     :func:`~tinygrad_mlp.training.fit.split_rows`) has not improved by ``tol``
     times its first-epoch value for ``patience`` epochs, and the weights of the
     best epoch are kept. ``patience`` and ``tol`` left as None take the loss's
-    defaults from :data:`EARLY_STOPPING` (20 epochs and 1e-6 for ``mse``, 10 and 1e-4
+    defaults from :data:`EARLY_STOPPING` (50 epochs and 1e-6 for ``mse``, 10 and 1e-4
     for ``bce`` and ``ce``).
 
     >>> TrainConfig().epochs, TrainConfig().patience, TrainConfig(loss="ce").patience
-    (3000, 20, 10)
+    (3000, 50, 10)
     """
 
     hidden: list[int] = field(default_factory=lambda: [100])
