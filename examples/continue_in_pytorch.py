@@ -31,7 +31,9 @@ docs/beyond-one-machine.md)::
 Usage::
 
     python examples/continue_in_pytorch.py [--workdir DIR] [--processes 2]
-        [--epochs-here 300] [--steps 200] [--lr 0.5]
+        [--epochs-here 300] [--steps 200] [--lr 0.5] [--quick]
+
+``--quick`` is a shorter walk: 30 epochs here, 20 DDP steps, step 5 skipped.
 """
 
 from __future__ import annotations
@@ -207,12 +209,18 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=2, help="walk: local processes (2)")
     parser.add_argument("--epochs-here", type=int, default=300, help="walk: epochs before (300)")
     parser.add_argument("--no-inspect", action="store_true", help="walk: skip step 5")
+    parser.add_argument(
+        "--quick", action="store_true", help="walk: 30 epochs here, 20 DDP steps, no step 5"
+    )
     parser.add_argument("--steps", type=int, default=200, help="DDP steps, full shards (200)")
     parser.add_argument("--lr", type=float, default=0.5, help="DDP learning rate (0.5)")
     parser.add_argument("--model", help="ddp: the torch file to continue from")
     parser.add_argument("--data", help="ddp: the CSV file (every process reads its shard)")
     parser.add_argument("-o", "--output", help="ddp: the torch file rank 0 writes")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.epochs_here, args.steps, args.no_inspect = 30, 20, True
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,7 +47,8 @@ def noisy_csv(tmp_path):
 def test_defaults_are_adam_minibatches_validation_and_early_stopping():
     config = TrainConfig()
     assert config.optimizer == "adam" and config.lr == 1e-3 and config.batch_size == 200
-    assert config.val_split == 0.1 and config.patience == 10
+    assert config.val_split == 0.1 and config.patience == 50 and config.tol == 1e-6
+    assert (TrainConfig(loss="ce").patience, TrainConfig(loss="ce").tol) == (10, 1e-4)
     assert config.loss == "mse" and config.final_activation == "linear"
     assert config.normalize == "standard"
 

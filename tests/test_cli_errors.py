@@ -89,7 +89,7 @@ def test_malformed_model_file_names_the_field(tmp_path, capsys):
     assert "weights[0] has shape (3, 2), expected (3, 4)" in capsys.readouterr().err
 
 
-def test_divergence_stops_keeps_last_good_model_and_says_lower_lr(tmp_path, capsys):
+def test_divergence_stops_writes_nothing_and_says_lower_lr(tmp_path, capsys):
     rows = "\n".join(f"{k}, {k * 1e3}, {k * 1e6}" for k in range(20))
     code = train(
         tmp_path,
@@ -113,8 +113,8 @@ def test_divergence_stops_keeps_last_good_model_and_says_lower_lr(tmp_path, caps
     )
     assert code == 1
     err = capsys.readouterr().err
-    assert "training diverged at epoch" in err and "lower the learning rate" in err
-    assert (tmp_path / "m.json").exists()
+    assert "training diverged at epoch" in err and "lower --lr" in err
+    assert not (tmp_path / "m.json").exists()
 
 
 def test_predict_output_is_not_left_half_written_on_error(tmp_path, capsys):

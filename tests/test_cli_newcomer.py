@@ -290,7 +290,7 @@ def test_help_shows_every_default():
         ("--normalize", "standard"),
         ("--batch-size", "200"),
         ("--val-split", "0.1"),
-        ("--patience", "10"),
+        ("--patience", "50 for mse, 10 for bce and ce"),
     ]:
         after = text.split(flag, 2)[-1]
         assert f"(default: {default})" in after.split(" --")[0], f"{flag}: {after[:200]}"

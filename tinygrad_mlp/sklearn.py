@@ -45,20 +45,34 @@ except ImportError as error:  # pragma: no cover - the optional extra is missing
         "tinygrad_mlp.sklearn needs scikit-learn: pip install 'tinygrad-mlp[sklearn]'"
     ) from error
 
-from tinygrad_mlp.data import Dataset
+from tinygrad_mlp.data import Dataset, minibatches
 from tinygrad_mlp.health import Monitor
 from tinygrad_mlp.io import SavedModel, model_from_dict, model_to_dict
 from tinygrad_mlp.names import activation_name
 from tinygrad_mlp.training import (
     ConfigError,
     TrainConfig,
+    batch_loss,
     fit,
+    network_inputs,
     new_model,
     predict,
     predict_proba,
+    targets_for_training,
 )
+from tinygrad_mlp.training.fit import _optimizer
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
+
+
+def _weights(sample_weight: Any, n: int) -> np.ndarray | None:
+    """``sample_weight`` as (n,) floats via scikit-learn's own check (None stays None)."""
+    if sample_weight is None:
+        return None
+    from sklearn.utils.validation import _check_sample_weight
+
+    return _check_sample_weight(sample_weight, np.empty((n, 1)), dtype=np.float64)
+
 
 #: The estimators' parameter for each :class:`~tinygrad_mlp.training.TrainConfig`
 #: field of another name, so that an error names the parameter the user set.
@@ -154,14 +168,24 @@ class _BaseMLP(BaseEstimator):
         names = getattr(self, "feature_names_in_", None)
         return [str(v) for v in names] if names is not None else [f"x{k}" for k in range(n)]
 
-    def _fit(self, X: np.ndarray, targets: np.ndarray, target_names: list[str]) -> None:
-        config = self.train_config()
-        data = Dataset(X, targets, self._names(X.shape[1]), target_names, "the training data")
+    def _new_model(self, config, data: Dataset, sample_weight) -> SavedModel:
         with warnings.catch_warnings():
             # NOTE: a constant feature is fine here (it maps to the middle of the range);
             # the command line names it, an estimator in a grid search should not.
             warnings.simplefilter("ignore", UserWarning)
-            model = new_model(data, config)
+            return new_model(data, config, sample_weight=sample_weight)
+
+    def _fit(
+        self,
+        X: np.ndarray,
+        targets: np.ndarray,
+        target_names: list[str],
+        sample_weight: Any = None,
+    ) -> None:
+        config = self.train_config()
+        data = Dataset(X, targets, self._names(X.shape[1]), target_names, "the training data")
+        weights = _weights(sample_weight, len(X))
+        model = self._new_model(config, data, weights)
         monitor = Monitor(model.net)
         history = fit(
             model,
@@ -169,6 +193,7 @@ class _BaseMLP(BaseEstimator):
             config,
             on_epoch=lambda epoch, loss: monitor.after_step(),
             on_step=lambda step, epoch, last: monitor.record(step, epoch, row=last),
+            sample_weight=weights,
         )
         monitor.close()
         #: The network's health by epoch (tinygrad_mlp.health.Monitor.history): plain data.
@@ -178,13 +203,69 @@ class _BaseMLP(BaseEstimator):
         self.validation_loss_curve_ = list(history.val_loss)
         self.best_epoch_ = history.best_epoch
         self.n_iter_ = len(history.loss)
-        self.coefs_ = [layer.weight.data.T.copy() for layer in model.net.layers]
-        self.intercepts_ = [layer.bias.data.copy() for layer in model.net.layers]
+        self._optimizer_ = None
+        self._attributes()
+
+    def _attributes(self) -> None:
+        layers = self.model_.net.layers
+        self.coefs_ = [layer.weight.data.T.copy() for layer in layers]
+        self.intercepts_ = [layer.bias.data.copy() for layer in layers]
+
+    def _partial_fit(
+        self,
+        X: np.ndarray,
+        targets: np.ndarray,
+        target_names: list[str],
+        sample_weight: Any,
+        every_label: np.ndarray | None = None,
+    ) -> None:
+        """One pass over ``X`` in minibatches, the optimizer's state kept between calls.
+
+        The first call builds the model (its scalers fitted on this first chunk, as
+        scikit-learn's first ``partial_fit`` fixes its classes); no rows are held out
+        and nothing stops early: the caller's loop decides how many passes.
+        """
+        config = self.train_config()
+        data = Dataset(X, targets, self._names(X.shape[1]), target_names, "the training data")
+        weights = _weights(sample_weight, len(X))
+        first = not hasattr(self, "model_")
+        if first:
+            # NOTE: a classifier's network has an output for every class given, seen in
+            # this chunk or not: new_model reads the classes from the targets it is shown.
+            shown = data
+            if every_label is not None:
+                shown = Dataset(X, every_label[:, None], data.input_names, target_names)
+            self.model_ = self._new_model(config, shown, weights)
+            self.loss_curve_, self.validation_loss_curve_ = [], []
+            self.n_iter_, self.best_epoch_ = 0, 0
+        if getattr(self, "_optimizer_", None) is None:
+            # NOTE: after fit (or unpickling) the optimizer starts afresh, as a new Adam.
+            self._optimizer_ = _optimizer(self.model_.net, config)
+            self._rng_ = np.random.default_rng([config.seed, self.n_iter_])
+        model, optimizer = self.model_, self._optimizer_
+        x = network_inputs(model, data.inputs)
+        z = targets_for_training(model, data)
+        total, seen = 0.0, 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            for idx in minibatches(len(x), config.batch_size, self._rng_, shuffle=config.shuffle):
+                optimizer.zero_grad()
+                w = None if weights is None else weights[idx]
+                loss = batch_loss(model, model.net(x[idx]), z[idx], w)
+                loss.backward()
+                optimizer.step()
+                share = len(idx) if w is None else float(w.sum())
+                total, seen = total + loss.item() * share, seen + share
+        self.loss_curve_.append(total / max(seen, 1e-300))
+        self.n_iter_ += 1
+        self.best_epoch_ = self.n_iter_
+        self._attributes()
 
     # NOTE: pickled as the model file's plain data (numbers and names), so that a
     # pickle holds no engine objects and loads into any later version of them.
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
+        state.pop("_optimizer_", None)  # NOTE: holds the live parameters; rebuilt on demand
+        state.pop("_rng_", None)
         if "model_" in state:
             state["model_"] = model_to_dict(state["model_"])
         return state
@@ -212,14 +293,60 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     _loss = "ce"
 
-    def fit(self, X: Any, y: Any) -> MLPClassifier:
-        """Train on ``X`` (n, features) and class labels ``y`` (n,); return self."""
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPClassifier:
+        """Train on ``X`` (n, features) and class labels ``y`` (n,); return self.
+
+        ``sample_weight`` (n,) weights each row's loss as scikit-learn's MLPs do (a
+        batch's loss is Σ wᵢ ℓᵢ / Σ wᵢ): an integer weight counts as repeating the row.
+        """
         X, y = validate_data(self, X, y, dtype=np.float64)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         self.classes_, index = np.unique(y, return_inverse=True)
         labels = np.array([str(k) for k in index], dtype=object)[:, None]
-        self._fit(X, labels, ["y"])
+        self._fit(X, labels, ["y"], sample_weight)
+        return self
+
+    def partial_fit(
+        self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
+    ) -> MLPClassifier:
+        """One pass over ``X``, ``y`` (scikit-learn's ``partial_fit``); return self.
+
+        The first call needs ``classes`` (every class of the whole data, as
+        ``np.unique(y_all)``); later calls may omit it. Each call is one epoch of
+        minibatches with no rows held out, the optimizer's state kept between calls,
+        so an out-of-core loop (or Dask-ML's ``Incremental``) trains chunk by chunk.
+
+        >>> import numpy as np
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0]] * 10)
+        >>> y = np.array([0, 0, 1, 1] * 10)
+        >>> clf = MLPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.05,
+        ...                     random_state=0)
+        >>> for _ in range(40):
+        ...     clf = clf.partial_fit(X[:20], y[:20], classes=[0, 1]).partial_fit(X[20:], y[20:])
+        >>> clf.predict([[0.0], [3.0]]).tolist(), clf.n_iter_
+        ([0, 1], 80)
+        """
+        first = not hasattr(self, "model_")
+        X, y = validate_data(self, X, y, dtype=np.float64, reset=first)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if first:
+            if classes is None:
+                raise ValueError("the first call to partial_fit needs classes=")
+            self.classes_ = np.unique(np.asarray(classes))
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"classes={list(classes)} differs from the classes of the first call "
+                f"({list(self.classes_)})"
+            )
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(f"y holds labels not in classes: {unknown[:5].tolist()}")
+        index = np.searchsorted(self.classes_, y)
+        labels = np.array([str(k) for k in index], dtype=object)[:, None]
+        every = np.array([str(k) for k in range(len(self.classes_))], dtype=object)
+        self._partial_fit(X, labels, ["y"], sample_weight, every if first else None)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -251,12 +378,32 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         tags.target_tags.multi_output = True
         return tags
 
-    def fit(self, X: Any, y: Any) -> MLPRegressor:
-        """Train on ``X`` (n, features) and targets ``y`` (n,) or (n, outputs); return self."""
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
+        """Train on ``X`` (n, features) and targets ``y`` (n,) or (n, outputs); return self.
+
+        ``sample_weight`` (n,) weights each row's loss as scikit-learn's MLPs do (a
+        batch's loss is Σ wᵢ ℓᵢ / Σ wᵢ): an integer weight counts as repeating the row.
+        """
         X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
         self._y_1d = y.ndim == 1
         targets = y.reshape(len(y), -1)
-        self._fit(X, targets, [f"y{k}" for k in range(targets.shape[1])])
+        self._fit(X, targets, [f"y{k}" for k in range(targets.shape[1])], sample_weight)
+        return self
+
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
+        """One pass over ``X``, ``y`` (scikit-learn's ``partial_fit``); return self.
+
+        The first call fits the scalers on its rows and builds the network; each call
+        is one epoch of minibatches, no rows held out, the optimizer's state kept.
+        """
+        first = not hasattr(self, "model_")
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, multi_output=True, y_numeric=True, reset=first
+        )
+        if first:
+            self._y_1d = y.ndim == 1
+        targets = y.reshape(len(y), -1)
+        self._partial_fit(X, targets, [f"y{k}" for k in range(targets.shape[1])], sample_weight)
         return self
 
     def predict(self, X: Any) -> np.ndarray:

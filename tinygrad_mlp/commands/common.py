@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import sys
 from typing import Any
 
@@ -38,6 +39,26 @@ def csv_text(header: list[str], rows: list[list[Any]]) -> str:
 def stderr(message: str) -> None:
     """Print one line to standard error."""
     print(message, file=sys.stderr)
+
+
+#: A CSV file at least this large is announced before it is read (any size on a terminal).
+ANNOUNCE_BYTES = 5 * 1024 * 1024
+
+
+def announce_reading(path: str, quiet: bool = False) -> None:
+    """Say "reading FILE (31 MB)..." on stderr before a large file (or on a terminal).
+
+    A table of some megabytes takes seconds to parse; without a word the screen
+    looks hung. Nothing is said when ``quiet``, or for a small file off a terminal.
+    """
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return  # the loader names a missing file
+    if quiet or (size < ANNOUNCE_BYTES and not sys.stderr.isatty()):
+        return
+    shown = f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+    print(f"reading {path} ({shown})...", file=sys.stderr, flush=True)
 
 
 def add_json_flag(parser: argparse.ArgumentParser, what: str = "the result") -> None:

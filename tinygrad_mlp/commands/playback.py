@@ -5,9 +5,50 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tinygrad_mlp.commands.common import add_json_flag, emit_json
+from tinygrad_mlp.commands.common import add_json_flag, emit_json, stderr
 from tinygrad_mlp.commands.inputs import add_arguments, load_problem
 from tinygrad_mlp.io import load_model
+
+#: The most boxes (frames × boxes per frame) a page is drawn with by default: above it
+#: playback draws one box per layer. NOTE: the CLI's default network on digits
+#: (64-100-10), one box per neuron, was 400 frames × 115 boxes: 46 s, 1 GB and a 125 MB page.
+BUDGET = 20_000
+
+#: The default of ``--max-nodes``.
+MAX_NODES = 150
+
+
+def estimate(sizes: list[int], engine: str, max_nodes: int, max_frames: int) -> dict:
+    """How big a playback of a network of ``sizes`` will be, before recording it.
+
+    Returns ``nodes`` (values in the graph), ``boxes`` (drawn per frame: values,
+    neurons or layers), ``frames`` and ``drawn`` (frames × boxes), from the layer
+    sizes alone: the scalar engine makes 2·fan-in + 2 values per neuron (products,
+    sums, bias, activation), the tensor engine about five per layer.
+
+    >>> estimate([2, 3, 1], "scalar", 150, 400)["boxes"] <= 150
+    True
+    >>> estimate([64, 100, 10], "scalar", 150, 400)["drawn"] > BUDGET
+    True
+    """
+    layers = list(zip(sizes[:-1], sizes[1:], strict=True))
+    neurons = sum(nout for _, nout in layers)
+    if engine == "tensor":
+        nodes = 5 * len(layers) + 6
+    else:
+        nodes = sum(nout * (2 * nin + 2) for nin, nout in layers) + 3 * sizes[-1] + 3
+    if nodes <= max_nodes:
+        boxes, frames = nodes, 2 * nodes + 2
+    else:
+        boxes = (neurons if neurons <= max_nodes else len(layers)) + 3
+        frames = min(max_frames, 2 * nodes + 2)
+    return {
+        "nodes": nodes,
+        "neurons": neurons,
+        "boxes": boxes,
+        "frames": frames,
+        "drawn": boxes * frames,
+    }
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,8 +88,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--max-nodes",
         type=int,
-        default=150,
-        help="past this many values, draw one box per neuron (default 150)",
+        help="past this many values, draw one box per neuron, and past this many neurons "
+        "one per layer (default 150; lowered to draw one box per layer when the page "
+        f"would hold more than {BUDGET:,} drawn boxes, frames × boxes)",
     )
     add_json_flag(p, "the written files and their sizes")
     p.add_argument(
@@ -71,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     """
     from tinygrad_mlp.viz.playback import playback_network
 
-    if args.max_nodes < 1:
+    if args.max_nodes is not None and args.max_nodes < 1:
         raise ValueError(f"--max-nodes must be at least 1, got {args.max_nodes}")
     if args.max_frames < 4:
         raise ValueError(f"--max-frames must be at least 4, got {args.max_frames}")
@@ -95,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
         output_names = list(model.classes or [])
     elif problem.is_seed:
         target_names = ["Z0"]
+    max_nodes = _max_nodes(problem.net.sizes, args)
     title = f"Backprop playback: {problem.title}, row {args.row} ({args.engine} engine)"
     pb = playback_network(
         problem.net,
@@ -105,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         input_names=problem.input_names,
         target_names=target_names,
         output_names=output_names,
-        max_nodes=args.max_nodes,
+        max_nodes=max_nodes,
         max_frames=args.max_frames,
         title=title,
     )
@@ -126,6 +169,31 @@ def run(args: argparse.Namespace) -> int:
     if args.gif is not None:
         print(f"wrote {args.gif}")
     return 0
+
+
+def _max_nodes(sizes: list[int], args: argparse.Namespace) -> int:
+    """``--max-nodes``, or by default 150 lowered to one box per layer above :data:`BUDGET`;
+    says on stderr how big the page will be when that is large."""
+    chosen = MAX_NODES if args.max_nodes is None else args.max_nodes
+    size = estimate(sizes, args.engine, chosen, args.max_frames)
+    if size["drawn"] <= BUDGET:
+        return chosen
+    network = "-".join(map(str, sizes))
+    if args.max_nodes is not None:
+        stderr(
+            f"playback: {network} at --max-nodes {chosen} draws about {size['frames']} frames "
+            f"× {size['boxes']} boxes; this can take minutes and a page of many megabytes"
+        )
+        return chosen
+    smaller = max(1, size["neurons"] - 1)  # NOTE: fewer than the neurons: one box per layer
+    after = estimate(sizes, args.engine, smaller, args.max_frames)
+    stderr(
+        f"playback: {network} would draw about {size['frames']} frames × {size['boxes']} "
+        f"boxes ({size['drawn']:,}, over {BUDGET:,}); drawing one box per layer instead "
+        f"(about {after['drawn']:,}); --max-nodes {max(chosen, size['neurons'])} keeps one "
+        "box per neuron"
+    )
+    return smaller
 
 
 def _has_pillow() -> bool:

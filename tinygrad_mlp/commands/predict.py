@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import numpy as np
 
 from tinygrad_mlp.commands import summary
-from tinygrad_mlp.commands.common import HelpFormatter, add_json_flag, csv_text, emit_json
+from tinygrad_mlp.commands.common import (
+    HelpFormatter,
+    add_json_flag,
+    announce_reading,
+    csv_text,
+    emit_json,
+)
 from tinygrad_mlp.data import load_csv, read_table
 from tinygrad_mlp.io import SavedModel, atomic_write_text, check_writable, load_model
 from tinygrad_mlp.training import predict, predict_proba
@@ -88,7 +95,11 @@ def run(args: argparse.Namespace) -> int:
     if args.proba and model.loss == "mse":
         raise ValueError("--proba needs a classifier (a model trained with --loss bce or ce)")
     if args.output:
-        check_writable(args.output, "--output")
+        target = check_writable(args.output, "--output").resolve()
+        for flag, path in (("--data", args.data), ("--model", args.model)):
+            if target == Path(path).resolve():
+                raise ValueError(f"--output {args.output} would overwrite {flag} {path}")
+    announce_reading(args.data)
     data = load_csv(args.data, outputs=0, inputs=model.input_names)
     header, table = read_table(args.data)
     names, columns = prediction_columns(model, data.inputs, args.proba, set(header))

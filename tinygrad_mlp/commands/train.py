@@ -11,12 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_mlp.commands import summary
-from tinygrad_mlp.commands.common import HelpFormatter, add_json_flag, emit_json, stderr
+from tinygrad_mlp.commands.common import (
+    HelpFormatter,
+    add_json_flag,
+    announce_reading,
+    emit_json,
+    stderr,
+)
 from tinygrad_mlp.data import load_csv
 from tinygrad_mlp.health import Monitor, RoadsDisagree, check_roads
 from tinygrad_mlp.io import check_writable, load_model, save_model
 from tinygrad_mlp.names import ACTIVATIONS
 from tinygrad_mlp.training import (
+    EARLY_STOPPING,
     LOSSES,
     MODEL_LOSSES,
     NORMALIZE,
@@ -25,7 +32,9 @@ from tinygrad_mlp.training import (
     SCHEDULERS,
     ConfigError,
     Diverged,
+    History,
     TrainConfig,
+    check_task,
     config_fields,
     fit,
     loss_units,
@@ -133,7 +142,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         help="stop after this many epochs without a better validation loss (the training "
         "loss when no rows are held out) and keep the best "
-        f"epoch's weights; 0 = run every epoch {_default('patience')}",
+        "epoch's weights; 0 = run every epoch (default: "
+        f"{EARLY_STOPPING['mse'][0]} for mse, {EARLY_STOPPING['ce'][0]} for bce and ce)",
     )
     p.add_argument(
         "--scheduler",
@@ -262,12 +272,16 @@ def _train(args: argparse.Namespace) -> int:
         start = load_model(options["init"])
         config = warm_start(start, named, str(options["init"]))
         config.check()
+    quiet = bool(options.get("quiet")) or args.json or not sys.stderr.isatty()
+    announce_reading(options["data"], bool(options.get("quiet")))
     data = load_csv(
         options["data"],
         outputs=options.get("outputs", 1),
         targets=options.get("target"),
         numeric_targets=config.loss != "ce",
     )
+    if start is None:
+        check_task(data, config.loss, loss_named="loss" in named)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = new_model(data, config)
@@ -275,26 +289,31 @@ def _train(args: argparse.Namespace) -> int:
         stderr(f"warning: {options['data']}: {warning.message}")
     if start is not None:
         model = _continue(start, model, str(options["init"]))
-    quiet = bool(options.get("quiet")) or args.json or not sys.stderr.isatty()
-    progress = Progress(config.epochs, quiet)
+    history = History()
+    progress = Progress(config.epochs, quiet, history)
     started = time.perf_counter()
     status = 0
     # NOTE: --health was asked for: its lines print off a terminal too (not with --quiet)
     watch = _Watch(args, model, data, config, progress, bool(options.get("quiet")) or args.json)
     try:
-        history = fit(model, data, config, on_epoch=watch.on_epoch, on_step=watch.on_step)
+        fit(model, data, config, on_epoch=watch.on_epoch, on_step=watch.on_step, history=history)
     except RoadsDisagree as error:
         progress.close()
         stderr(f"tinygrad-mlp train: error: {error}\nthe model was not saved")
         return 1
     except Diverged as error:
-        history, status = error.history, 1
         progress.close()
-        save_model(model_path, model)
-        stderr(f"tinygrad-mlp train: error: {error} (--lr); saved to {model_path}")
-    else:
+        stderr(
+            f"tinygrad-mlp train: error: training diverged at epoch {error.epoch} (loss "
+            f"{error.loss:.3g}): lower --lr (now {config.lr:g}); nothing was written to "
+            f"{model_path}"
+        )
+        return 1
+    except KeyboardInterrupt:
         progress.close()
-        save_model(model_path, model)
+        return _interrupted(model, history, model_path)
+    progress.close()
+    save_model(model_path, model)
     seconds = time.perf_counter() - started
     best = history.best_epoch
     summary = {
@@ -327,6 +346,22 @@ def _train(args: argparse.Namespace) -> int:
     if watch.monitor is not None and watch.health and not args.json:
         print(f"health at the last epoch:\n{watch.monitor.summary()}")
     return status
+
+
+def _interrupted(model, history: History, model_path: Path) -> int:
+    """Ctrl-C: save the kept epoch (the best so far) atomically, say so; exit status 130."""
+    if not history.loss:
+        stderr(
+            f"tinygrad-mlp train: interrupted before the first epoch ended; {model_path} "
+            "was not written"
+        )
+        return 130
+    save_model(model_path, model)
+    stderr(
+        f"tinygrad-mlp train: interrupted after {len(history.loss)} epochs; saved epoch "
+        f"{history.best_epoch} (the best so far) to {model_path}"
+    )
+    return 130
 
 
 def _continue(start, fresh, source: str):
@@ -387,10 +422,17 @@ def _print_summary(summary: dict, config: TrainConfig) -> None:
 
 
 class Progress:
-    """A tqdm bar on a terminal (plain lines without tqdm); nothing when quiet."""
+    """A tqdm bar on a terminal (plain lines without tqdm); nothing when quiet.
 
-    def __init__(self, epochs: int, quiet: bool) -> None:
+    With early stopping the bar's end is the epoch where training stops unless the
+    loss improves (best epoch + patience, at most ``epochs``), so the ETA is that of
+    the run early stopping expects, and the postfix shows the best epoch and the
+    patience left, as ``history`` (filled by :func:`~tinygrad_mlp.training.fit`) says.
+    """
+
+    def __init__(self, epochs: int, quiet: bool, history: History | None = None) -> None:
         self.epochs, self.quiet, self.bar = epochs, quiet, None
+        self.history = history if history is not None else History()
         if quiet:
             return
         try:
@@ -399,15 +441,35 @@ class Progress:
             return
         self.bar = tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=False)
 
+    def status(self, epoch: int, loss: float) -> dict[str, str]:
+        """The postfix: loss, and with early stopping the best epoch and patience left."""
+        shown = {"loss": f"{loss:.6g}"}
+        history = self.history
+        if history.patience and history.best_epoch:
+            shown["best"] = f"epoch {history.best_epoch}"
+            shown["patience"] = f"{history.patience - history.waited}/{history.patience}"
+        return shown
+
+    def expected_end(self, epoch: int) -> int:
+        """The epoch training stops at unless the loss improves (``epochs`` without patience)."""
+        history = self.history
+        if not history.patience:
+            return self.epochs
+        return min(self.epochs, epoch + history.patience - history.waited)
+
     def update(self, epoch: int, loss: float) -> None:
         """Show the epoch and its loss (a bar on a terminal, nothing otherwise)."""
         if self.quiet:
             return
+        shown = self.status(epoch, loss)
         if self.bar is not None:
+            self.bar.total = self.expected_end(epoch)
             self.bar.update(1)
-            self.bar.set_postfix(loss=f"{loss:.6g}", refresh=False)
+            self.bar.set_postfix(shown, refresh=False)
         elif epoch == self.epochs or epoch % max(1, self.epochs // 10) == 0:
-            stderr(f"epoch {epoch}/{self.epochs}  loss {loss:.6g}")
+            stderr(
+                f"epoch {epoch}/{self.epochs}  " + "  ".join(f"{k} {v}" for k, v in shown.items())
+            )
 
     def close(self) -> None:
         """End the progress display."""

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from tinygrad_mlp.training.config import (
     BOUNDED,
+    EARLY_STOPPING,
     LOSSES,
     MODEL_LOSSES,
     NORMALIZE,
@@ -51,10 +52,12 @@ from tinygrad_mlp.training.config import (
     warm_start,
 )
 from tinygrad_mlp.training.fit import (
+    BLOWUP,
     MIN_VAL_ROWS,
     Diverged,
     History,
     batch_loss,
+    check_task,
     evaluate,
     fit,
     new_model,
@@ -69,7 +72,9 @@ from tinygrad_mlp.training.predict import (
 )
 
 __all__ = [
+    "BLOWUP",
     "BOUNDED",
+    "EARLY_STOPPING",
     "LOSSES",
     "MIN_VAL_ROWS",
     "MODEL_LOSSES",
@@ -82,6 +87,7 @@ __all__ = [
     "History",
     "TrainConfig",
     "batch_loss",
+    "check_task",
     "config_fields",
     "evaluate",
     "fit",

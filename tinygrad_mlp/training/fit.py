@@ -24,7 +24,13 @@ from tinygrad_mlp.optim import (
     clip_grad_norm_,
 )
 from tinygrad_mlp.tensor import Tensor
-from tinygrad_mlp.training.config import BOUNDED, MODEL_LOSSES, TrainConfig, loss_units
+from tinygrad_mlp.training.config import (
+    BOUNDED,
+    MODEL_LOSSES,
+    ConfigError,
+    TrainConfig,
+    loss_units,
+)
 from tinygrad_mlp.training.predict import (
     _logits,
     network_inputs,
@@ -33,10 +39,12 @@ from tinygrad_mlp.training.predict import (
 )
 
 __all__ = [
+    "BLOWUP",
     "MIN_VAL_ROWS",
     "Diverged",
     "History",
     "batch_loss",
+    "check_task",
     "evaluate",
     "fit",
     "new_model",
@@ -44,14 +52,20 @@ __all__ = [
 ]
 
 
+#: A loss this many times the starting weights' loss (or NaN, or infinite) is a run
+#: that blew up: :func:`fit` stops it with :class:`Diverged`.
+BLOWUP = 1e6
+
+
 class Diverged(ArithmeticError):
-    """The loss became NaN or infinite; ``epoch`` is where, ``history`` the good epochs,
-    ``kept`` the epoch whose weights the model holds (0: the starting weights)."""
+    """The loss blew up (NaN, infinite, or :data:`BLOWUP` times the starting loss);
+    ``epoch`` is where, ``history`` the good epochs, ``kept`` the epoch whose weights the
+    model holds (0: the starting weights)."""
 
     def __init__(self, epoch: int, loss: float, history: History, kept: int = 0) -> None:
         which = f"the weights of epoch {kept}" if kept else "the starting weights"
         super().__init__(
-            f"training diverged at epoch {epoch} (loss {loss}); {which} were kept: lower "
+            f"training diverged at epoch {epoch} (loss {loss:.3g}); {which} were kept: lower "
             "the learning rate"
         )
         self.epoch, self.loss, self.history, self.kept = epoch, loss, history, kept
@@ -62,7 +76,9 @@ class History:
     """What :func:`fit` saw: per-epoch mean losses (data units for mse) and where it stopped.
 
     ``val_loss`` is empty without a validation split; ``best_epoch`` is the
-    epoch whose weights the model holds (1-based).
+    epoch whose weights the model holds (1-based). While training runs,
+    ``waited`` counts the epochs since the last gain (early stopping ends the run
+    when it reaches ``patience``); ``interrupted`` is set when Ctrl-C ended it.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -71,6 +87,9 @@ class History:
     stopped_early: bool = False
     train_rows: int = 0
     val_rows: int = 0
+    patience: int = 0
+    waited: int = 0
+    interrupted: bool = False
 
 
 def _classes(labels: np.ndarray) -> list[str]:
@@ -81,13 +100,88 @@ def _classes(labels: np.ndarray) -> list[str]:
         return values
 
 
-def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
+#: A column of at most this many integer values, under the default loss, looks like classes.
+FEW_CLASSES = 10
+
+
+def _shown(values: list) -> str:
+    text = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values[:5])
+    return text + (f" and {len(values) - 5} more" if len(values) > 5 else "")
+
+
+def _class_codes(values: np.ndarray, rows: int) -> bool:
+    """Whether sorted distinct ``values`` read as class codes 0..k−1 or 1..k."""
+    k = len(values)
+    if not 2 <= k <= FEW_CLASSES or k > rows / 3:
+        return False
+    return bool(np.all(values == np.arange(k)) or np.all(values == np.arange(1, k + 1)))
+
+
+def check_task(data: Dataset, loss: str, loss_named: bool = True) -> None:
+    """Raise :class:`~tinygrad_mlp.training.config.ConfigError` (naming ``loss``) when
+    the target and the loss disagree, before a network is built.
+
+    - ``ce`` on a column of numbers that are not class labels (any non-integer, or
+      more distinct integers than half the rows and than 20).
+    - ``mse`` left at its default (``loss_named`` False) on a column that looks like
+      class codes: the integers 0..k−1 or 1..k, 2 ≤ k ≤ :data:`FEW_CLASSES`, each
+      about three rows or more (k ≤ rows / 3). Classes, or a count? The user says which.
+
+    >>> x = np.zeros((6, 1))
+    >>> check_task(Dataset(x, np.array([[0.0], [1], [2]] * 2), ["x"], ["y"]), "mse", False)
+    Traceback (most recent call last):
+    ...
+    tinygrad_mlp.training.config.ConfigError: the target 'y' has 3 integer values 0, 1, 2: for classes use loss ce; to keep regression, pass loss mse
+    """  # noqa: E501 -- a doctest's expected line
+    if data.targets is None or not len(data):
+        return
+    if loss == "ce" and data.targets.shape[1] == 1:
+        distinct = sorted({str(v) for v in data.targets[:, 0].tolist()})
+        try:
+            numbers = sorted({float(v) for v in distinct})
+        except ValueError:
+            return  # names, not numbers: classes
+        fractional = any(not float(v).is_integer() for v in numbers)
+        if fractional or len(numbers) > max(20, len(data) // 2):
+            raise ConfigError(
+                "the target {target!r} holds {k} different numbers ({shown}), not class "
+                "labels: {loss} ce would build one output per number; for a numeric target "
+                "use {loss} mse",
+                ["loss"],
+                target=data.target_names[0],
+                k=len(numbers),
+                shown=_shown(numbers),
+            )
+    if loss == "mse" and not loss_named:
+        for k, name in enumerate(data.target_names):
+            column = np.asarray(data.targets[:, k], dtype=np.float64)
+            values = np.unique(column)
+            if _class_codes(values, len(column)):
+                shown = [int(v) for v in values]
+                hint = "ce (or bce for a 0/1 column)" if len(values) == 2 else "ce"
+                raise ConfigError(
+                    "the target {target!r} has {k} integer values {shown}: for classes use "
+                    "{loss} {hint}; to keep regression, pass {loss} mse",
+                    ["loss"],
+                    target=name,
+                    k=len(values),
+                    shown=_shown(shown),
+                    hint=hint,
+                )
+
+
+def new_model(
+    data: Dataset, config: TrainConfig, sample_weight: np.ndarray | None = None
+) -> SavedModel:
     """An untrained model for ``data``: scalers fitted on it, weights drawn from
     ``config.seed`` (uniform in [-1, 1] for sigmoid layers, ±1/√fan-in otherwise).
 
     Args:
         data: the training table (its targets decide the classes for ``ce``).
         config: the settings; ``config.check()`` runs first.
+        sample_weight: one weight per row: the scalers take weighted means and
+            spreads (rows of weight 0 set no range), so that integer weights build the
+            model that repeating the rows would.
 
     Returns:
         A :class:`~tinygrad_mlp.io.SavedModel` holding the network, the scalers,
@@ -106,9 +200,11 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
         nout = len(classes)
     else:
         nout = data.targets.shape[1]
+    w = None if sample_weight is None else _checked_weights(sample_weight, len(data))
     input_scaler = None
     if config.normalize != "none":
         input_scaler = make_scaler(config.normalize).fit(data.inputs, data.input_names)
+        input_scaler = _weighted(input_scaler, data.inputs, w)
     output_scaler: MinMaxScaler | StandardScaler | None = None
     final = config.final_activation
     if config.loss == "mse":
@@ -125,6 +221,7 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # a constant target is named by the input check
                 output_scaler.fit(data.targets, data.target_names)
+            output_scaler = _weighted(output_scaler, data.targets, w)
     rng = np.random.default_rng(config.seed)
     net = MLP(
         data.inputs.shape[1],
@@ -146,7 +243,8 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
         # shape of the data rather than walk the output's offset there (with Adam,
         # that walk overshoots and early stopping mistakes it for overfitting).
         z = output_scaler.transform(data.targets) if output_scaler is not None else data.targets
-        net.layers[-1].bias.data[...] = np.asarray(z, dtype=np.float64).mean(axis=0)
+        z = np.asarray(z, dtype=np.float64)
+        net.layers[-1].bias.data[...] = np.average(z, axis=0, weights=w)
     settings = asdict(config)
     settings["output_activation"] = config.output_activation or (
         "sigmoid" if config.loss == "bce" else "softmax" if config.loss == "ce" else "linear"
@@ -163,12 +261,49 @@ def new_model(data: Dataset, config: TrainConfig) -> SavedModel:
     )
 
 
-def batch_loss(model: SavedModel, out: Tensor, z: np.ndarray) -> Tensor:
+def _weighted(scaler, values: np.ndarray, w: np.ndarray | None):
+    """``scaler`` refitted with sample weights ``w`` (itself when ``w`` is None)."""
+    if w is None:
+        return scaler
+    values = np.asarray(values, dtype=np.float64)
+    if isinstance(scaler, StandardScaler):
+        mean = np.average(values, axis=0, weights=w)
+        sd = np.sqrt(np.average((values - mean) ** 2, axis=0, weights=w))
+        return StandardScaler.from_mean_scale(mean, sd)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a constant column was named by the first fit
+        return scaler.fit(values[w > 0])
+
+
+def batch_loss(
+    model: SavedModel, out: Tensor, z: np.ndarray, weight: np.ndarray | None = None
+) -> Tensor:
     """The loss of one batch as training minimizes it: the loss of
     :data:`~tinygrad_mlp.training.config.MODEL_LOSSES` that the model's word trains
-    (``mse`` as a mean over the batch's samples, in normalized units)."""
+    (``mse`` as a mean over the batch's samples, in normalized units).
+
+    With ``weight`` (one number per sample) the mean is weighted, Σ wᵢ ℓᵢ / Σ wᵢ, as
+    scikit-learn's MLPs weight samples (``mse`` and ``ce`` models).
+    """
+    if weight is not None:
+        return _weighted_loss(model, out, z, weight)
     loss = loss_function(MODEL_LOSSES[model.loss])(out, z)
     return loss * (1.0 / len(z)) if model.loss == "mse" else loss
+
+
+def _weighted_loss(model: SavedModel, out: Tensor, z: np.ndarray, weight: np.ndarray) -> Tensor:
+    w = np.asarray(weight, dtype=np.float64)
+    total = float(w.sum())
+    if not total > 0:
+        return (out * 0.0).sum()  # NOTE: a batch of zero weights teaches nothing
+    if model.loss == "mse":
+        diff = out - Tensor(np.asarray(z, dtype=np.float64))
+        per_sample = (diff * diff).sum(axis=1) * 0.5
+    elif model.loss == "ce":
+        per_sample = loss_function(MODEL_LOSSES["ce"])(out, z, reduction="none")
+    else:
+        raise ValueError(f"sample weights need loss mse or ce, not {model.loss}")
+    return (per_sample * Tensor(w / total)).sum()
 
 
 def _data_unit_scale(model: SavedModel) -> np.ndarray | None:
@@ -179,14 +314,21 @@ def _data_unit_scale(model: SavedModel) -> np.ndarray | None:
     return scaler.unit
 
 
-def _reported_loss(model: SavedModel, out: np.ndarray, z: np.ndarray, scale) -> float:
-    """The summed loss of a batch in report units (data units for mse)."""
+def _reported_loss(
+    model: SavedModel, out: np.ndarray, z: np.ndarray, scale, weight: np.ndarray | None = None
+) -> float:
+    """The summed loss of a batch in report units (data units for mse), each sample's
+    loss times its ``weight`` when given."""
     if model.loss == "mse":
         diff = out - z
         if scale is not None:
             diff = diff * scale
+        if weight is not None:
+            diff = diff * np.sqrt(weight)[:, None]
         return float(0.5 * np.sum(diff * diff))
     with no_grad():
+        if weight is not None:
+            return batch_loss(model, Tensor(out), z, weight).item() * float(weight.sum())
         return batch_loss(model, Tensor(out), z).item() * len(z)
 
 
@@ -249,6 +391,9 @@ def fit(
     config: TrainConfig,
     on_epoch: Callable[[int, float], None] | None = None,
     on_step: Callable[[int, int, bool], None] | None = None,
+    *,
+    history: History | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> History:
     """Train ``model`` in place; return its :class:`History`.
 
@@ -257,18 +402,25 @@ def fit(
     ``config.shuffle`` is off: then rows are visited in file order, as the
     seed system does. With ``patience`` > 0 training stops early and the best
     epoch's weights are kept (see :class:`TrainConfig`).
-    If the loss turns NaN or infinite the weights of the best (or last good)
-    epoch are restored and :class:`Diverged` is raised.
+    If the loss blows up (NaN, infinite, or :data:`BLOWUP` times the starting
+    weights' loss) the weights of the best (or last good) epoch are restored and
+    :class:`Diverged` is raised. On ``KeyboardInterrupt`` (Ctrl-C) the same weights are
+    restored, ``history.interrupted`` is set and the interrupt goes on up.
 
     Args:
         model: from :func:`new_model` (or a loaded model, to continue).
         data: the table to learn, with its target columns.
         config: the settings.
-        on_epoch: called as ``on_epoch(epoch, mean_loss)`` after every epoch.
+        on_epoch: called as ``on_epoch(epoch, mean_loss)`` after every epoch, once
+            ``history`` holds that epoch (its best epoch and ``waited``).
         on_step: called as ``on_step(step, epoch, last)`` after every ``backward()``,
             before the optimizer's step (steps count from 1 over the run; ``last`` is
             true on an epoch's last step): where :meth:`tinygrad_mlp.health.Monitor.record`
             goes.
+        history: a :class:`History` to fill (a new one by default), so that a caller
+            can watch it from ``on_epoch`` and still read it after an interrupt.
+        sample_weight: one weight per row of ``data``: each batch's loss is the
+            weighted mean Σ wᵢ ℓᵢ / Σ wᵢ (scikit-learn's MLPs' rule; ``mse`` and ``ce``).
 
     Returns:
         The :class:`History`: per-epoch losses (data units for mse), the
@@ -285,6 +437,32 @@ def fit(
     >>> bool(abs(predict(model, np.array([[0.5]]))[0, 0] - 2.5) < 0.2)  # 3 · 0.5 + 1
     True
     """
+    history = History() if history is None else history
+    kept: dict[str, list[np.ndarray]] = {}
+    try:
+        return _train(model, data, config, on_epoch, on_step, history, kept, sample_weight)
+    except KeyboardInterrupt:
+        history.interrupted = True
+        use_best = bool(config.patience and history.best_epoch)
+        saved = kept.get("best" if use_best else "good")
+        if saved is not None:
+            for p, weights in zip(model.net.parameters(), saved, strict=True):
+                p.data[...] = weights
+        if not use_best:
+            history.best_epoch = len(history.loss)
+        raise
+
+
+def _start_loss(model: SavedModel, x: np.ndarray, z: np.ndarray, scale) -> float:
+    """The starting weights' mean loss on the training rows (the yardstick of a blow-up)."""
+    if not len(x):
+        return np.inf
+    with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+        return _reported_loss(model, model.net(x).data, z, scale) / len(x)
+
+
+def _train(model, data, config, on_epoch, on_step, history, kept, sample_weight) -> History:
+    """:func:`fit`'s epochs; ``kept`` holds the best and last good weights as they go."""
     config.check()
     x_all = network_inputs(model, data.inputs)
     z_all = targets_for_training(model, data)
@@ -292,17 +470,22 @@ def fit(
     train_rows, val_rows = split_rows(len(x_all), config, labels)
     x, z = x_all[train_rows], z_all[train_rows]
     xv, zv = x_all[val_rows], z_all[val_rows]
+    w = wv = None
+    if sample_weight is not None:
+        weights = _checked_weights(sample_weight, len(x_all))
+        w, wv = weights[train_rows], weights[val_rows]
     net = model.net
     params = net.parameters()
     optimizer = _optimizer(net, config)
     scheduler = _scheduler(optimizer, config)
     scale = _data_unit_scale(model)
     rng = np.random.default_rng(config.seed)
-    history = History(train_rows=len(x), val_rows=len(xv))
-    good = [p.data.copy() for p in params]
-    best = [p.data.copy() for p in params]
+    history.train_rows, history.val_rows, history.patience = len(x), len(xv), config.patience
+    kept["good"] = good = [p.data.copy() for p in params]
+    kept["best"] = best = [p.data.copy() for p in params]
     best_score, waited = np.inf, 0
     step, steps_per_epoch = 0, -(-len(x) // config.batch_size)
+    limit = BLOWUP * _start_loss(model, x, z, scale)
     for epoch in range(1, config.epochs + 1):
         total = 0.0
         # NOTE: overflow on the way to a NaN loss is expected; it is reported as Diverged.
@@ -311,7 +494,7 @@ def fit(
                 optimizer.zero_grad()
                 out = net(x[idx])
                 zb = z[idx]
-                loss = batch_loss(model, out, zb)
+                loss = batch_loss(model, out, zb, None if w is None else w[idx])
                 loss.backward()
                 if on_step is not None:
                     step += 1
@@ -319,7 +502,9 @@ def fit(
                 if config.clip_grad is not None:
                     clip_grad_norm_(params, config.clip_grad)
                 optimizer.step()
-                if scale is None and model.loss == "mse":
+                if w is not None:
+                    total += _reported_loss(model, out.data, zb, scale, w[idx])
+                elif scale is None and model.loss == "mse":
                     total += loss.item() * len(idx)
                 elif model.loss == "mse":
                     total += _reported_loss(model, out.data, zb, scale)
@@ -328,9 +513,11 @@ def fit(
             val = None
             if len(xv):
                 with no_grad():
-                    val = _reported_loss(model, net(xv).data, zv, scale) / len(xv)
-        mean = total / len(x)
+                    val = _reported_loss(model, net(xv).data, zv, scale, wv)
+                    val /= len(xv) if wv is None else max(float(wv.sum()), 1e-300)
+        mean = total / (len(x) if w is None else max(float(w.sum()), 1e-300))
         finite = np.isfinite(mean) and (val is None or np.isfinite(val))
+        finite = finite and not max(mean, val or 0.0) > limit
         if not finite or not all(np.all(np.isfinite(p.data)) for p in params):
             use_best = config.patience and history.best_epoch
             for p, saved in zip(params, best if use_best else good, strict=True):
@@ -344,8 +531,6 @@ def fit(
             history.val_loss.append(val)
         if scheduler is not None:
             scheduler.step()
-        if on_epoch is not None:
-            on_epoch(epoch, mean)
         score = val if val is not None else mean
         if epoch == 1:
             # NOTE: "better" means lower by tol times the first epoch's loss: free of the
@@ -360,8 +545,12 @@ def fit(
             if config.patience:
                 for p, saved in zip(params, best, strict=True):
                     saved[...] = p.data
+        history.waited = waited
+        if on_epoch is not None:
+            on_epoch(epoch, mean)
         if config.patience and waited >= config.patience:
-            history.stopped_early = True
+            # NOTE: patience running out on the last allowed epoch stops nothing early.
+            history.stopped_early = epoch < config.epochs
             break
     if config.patience:
         for p, saved in zip(params, best, strict=True):
@@ -369,6 +558,16 @@ def fit(
     else:
         history.best_epoch = len(history.loss)
     return history
+
+
+def _checked_weights(sample_weight, n: int) -> np.ndarray:
+    """``sample_weight`` as n finite, non-negative floats, not all 0; else ValueError."""
+    w = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight needs one weight per row ({n}), got shape {w.shape}")
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or not w.sum() > 0:
+        raise ValueError("sample_weight must be finite and non-negative, and not all 0")
+    return w
 
 
 def _confusion(truth: np.ndarray, predicted: np.ndarray, k: int) -> list[list[int]]:

@@ -51,7 +51,10 @@ def targets_for_training(model: SavedModel, data: Dataset) -> np.ndarray:
             if key not in index:
                 key = _same_number(key, index)
             if key is None:
-                known = ", ".join(model.classes or [])
+                classes = list(model.classes or [])
+                known = ", ".join(classes[:10])
+                if len(classes) > 10:
+                    known += f" and {len(classes) - 10} more"
                 raise ValueError(
                     f"{_where(data, row, data.target_names[0])}: class {value!r} is not one "
                     f"the model knows ({known})"
@@ -91,8 +94,35 @@ def _logits(model: SavedModel, inputs: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"the model takes {model.net.nin} inputs per row, got shape {inputs.shape}"
         )
-    with no_grad():
-        return model.net(network_inputs(model, inputs)).data
+    # NOTE: an input like 1e308 is a float, but scaling it or the first layer's
+    # products overflow; say so in one sentence rather than print numpy's warnings
+    # and answer nan.
+    with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+        scaled = network_inputs(model, inputs)
+        # NOTE: past 1e150 (scaled) a product of two such numbers overflows float64.
+        too_big = np.where(np.abs(scaled) > LARGEST_INPUT, np.inf, scaled)
+        _require_finite(model, inputs, too_big, "is too large for the model's arithmetic")
+        out = model.net(scaled).data
+    _require_finite(model, inputs, out, "is too large: the network's output overflows")
+    return out
+
+
+#: The largest input magnitude (after the model's scaling) that predictions accept.
+LARGEST_INPUT = 1e150
+
+
+def _require_finite(model: SavedModel, inputs: np.ndarray, values: np.ndarray, why: str) -> None:
+    """Raise ValueError naming the first row (and input) whose ``values`` are not finite."""
+    bad = np.argwhere(~np.isfinite(values))
+    if not bad.size:
+        return
+    row = int(bad[0][0])
+    col = int(np.argmax(np.abs(np.nan_to_num(inputs[row], nan=np.inf))))
+    names = list(model.input_names) or [f"i{k}" for k in range(inputs.shape[1])]
+    raise ValueError(
+        f"input row {row + 1}: {names[col]!r} = {inputs[row, col]:g} {why}; inputs must be "
+        "finite and near the range the model was trained on"
+    )
 
 
 def predict_proba(model: SavedModel, inputs: np.ndarray) -> np.ndarray:

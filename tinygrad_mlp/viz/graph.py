@@ -380,10 +380,22 @@ def _hold_order(dot, layout: _Layout, outputs: dict[int, str]) -> None:
 
 
 def _record(
-    node: Any, show_data: bool, show_grad: bool, digits: int, computed: bool, **style: str
+    node: Any,
+    show_data: bool,
+    show_grad: bool,
+    digits: int,
+    computed: bool,
+    op: bool = False,
+    **style: str,
 ) -> str:
-    """The value's box: an HTML-like table of label | data | grad (the label escaped)."""
+    """The value's box: an HTML-like table of label | data | grad (the label escaped).
+
+    With ``op`` the box also names the op that made the value (``= exp``), for
+    drawings without op circles (a condensed graph's values outside the neurons).
+    """
     parts = [f"<b>{html(node.label)}</b>"] if node.label else []
+    if op and node._fn is not None and node._op:
+        parts.append(f"<i>{html('= ' + str(node._op))}</i>")
     grad = _numbers(node.grad) if computed else None
     if _is_tensor(node):
         shape = "×".join(map(str, node.data.shape)) or "scalar"
@@ -476,7 +488,7 @@ def _collapsed(dot, order, layout: _Layout, max_nodes, digits, computed, colours
             fill = grad_colour(_numbers(node.grad)) if colours else "white"
             dot.node(
                 f"n{k}",
-                label=_record(node, True, True, digits, computed, bgcolor=fill),
+                label=_record(node, True, True, digits, computed, op=True, bgcolor=fill),
                 shape="plain",
             )
         # NOTE: the network's inputs, in the order the walk met them (index order),
@@ -549,7 +561,7 @@ def _nearest(dot, order, max_nodes, digits, computed) -> None:
     for node in kept:
         dot.node(
             kept_ids[id(node)],
-            label=_record(node, True, True, digits, computed, bgcolor="white"),
+            label=_record(node, True, True, digits, computed, op=True, bgcolor="white"),
             shape="plain",
         )
         for parent in node._prev:
