@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_mlp import autograd
 from tinygrad_mlp.tensor import Tensor
 
 __all__ = [
@@ -54,6 +55,7 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to None (PyTorch's default)."""
+        autograd.report("call", self.zero_grad)  # NOTE: a captured step replays this call
         for p in self.parameters:
             p.grad = None
 
@@ -230,6 +232,7 @@ class SGD(Optimizer):
         >>> np.round(p.data, 12).tolist()  # 1 − 0.1·1 − 0.1·(0.9·1 + 1)
         [0.71]
         """
+        autograd.report("call", self.step)
         for k, p in enumerate(self.parameters):
             g = self._gradient(p, self.weight_decay)
             if g is None:
@@ -322,6 +325,7 @@ class Adam(Optimizer):
         >>> np.round(p.data, 6).tolist()
         [0.9, 1.1]
         """
+        autograd.report("call", self.step)
         beta1, beta2 = self.betas
         for k, p in enumerate(self.parameters):
             g = self._gradient(p, self.weight_decay)
@@ -461,6 +465,8 @@ def clip_grad_norm_(
     """
     if isinstance(parameters, Tensor):
         parameters = [parameters]
+    parameters = list(parameters)
+    autograd.report("call", clip_grad_norm_, parameters, max_norm, norm_type, error_if_nonfinite)
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return Tensor(0.0)
