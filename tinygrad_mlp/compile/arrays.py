@@ -28,6 +28,7 @@ from tinygrad_mlp.autograd import toposort, unbroadcast
 from tinygrad_mlp.compile.capture import bound_argument
 from tinygrad_mlp.compile.floats import _owners
 from tinygrad_mlp.ops import arithmetic, fused
+from tinygrad_mlp.optim import SGD
 from tinygrad_mlp.tensor import Tensor
 
 __all__ = ["ArrayProgram"]
@@ -198,6 +199,15 @@ class ArrayProgram:
         own = env[slots[0]] if single else np.empty(leaf.data.shape, dtype)
         self.owned.append((leaf, own))
 
+        if single:
+            (slot,) = slots
+
+            def accumulate_one(leaf=leaf, slot=slot, own=own) -> None:
+                if leaf.grad is None and env[slot] is own:  # NOTE: the common case
+                    leaf.grad = own
+                else:
+                    accumulate()
+
         def accumulate(leaf=leaf, slots=slots, own=own, dtype=dtype) -> None:
             for s in slots:
                 g = env[s]
@@ -215,12 +225,16 @@ class ArrayProgram:
                 else:
                     leaf.grad = old + g
 
-        self.code.append(accumulate)
+        self.code.append(accumulate_one if single else accumulate)
 
     # -- calls ------------------------------------------------------------------------
 
     def _call(self, fn: Any, args: tuple) -> None:
         self.calls.append((fn, args))
+        owner = getattr(fn, "__self__", None)
+        if type(owner) is SGD and fn.__name__ == "step":
+            self.code.append(_sgd_step(owner, self.owned))
+            return
 
         def call(fn=fn, args=args) -> None:
             fn(*args)
@@ -302,7 +316,7 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
             a, b = i
 
             def k():
-                np.matmul(env[a], env[b].T, out=buf)
+                np.matmul(env[a], env[b].T, buf)
 
             return k
 
@@ -318,7 +332,7 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
             a, b = i
 
             def k():
-                ufunc(env[a], env[b], out=buf)
+                ufunc(env[a], env[b], buf)
 
             return k
 
@@ -329,7 +343,7 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
             (a,) = i
 
             def k():
-                np.tanh(env[a], out=buf)
+                np.tanh(env[a], buf)
 
             return k
 
@@ -340,7 +354,7 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
             (a,) = i
 
             def k():
-                np.maximum(env[a], 0, out=buf)
+                np.maximum(env[a], 0, buf)
 
             return k
 
@@ -351,10 +365,10 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
             (a,) = i
 
             def k():  # NOTE: elementwise._sigmoid's operations, in its order
-                np.negative(env[a], out=buf)
-                np.exp(buf, out=buf)
-                buf += 1.0
-                np.reciprocal(buf, out=buf)
+                np.negative(env[a], buf)
+                np.exp(buf, buf)
+                np.add(buf, 1.0, buf)
+                np.reciprocal(buf, buf)
 
             return k
 
@@ -367,7 +381,7 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
             dtype = out.dtype
 
             def k():
-                np.subtract(env[y], env[z], out=diff)
+                np.subtract(env[y], env[z], diff)
                 buf[()] = 0.5 * np.vdot(diff, diff).astype(dtype)
 
             return k
@@ -376,15 +390,43 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
     return None
 
 
+def _sgd_step(opt: SGD, owned: list) -> Callable[[], None]:
+    """``opt.step()``; plain SGD on gradients in our buffers as its two numpy operations.
+
+    NOTE: ``p.data -= lr * g`` is numpy's multiply then in-place subtract; here the
+    product goes to a reused buffer. Anything else (momentum, weight decay, a gradient
+    that is not ours) runs the optimizer's own step.
+    """
+    buffers = {id(leaf): own for leaf, own in owned}
+    plan = [(p, p.data, buffers.get(id(p))) for p in opt.parameters]
+    temps = [None if own is None else np.empty_like(own) for _, _, own in plan]
+    plain = [(p, data, own, tmp) for (p, data, own), tmp in zip(plan, temps, strict=True)]
+
+    def step() -> None:
+        if opt.momentum or opt.weight_decay:
+            opt.step()
+            return
+        for p, data, own, tmp in plain:
+            if p.grad is not own or own is None or p.data is not data:
+                opt.step()  # NOTE: not the capture's picture: the optimizer decides
+                return
+        lr = opt.lr
+        for _, data, own, tmp in plain:
+            np.multiply(lr, own, tmp)
+            np.subtract(data, tmp, data)
+
+    return step
+
+
 def _add_all(env, acc, slots):
     """Several contributions summed in arrival order into the buffer ``acc``."""
     first, second, rest = slots[0], slots[1], slots[2:]
     buf = env[acc]
 
     def k() -> None:
-        np.add(env[first], env[second], out=buf)
+        np.add(env[first], env[second], buf)
         for s in rest:
-            np.add(buf, env[s], out=buf)
+            np.add(buf, env[s], buf)
 
     return k
 
@@ -418,9 +460,9 @@ def _backward_kernel(node, env, g, out, ins, slots):
         def k() -> None:
             grad = env[g]
             if ga is not None:
-                np.matmul(grad, env[b], out=ga)
+                np.matmul(grad, env[b], ga)
             if gb is not None:
-                np.matmul(grad.T, env[a], out=gb)
+                np.matmul(grad.T, env[a], gb)
 
         return k
     if kind is arithmetic.Add and env[g].shape == node.data.shape:
@@ -437,9 +479,9 @@ def _backward_kernel(node, env, g, out, ins, slots):
         tmp = np.empty_like(node.data)
 
         def k() -> None:  # grad_out * (1 - out * out)
-            np.multiply(env[out], env[out], out=tmp)
-            np.subtract(1, tmp, out=tmp)
-            np.multiply(env[g], tmp, out=gb)
+            np.multiply(env[out], env[out], tmp)
+            np.subtract(1, tmp, tmp)
+            np.multiply(env[g], tmp, gb)
 
         return k
     if kind is arithmetic.Sigmoid:
@@ -448,9 +490,9 @@ def _backward_kernel(node, env, g, out, ins, slots):
 
         def k() -> None:  # grad_out * out * (1 - out)
             y = env[out]
-            np.multiply(env[g], y, out=gb)
-            np.subtract(1, y, out=tmp)
-            np.multiply(gb, tmp, out=gb)
+            np.multiply(env[g], y, gb)
+            np.subtract(1, y, tmp)
+            np.multiply(gb, tmp, gb)
 
         return k
     if kind is arithmetic.Relu:
@@ -459,7 +501,7 @@ def _backward_kernel(node, env, g, out, ins, slots):
         mask = np.empty(node.data.shape, bool)
 
         def k() -> None:  # masked_fill(grad_out, a <= 0, 0.0)
-            np.less_equal(env[a], 0, out=mask)
+            np.less_equal(env[a], 0, mask)
             np.copyto(gb, env[g])
             np.copyto(gb, 0.0, where=mask)
 
@@ -469,8 +511,8 @@ def _backward_kernel(node, env, g, out, ins, slots):
         y, z = ins
 
         def k() -> None:  # (y - z) * grad_out
-            np.subtract(env[y], env[z], out=gb)
-            np.multiply(gb, env[g], out=gb)
+            np.subtract(env[y], env[z], gb)
+            np.multiply(gb, env[g], gb)
 
         return k
     return None
@@ -484,7 +526,7 @@ def _unbroadcast(env, raw, fit, shape, node):
     if bias and buf.dtype == env[raw].dtype:
 
         def k() -> None:
-            np.sum(env[raw], axis=0, out=buf)
+            np.add.reduce(env[raw], 0, None, buf)
 
         return k
 
