@@ -334,7 +334,9 @@ class _State:
 
         return (
             [(t.data.copy(), grab(t.grad)) for t in self.tensors],
-            [(v.data, v.grad) for v in self.values],
+            # NOTE: a Value leaf's number only: leaves the step makes afresh are
+            # constants of the capture, whose gradients nobody reads
+            [(v.data, None) for v in self.values],
             [opt.state_dict() for opt in self.optimizers],
         )
 
@@ -343,7 +345,7 @@ class _State:
         for t, (data, grad) in zip(self.tensors, tensors, strict=True):
             t.data[...] = data
             t.grad = None if grad is None else np.array(grad) if isinstance(grad, np.ndarray) else grad
-        for v, (data, grad) in zip(self.values, values, strict=True):
-            v.data, v.grad = data, grad
+        for v, (data, _) in zip(self.values, values, strict=True):
+            v.data = data
         for opt, state in zip(self.optimizers, optimizers, strict=True):
             opt.load_state_dict(state)

@@ -163,6 +163,7 @@ class FloatProgram:
         self.space["_grad_list"] = _grad_list
         root_grad = grads[id(order[-1])]
         lines.append(f"{root_grad} = {float(seed)!r}")
+        exact_alias = float(seed) != 0.0 or math.copysign(1.0, float(seed)) > 0
         started.add(id(order[-1]))
         for node in reversed(order):
             g = grads[id(node)]
@@ -181,11 +182,19 @@ class FloatProgram:
                 parts = [f"_c[{j}]" for j in range(len(prev))]
             # NOTE: inline contributions are added as they are computed; the core
             # computes both first, which is the same since neither reads a gradient sum.
+            aliased = False
             for parent, part in zip(prev, parts, strict=True):
                 t = target(parent)
                 if parent._fn is not None and id(parent) not in started:
-                    lines.append(f"{t} = 0.0 + {part}")
                     started.add(id(parent))
+                    if part == g and exact_alias and not aliased:
+                        aliased = True  # NOTE: one holder of a name at a time
+                        # NOTE: 0.0 + g is g unless g is -0.0, and an interior gradient
+                        # never is (each starts as 0.0 + c, and x + y is -0.0 only when
+                        # both are): the parent's gradient is g's variable, no statement.
+                        grads[id(parent)] = g
+                        continue
+                    lines.append(f"{t} = 0.0 + {part}")
                 else:
                     lines.append(f"{t} += {part}")
         # Leaves' gradients written back: per tensor one array, others per leaf.
