@@ -1,8 +1,9 @@
 """tinygrad_mlp: a small, readable autograd framework for seeing how an MLP learns."""
 
 from tinygrad_mlp.autograd import Op, enable_grad, grad, no_grad
+from tinygrad_mlp.compile import compile  # noqa: A004 -- the issue's name, in this namespace only
 from tinygrad_mlp.tensor import Tensor
 from tinygrad_mlp.value import Value
 
-__all__ = ["Value", "Tensor", "Op", "grad", "no_grad", "enable_grad"]
+__all__ = ["Value", "Tensor", "Op", "grad", "no_grad", "enable_grad", "compile"]
 __version__ = "0.1.0"

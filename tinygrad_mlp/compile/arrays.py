@@ -28,6 +28,7 @@ from tinygrad_mlp.autograd import toposort, unbroadcast
 from tinygrad_mlp.compile.capture import bound_argument
 from tinygrad_mlp.compile.floats import _owners
 from tinygrad_mlp.ops import arithmetic, fused
+from tinygrad_mlp.ops import shape as shape_ops
 from tinygrad_mlp.optim import SGD
 from tinygrad_mlp.tensor import Tensor
 
@@ -53,6 +54,7 @@ class ArrayProgram:
         self._sums: dict[int, list[int]] = {}
         self.owned: list[tuple[Any, np.ndarray]] = []  # (leaf, its gradient buffer)
         self.calls: list[tuple[Any, tuple]] = []
+        self.args: tuple = ()
         self.numbers: list[tuple[int, float]] = []  # (slot, capture value) of 1-element nodes
         for event in events:
             if event[0] == "node":
@@ -97,6 +99,8 @@ class ArrayProgram:
             self.numbers.append((out, data.item()))
         kernel = _forward_kernel(fn, [p.data for p in node._prev], data)
         env = self.env
+        if isinstance(fn, shape_ops.Index):
+            self._bind_index(fn, args)
         if kernel is not None:
             self.code.append(kernel(env, ins, env[out]))
             return
@@ -111,6 +115,43 @@ class ArrayProgram:
             env[out] = value
 
         self.code.append(generic)
+
+    def _bind_index(self, fn: Any, args: tuple) -> None:
+        """Index arrays equal to an integer argument (class labels) are read from it per call.
+
+        NOTE: ``cross_entropy`` picks ``logp[arange(n), labels]`` with labels made from
+        the call's targets; baked in, the replay would pick the first batch's classes.
+        The match is by value at capture; the second call's comparison with eager
+        catches a coincidence.
+        """
+        parts = fn.index if isinstance(fn.index, tuple) else (fn.index,)
+        binds = []
+        for j, part in enumerate(parts):
+            if not (isinstance(part, np.ndarray) and part.dtype.kind in "iu"):
+                continue
+            for k, arg in enumerate(args):
+                arg = arg.data if isinstance(arg, Tensor) else arg
+                if (
+                    isinstance(arg, np.ndarray)
+                    and arg.shape == part.shape
+                    and arg.dtype.kind in "iuf"
+                    and np.array_equal(arg, part)
+                ):
+                    binds.append((j, k, part.dtype))
+                    break
+        if not binds:
+            return
+        single = not isinstance(fn.index, tuple)
+
+        def rebind(fn=fn, binds=binds, single=single) -> None:
+            parts = [fn.index] if single else list(fn.index)
+            for j, k, dtype in binds:
+                arg = self.args[k]
+                arg = arg.data if isinstance(arg, Tensor) else arg
+                parts[j] = np.asarray(arg, dtype=dtype)
+            fn.index = parts[0] if single else tuple(parts)
+
+        self.code.append(rebind)
 
     # -- backward ---------------------------------------------------------------------
 
@@ -246,6 +287,7 @@ class ArrayProgram:
     def run(self, args: tuple) -> None:
         """Replay the step on ``args`` (bound by position, as at capture)."""
         env = self.env
+        self.args = args
         for slot, k, is_tensor in self.inputs:
             env[slot] = args[k].data if is_tensor else args[k]
         for slot, leaf in self.leaves:
@@ -354,7 +396,7 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
             (a,) = i
 
             def k():
-                np.maximum(env[a], 0, buf)
+                np.maximum(env[a], 0, out=buf)
 
             return k
 

@@ -56,6 +56,8 @@ class Recorder:
 def _setting(value: Any) -> Any:
     """A hashable summary of one op setting (arrays by shape, dtype and bytes)."""
     if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iu":  # NOTE: index arrays may be read from the call's labels
+            return ("indices", value.shape, value.dtype.str)
         return ("array", value.shape, value.dtype.str, value.tobytes())
     if isinstance(value, (tuple, list)):
         return tuple(_setting(v) for v in value)

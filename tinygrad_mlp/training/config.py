@@ -103,6 +103,7 @@ class TrainConfig:
     step_size: int = 100
     gamma: float = 0.5
     clip_grad: float | None = None
+    compile: bool = True
 
     def check(self) -> None:
         """Raise :class:`ConfigError` naming the first setting that is out of range.

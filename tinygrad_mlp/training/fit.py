@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from tinygrad_mlp.autograd import no_grad
+from tinygrad_mlp.compile import compile as compile_step
 from tinygrad_mlp.data import Dataset, MinMaxScaler, StandardScaler, make_scaler, minibatches
 from tinygrad_mlp.io import SavedModel
 from tinygrad_mlp.losses import loss_function
@@ -197,6 +198,27 @@ def _optimizer(net: MLP, config: TrainConfig) -> Optimizer:
     return SGD(net.parameters(), lr=config.lr, momentum=momentum, weight_decay=config.weight_decay)
 
 
+def _train_step(model: SavedModel, optimizer: Optimizer, config: TrainConfig) -> Callable:
+    """One minibatch's update, ``step(x, z) -> (loss, out)``; captured when ``config.compile``.
+
+    The graph of a step is the same for every batch of one size, so
+    :func:`tinygrad_mlp.compile.compile` replays it (eager's numbers to the bit).
+    """
+    net, params = model.net, model.net.parameters()
+
+    def step(xb: np.ndarray, zb: np.ndarray) -> tuple[Tensor, Tensor]:
+        optimizer.zero_grad()
+        out = net(xb)
+        loss = batch_loss(model, out, zb)
+        loss.backward()
+        if config.clip_grad is not None:
+            clip_grad_norm_(params, config.clip_grad)
+        optimizer.step()
+        return loss, out
+
+    return compile_step(step) if config.compile else step
+
+
 def _scheduler(optimizer: Optimizer, config: TrainConfig):
     if config.scheduler == "step":
         return StepLR(optimizer, step_size=config.step_size, gamma=config.gamma)
@@ -297,19 +319,14 @@ def fit(
     good = [p.data.copy() for p in params]
     best = [p.data.copy() for p in params]
     best_score, waited = np.inf, 0
+    step = _train_step(model, optimizer, config)
     for epoch in range(1, config.epochs + 1):
         total = 0.0
         # NOTE: overflow on the way to a NaN loss is expected; it is reported as Diverged.
         with np.errstate(over="ignore", invalid="ignore"):
             for idx in minibatches(len(x), config.batch_size, rng, shuffle=config.shuffle):
-                optimizer.zero_grad()
-                out = net(x[idx])
                 zb = z[idx]
-                loss = batch_loss(model, out, zb)
-                loss.backward()
-                if config.clip_grad is not None:
-                    clip_grad_norm_(params, config.clip_grad)
-                optimizer.step()
+                loss, out = step(x[idx], zb)
                 if scale is None and model.loss == "mse":
                     total += loss.item() * len(idx)
                 elif model.loss == "mse":
