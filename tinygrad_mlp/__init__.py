@@ -1,7 +1,7 @@
 """tinygrad_mlp: a small, readable autograd framework for seeing how an MLP learns."""
 
 from tinygrad_mlp.autograd import Op, enable_grad, grad, no_grad
-from tinygrad_mlp.compile import compile  # noqa: A004 -- the issue's name, in this namespace only
+from tinygrad_mlp.compiled import compile  # noqa: A004 -- the issue's name, in this namespace only
 from tinygrad_mlp.tensor import Tensor
 from tinygrad_mlp.value import Value
 

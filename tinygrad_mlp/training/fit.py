@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from tinygrad_mlp.autograd import no_grad
-from tinygrad_mlp.compile import compile as compile_step
+from tinygrad_mlp.compiled import compile as compile_step
 from tinygrad_mlp.data import Dataset, MinMaxScaler, StandardScaler, make_scaler, minibatches
 from tinygrad_mlp.io import SavedModel
 from tinygrad_mlp.losses import loss_function
@@ -202,7 +202,7 @@ def _train_step(model: SavedModel, optimizer: Optimizer, config: TrainConfig) ->
     """One minibatch's update, ``step(x, z) -> (loss, out)``; captured when ``config.compile``.
 
     The graph of a step is the same for every batch of one size, so
-    :func:`tinygrad_mlp.compile.compile` replays it (eager's numbers to the bit).
+    :func:`tinygrad_mlp.compiled.compile` replays it (eager's numbers to the bit).
     """
     net, params = model.net, model.net.parameters()
 

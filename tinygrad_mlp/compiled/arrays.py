@@ -1,6 +1,6 @@
 """A recorded tensor step as a flat list of instructions over preallocated buffers.
 
-:class:`ArrayProgram` takes a :class:`~tinygrad_mlp.compile.capture.Recorder`'s events
+:class:`ArrayProgram` takes a :class:`~tinygrad_mlp.compiled.capture.Recorder`'s events
 and turns them into zero-argument functions run in a loop. Every array of the step
 has a numbered slot in one list, ``env``; an instruction reads its inputs from
 ``env`` and writes its result into a buffer it owns (numpy ``out=``), so a replay
@@ -25,8 +25,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_mlp.autograd import toposort, unbroadcast
-from tinygrad_mlp.compile.capture import bound_argument
-from tinygrad_mlp.compile.floats import _owners
+from tinygrad_mlp.compiled.capture import bound_argument, optimizers_of
 from tinygrad_mlp.ops import arithmetic, fused
 from tinygrad_mlp.ops import shape as shape_ops
 from tinygrad_mlp.optim import SGD
@@ -336,7 +335,7 @@ class ArrayProgram:
 
     def optimizers(self) -> list:
         """The optimizers whose ``zero_grad``/``step`` the step calls."""
-        return _owners(self.calls)
+        return optimizers_of(self.calls)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -363,9 +362,11 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
             return k
 
         return make
-    if kind in (arithmetic.Add, arithmetic.Mul, arithmetic.Sub) and out.shape == np.broadcast_shapes(
-        ins[0].shape, ins[1].shape
-    ):
+    if kind in (
+        arithmetic.Add,
+        arithmetic.Mul,
+        arithmetic.Sub,
+    ) and out.shape == np.broadcast_shapes(ins[0].shape, ins[1].shape):
         ufunc = {arithmetic.Add: np.add, arithmetic.Mul: np.multiply, arithmetic.Sub: np.subtract}[
             kind
         ]
@@ -448,7 +449,7 @@ def _sgd_step(opt: SGD, owned: list) -> Callable[[], None]:
         if opt.momentum or opt.weight_decay:
             opt.step()
             return
-        for p, data, own, tmp in plain:
+        for p, data, own, _ in plain:
             if p.grad is not own or own is None or p.data is not data:
                 opt.step()  # NOTE: not the capture's picture: the optimizer decides
                 return

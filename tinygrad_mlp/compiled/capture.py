@@ -19,7 +19,21 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Recorder", "structure"]
+__all__ = ["Recorder", "Unsupported", "optimizers_of", "structure"]
+
+
+class Unsupported(Exception):
+    """A capture the replay cannot redo (the message is one sentence)."""
+
+
+def optimizers_of(calls: list) -> list:
+    """The optimizers among the owners of recorded calls (those with a ``state_dict``)."""
+    found: dict[int, Any] = {}
+    for fn, _ in calls:
+        owner = getattr(fn, "__self__", None)
+        if owner is not None and hasattr(owner, "state_dict"):
+            found[id(owner)] = owner
+    return list(found.values())
 
 
 class Recorder:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_mlp.autograd import toposort
+from tinygrad_mlp.compiled.capture import Unsupported, optimizers_of
 from tinygrad_mlp.ops import scalar as ops
 
 __all__ = ["FloatProgram"]
@@ -74,9 +75,7 @@ class FloatProgram:
         k = self._tensor_index.get(id(tensor))
         if k is None:
             if tensor.data.dtype != np.float64:
-                from tinygrad_mlp.compile import _Unsupported
-
-                raise _Unsupported("a scalar step's parameters must be float64 tensors")
+                raise Unsupported("a scalar step's parameters must be float64 tensors")
             k = self._tensor_index[id(tensor)] = len(self.tensors)
             self.tensors.append(tensor)
         return k
@@ -130,9 +129,7 @@ class FloatProgram:
     def _backward(self, root: Any, seed: Any) -> None:
         order = toposort(root)
         if not order:
-            from tinygrad_mlp.compile import _Unsupported
-
-            raise _Unsupported("the step calls backward() on a leaf")
+            raise Unsupported("the step calls backward() on a leaf")
         grads: dict[int, str] = {}
         started: set[int] = set()
         for node in order:
@@ -198,7 +195,7 @@ class FloatProgram:
                 else:
                     lines.append(f"{t} += {part}")
         # Leaves' gradients written back: per tensor one array, others per leaf.
-        for parent_id, name in leaf_grads.items():
+        for name in leaf_grads.values():
             var = name[1:]
             if var.startswith("p"):
                 k, flat = var[1:].split("_")
@@ -269,16 +266,7 @@ class FloatProgram:
 
     def optimizers(self) -> list:
         """The optimizers whose ``zero_grad``/``step`` the step calls."""
-        return _owners(self.calls)
-
-
-def _owners(calls: list) -> list:
-    found: dict[int, Any] = {}
-    for fn, _ in calls:
-        owner = getattr(fn, "__self__", None)
-        if owner is not None and hasattr(owner, "state_dict"):
-            found[id(owner)] = owner
-    return list(found.values())
+        return optimizers_of(self.calls)
 
 
 def _grad_list(tensor: Any) -> list:
@@ -288,4 +276,5 @@ def _grad_list(tensor: Any) -> list:
         return [0.0] * tensor.data.size
     if isinstance(g, np.ndarray) and g.shape == tensor.data.shape:
         return g.ravel().tolist()
-    return np.broadcast_to(np.asarray(getattr(g, "data", g), dtype=float), tensor.data.shape).ravel().tolist()
+    numbers = np.asarray(getattr(g, "data", g), dtype=float)
+    return np.broadcast_to(numbers, tensor.data.shape).ravel().tolist()

@@ -1,11 +1,11 @@
 """``compile(step)``: run a training step once, then replay what it did.
 
 The first call of the compiled step runs it eagerly while recording (see
-:mod:`tinygrad_mlp.compile.capture`): every node built, each ``backward()`` sweep,
+:mod:`tinygrad_mlp.compiled.capture`): every node built, each ``backward()`` sweep,
 and each optimizer ``zero_grad``/``step``. The recording becomes a program: flat
 numpy instructions over reused buffers for the tensor engine
-(:mod:`~tinygrad_mlp.compile.arrays`), straight-line float code for the scalar
-engine (:mod:`~tinygrad_mlp.compile.floats`). Later calls run the program.
+(:mod:`~tinygrad_mlp.compiled.arrays`), straight-line float code for the scalar
+engine (:mod:`~tinygrad_mlp.compiled.floats`). Later calls run the program.
 
 Guards (docs/compile.md says more):
 
@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 
 from tinygrad_mlp import autograd
-from tinygrad_mlp.compile.arrays import ArrayProgram
-from tinygrad_mlp.compile.capture import Recorder, structure
-from tinygrad_mlp.compile.floats import FloatProgram
+from tinygrad_mlp.compiled.arrays import ArrayProgram
+from tinygrad_mlp.compiled.capture import Recorder, Unsupported, structure
+from tinygrad_mlp.compiled.floats import FloatProgram
 from tinygrad_mlp.tensor import Tensor
 from tinygrad_mlp.value import Value
 
@@ -163,7 +163,7 @@ class Compiled:
             try:
                 entry.program = _program(recorder.events, flat)
                 entry.results = _results(entry.program, result)
-            except _Unsupported as error:
+            except Unsupported as error:
                 reason = str(error)
         if reason is not None:
             entry.program = None
@@ -182,6 +182,8 @@ class Compiled:
         recorder, result = self._record(args, kwargs)
         after_eager = state.save()
         same_graph = structure(recorder.events, args + tuple(kwargs.values())) == entry.key
+        after_replay = state.kept(after_replay, recorder.events)
+        after_eager = state.kept(after_eager, recorder.events)
         if same_graph and _equal(replayed, result) and _equal(after_replay, after_eager):
             entry.verified = True
             self.stats["replays"] += 1
@@ -225,13 +227,7 @@ class Compiled:
         name = getattr(self.fn, "__name__", "the step")
         if self.strict:
             raise RuntimeError(f"compile({name}) cannot replay: {reason}.")
-        warnings.warn(
-            f"compile({name}) runs eagerly: {reason}.", CompileWarning, stacklevel=3
-        )
-
-
-class _Unsupported(Exception):
-    """A capture the replay cannot redo (the message is one sentence)."""
+        warnings.warn(f"compile({name}) runs eagerly: {reason}.", CompileWarning, stacklevel=3)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -260,12 +256,12 @@ def _program(events: list[tuple], args: tuple) -> Any:
     nodes = [e[1] for e in events if e[0] == "node"]
     sweeps = [e for e in events if e[0] == "sweep"]
     if not nodes and not sweeps:
-        raise _Unsupported("the step builds no graph")
+        raise Unsupported("the step builds no graph")
     first = nodes[0] if nodes else sweeps[0][1]
     if isinstance(first, Value):
         return FloatProgram(events)
     if not isinstance(first, Tensor):
-        raise _Unsupported(f"the step's nodes are {type(first).__name__}s")
+        raise Unsupported(f"the step's nodes are {type(first).__name__}s")
     return ArrayProgram(events, args)
 
 
@@ -278,19 +274,18 @@ def _results(program: Any, result: Any) -> Any:
         if slot is None:
             if result._fn is None:  # a leaf (a parameter, an input): the same object
                 return ("const", result)
-            raise _Unsupported("the step returns a node that the replay does not compute")
+            raise Unsupported("the step returns a node that the replay does not compute")
         return ("tensor" if isinstance(result, Tensor) else "value", slot)
     if isinstance(result, float):
         slot = program.find_number(result)
         if slot is None:
-            raise _Unsupported(
-                "the step returns a float that is not the value of one of its one-element "
-                "nodes"
+            raise Unsupported(
+                "the step returns a float that is not the value of one of its one-element nodes"
             )
         return ("float", slot)
     if isinstance(result, (tuple, list)):
         return (type(result), [_results(program, r) for r in result])
-    raise _Unsupported(f"the step returns a {type(result).__name__}")
+    raise Unsupported(f"the step returns a {type(result).__name__}")
 
 
 def _rebuild(template: Any, program: Any) -> Any:
@@ -329,23 +324,36 @@ class _State:
         self.optimizers = program.optimizers()
 
     def save(self) -> Any:
+        """Copies of everything the step may change."""
+
         def grab(g: Any) -> Any:
             return np.array(g) if isinstance(g, np.ndarray) else g
 
         return (
             [(t.data.copy(), grab(t.grad)) for t in self.tensors],
-            # NOTE: a Value leaf's number only: leaves the step makes afresh are
-            # constants of the capture, whose gradients nobody reads
-            [(v.data, None) for v in self.values],
+            [(v.data, v.grad) for v in self.values],
             [opt.state_dict() for opt in self.optimizers],
         )
 
     def restore(self, saved: Any) -> None:
+        """Put back what :meth:`save` copied (parameters in place, optimizers' state)."""
         tensors, values, optimizers = saved
         for t, (data, grad) in zip(self.tensors, tensors, strict=True):
             t.data[...] = data
-            t.grad = None if grad is None else np.array(grad) if isinstance(grad, np.ndarray) else grad
-        for v, (data, _) in zip(self.values, values, strict=True):
-            v.data = data
+            t.grad = np.array(grad) if isinstance(grad, np.ndarray) else grad
+        for v, (data, grad) in zip(self.values, values, strict=True):
+            v.data, v.grad = data, grad
         for opt, state in zip(self.optimizers, optimizers, strict=True):
             opt.load_state_dict(state)
+
+    def kept(self, saved: Any, events: list[tuple]) -> Any:
+        """``saved`` without the Value leaves that the run of ``events`` did not use.
+
+        NOTE: a leaf the step makes afresh on every call is a constant of the capture:
+        the replay writes its gradient, eager leaves the old object alone. Only leaves
+        that live across calls (a user's own parameters) are compared.
+        """
+        used = {id(p) for e in events if e[0] == "node" for p in e[1]._prev}
+        tensors, values, optimizers = saved
+        values = [pair for v, pair in zip(self.values, values, strict=True) if id(v) in used]
+        return tensors, values, optimizers
