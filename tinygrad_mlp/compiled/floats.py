@@ -191,6 +191,10 @@ class FloatProgram:
                         # both are): the parent's gradient is g's variable, no statement.
                         grads[id(parent)] = g
                         continue
+                    if exact_alias and part == f"(0.0 if {keys['a']} <= 0 else {g})":
+                        # NOTE: relu's contribution is g or +0.0, so 0.0 + it is itself
+                        lines.append(f"{t} = {part}")
+                        continue
                     lines.append(f"{t} = 0.0 + {part}")
                 else:
                     lines.append(f"{t} += {part}")
