@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("engines", ("value", "tensor", "ops_extra", "losses", "functional", "optim", "init")),
     ("micrograd", ("micrograd",)),
     ("networks", ("nn", "seed")),
+    ("captured steps", ("compiled",)),
     ("model record and files", ("record", "io", "interchange")),
     (
         "teaching, training and interop",

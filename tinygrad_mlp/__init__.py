@@ -2,6 +2,7 @@
 
 from tinygrad_mlp.anomaly import AnomalyError, detect_anomaly
 from tinygrad_mlp.autograd import Op, enable_grad, grad, no_grad
+from tinygrad_mlp.compiled import compile  # noqa: A004 -- the issue's name, in this namespace only
 
 # NOTE: this name is the function, not its package tinygrad_mlp/grade/
 from tinygrad_mlp.grade import grade
@@ -15,6 +16,7 @@ __all__ = [
     "grad",
     "no_grad",
     "enable_grad",
+    "compile",
     "grade",
     "detect_anomaly",
     "AnomalyError",

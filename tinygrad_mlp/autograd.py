@@ -44,6 +44,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "recording",
+    "report",
     "toposort",
     "unbroadcast",
     "walk",
@@ -294,6 +295,22 @@ def check_versions(order: Sequence[Any]) -> None:
             )
 
 
+def report(event: str, *args: Any) -> None:
+    """Tell this thread's recorder, if it has an ``on_<event>`` method, about ``args``.
+
+    Work outside the graph reports itself here so that a recording of a training step
+    sees it in order: an optimizer's ``zero_grad`` and ``step`` report
+    ``report("call", bound_method)``, and ``backward`` reports
+    ``report("sweep", root, grad_root, create_graph)`` before its sweep. Without a
+    recorder (the usual case) this is one thread-local read.
+    """
+    recorder = _STATE.recorder
+    if recorder is not None:
+        hook = getattr(recorder, "on_" + event, None)
+        if hook is not None:
+            hook(*args)
+
+
 # --------------------------------------------------------------------------- order
 
 
@@ -410,6 +427,7 @@ def backward(root: Any, grad_root: Any, create_graph: bool = False) -> None:
     :func:`recording` takes the general sweep, which reports each node.
     """
     if create_graph or _STATE.recorder is not None:
+        report("sweep", root, grad_root, create_graph)
         _sweep((root,), (grad_root,), create_graph, _STATE.recorder)
         return
     order = toposort(root)

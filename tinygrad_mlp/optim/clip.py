@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from tinygrad_mlp import autograd
 from tinygrad_mlp.tensor import Tensor
 
 
@@ -86,6 +87,8 @@ def clip_grad_norm_(
     [0.6, 0.8]
     """
     params = _parameters(parameters)
+    # NOTE: a captured step (tinygrad_mlp.compile) replays this call
+    autograd.report("call", clip_grad_norm_, params, max_norm, norm_type, error_if_nonfinite)
     norm_type, max_norm = float(norm_type), float(max_norm)
     grads = [g for g in (_grad_array(p) for p in params) if g is not None]
     if not grads:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_mlp import autograd
 from tinygrad_mlp.tensor import Tensor
 
 #: Group keys every optimizer tolerates in a saved state besides its own options:
@@ -143,8 +144,14 @@ class Optimizer:
     def _parameters(self) -> list[Tensor]:
         return [p for group in self.param_groups for p in group["params"]]
 
+    @property
+    def parameters(self) -> list[Tensor]:
+        """Every group's parameters, in order (a list; the optimizer's own view of them)."""
+        return self._parameters()
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient: None (torch's default), or zeros in place."""
+        autograd.report("call", self.zero_grad, set_to_none)  # NOTE: a captured step replays it
         for p in self._parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
@@ -354,6 +361,7 @@ class SGD(Optimizer):
         >>> np.round(p.data, 12).tolist()  # 1 − 0.1·1 − 0.1·(0.9·1 + 1)
         [0.71]
         """
+        autograd.report("call", self.step)  # NOTE: a captured step replays it
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
@@ -474,6 +482,7 @@ class Adam(Optimizer):
         >>> np.round(p.data, 6).tolist()
         [0.9, 1.1]
         """
+        autograd.report("call", self.step)  # NOTE: a captured step replays it
         for group in self.param_groups:
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]

@@ -120,6 +120,7 @@ class TrainConfig:
     step_size: int = 100
     gamma: float = 0.5
     clip_grad: float | None = None
+    compile: bool = True
 
     def __post_init__(self) -> None:
         patience, tol = EARLY_STOPPING.get(self.loss, EARLY_STOPPING["ce"])

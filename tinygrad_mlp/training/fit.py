@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from tinygrad_mlp.autograd import no_grad
+from tinygrad_mlp.compiled import compile as compile_step
 from tinygrad_mlp.data import Dataset, MinMaxScaler, StandardScaler, make_scaler, minibatches
 from tinygrad_mlp.io import SavedModel
 from tinygrad_mlp.losses import loss_function
@@ -339,6 +340,27 @@ def _optimizer(net: MLP, config: TrainConfig) -> Optimizer:
     return SGD(net.parameters(), lr=config.lr, momentum=momentum, weight_decay=config.weight_decay)
 
 
+def _train_step(model: SavedModel, optimizer: Optimizer, config: TrainConfig) -> Callable:
+    """One minibatch's update, ``step(x, z) -> (loss, out)``; captured when ``config.compile``.
+
+    The graph of a step is the same for every batch of one size, so
+    :func:`tinygrad_mlp.compiled.compile` replays it (eager's numbers to the bit).
+    """
+    net, params = model.net, model.net.parameters()
+
+    def step(xb: np.ndarray, zb: np.ndarray) -> tuple[Tensor, Tensor]:
+        optimizer.zero_grad()
+        out = net(xb)
+        loss = batch_loss(model, out, zb)
+        loss.backward()
+        if config.clip_grad is not None:
+            clip_grad_norm_(params, config.clip_grad)
+        optimizer.step()
+        return loss, out
+
+    return compile_step(step) if config.compile else step
+
+
 def _scheduler(optimizer: Optimizer, config: TrainConfig):
     if config.scheduler == "step":
         return StepLR(optimizer, step_size=config.step_size, gamma=config.gamma)
@@ -484,24 +506,30 @@ def _train(model, data, config, on_epoch, on_step, history, kept, sample_weight)
     kept["good"] = good = [p.data.copy() for p in params]
     kept["best"] = best = [p.data.copy() for p in params]
     best_score, waited = np.inf, 0
-    step, steps_per_epoch = 0, -(-len(x) // config.batch_size)
+    steps, steps_per_epoch = 0, -(-len(x) // config.batch_size)
     limit = BLOWUP * _start_loss(model, x, z, scale)
+    # NOTE: the (captured) step serves the plain case; a per-step hook or sample weights
+    # take the eager loop below, which has the same numbers.
+    step = _train_step(model, optimizer, config) if on_step is None and w is None else None
     for epoch in range(1, config.epochs + 1):
         total = 0.0
         # NOTE: overflow on the way to a NaN loss is expected; it is reported as Diverged.
         with np.errstate(over="ignore", invalid="ignore"):
             for idx in minibatches(len(x), config.batch_size, rng, shuffle=config.shuffle):
-                optimizer.zero_grad()
-                out = net(x[idx])
                 zb = z[idx]
-                loss = batch_loss(model, out, zb, None if w is None else w[idx])
-                loss.backward()
-                if on_step is not None:
-                    step += 1
-                    on_step(step, epoch, step % steps_per_epoch == 0)
-                if config.clip_grad is not None:
-                    clip_grad_norm_(params, config.clip_grad)
-                optimizer.step()
+                if step is not None:
+                    loss, out = step(x[idx], zb)
+                else:
+                    optimizer.zero_grad()
+                    out = net(x[idx])
+                    loss = batch_loss(model, out, zb, None if w is None else w[idx])
+                    loss.backward()
+                    if on_step is not None:
+                        steps += 1
+                        on_step(steps, epoch, steps % steps_per_epoch == 0)
+                    if config.clip_grad is not None:
+                        clip_grad_norm_(params, config.clip_grad)
+                    optimizer.step()
                 if w is not None:
                     total += _reported_loss(model, out.data, zb, scale, w[idx])
                 elif scale is None and model.loss == "mse":

@@ -1,0 +1,163 @@
+"""A captured training step (``tinygrad_mlp.compile``) against its anchors, in one run.
+
+Tensor engine: one step (zero_grad, forward, ½-sum mse, backward, SGD) of the
+networks of bench_tensor.py, timed as
+
+- ours eager and ours captured (``compile(step)``, after its capture and check);
+- the hand-written numpy floor (bench_tensor.numpy_floor: forward, δ backward, update);
+- PyTorch eager, and ``torch.compile`` of the same step where it runs here (the
+  reason is printed where it does not).
+
+Scalar engine: one step of MLP(2, [16, 16, 1]) on 100 points (bench_scalar.py's),
+ours eager, ours captured (generated float code) and micrograd 0.1.0 eager, with
+the garbage collector off.
+
+Times are CPU time (``time.process_time``, so other users of a shared machine
+count less), the contenders take turns in interleaved rounds, and each takes the
+median of its rounds. Ratios are against the floor (tensor) or micrograd
+(scalar) of the same run.
+
+    python benchmarks/bench_compile.py [--rounds 5] [--quick] [--no-torch-compile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.bench_scalar import micrograd_step_factory, ours_step_factory  # noqa: E402
+from benchmarks.bench_tensor import CASES, batch, numpy_floor, ours, torch_step  # noqa: E402
+from benchmarks.common import print_table, write_results  # noqa: E402
+from tinygrad_mlp import compile  # noqa: E402, A004
+from tinygrad_mlp.compiled import CompileWarning  # noqa: E402
+
+#: steps per timed block, per case (about 0.1-0.5 s of work each on a quiet machine)
+BLOCK = {"small": 400, "medium": 20, "large": 2}
+
+
+def interleaved(steps: dict, block: int, rounds: int) -> dict[str, float]:
+    """Median CPU seconds per call of each step, the steps taking turns each round."""
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for step in steps.values():  # warm-up: captures, checks, caches
+        for _ in range(3):
+            step()
+    for _ in range(rounds):
+        for name, step in steps.items():
+            start = time.process_time()
+            for _ in range(block):
+                step()
+            times[name].append((time.process_time() - start) / block)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def torch_compiled(sizes, act, x, z, dtype):
+    """torch.compile of the torch step, or the one-line reason it does not run here."""
+    try:
+        import torch
+
+        step = torch.compile(torch_step(sizes, act, x, z, dtype))
+        step()
+        return step, None
+    except Exception as error:  # NOTE: any failure of the compiler stack is a reason to print
+        return None, f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"
+
+
+def tensor_suite(args) -> list[dict]:
+    rows, table, notes = [], [], []
+    try:
+        import torch  # noqa: F401
+
+        have_torch = True
+    except ImportError:
+        have_torch = False
+    cases = CASES[:1] if args.quick else CASES
+    for name, sizes, act, n in cases:
+        for dtype in (np.float64, np.float32):
+            x, z = batch(sizes, n, dtype)
+            steps = {
+                "floor": numpy_floor(sizes, act, x, z, dtype),
+                "eager": ours(sizes, act, x, z, dtype),
+                "captured": compile(ours(sizes, act, x, z, dtype)),
+            }
+            if have_torch:
+                steps["torch"] = torch_step(sizes, act, x, z, dtype)
+                if not args.no_torch_compile:
+                    compiled, reason = torch_compiled(sizes, act, x, z, dtype)
+                    if compiled is not None:
+                        steps["torch.compile"] = compiled
+                    elif reason not in notes:
+                        notes.append(reason)
+            med = interleaved(steps, BLOCK[name], args.rounds)
+            floor = med["floor"]
+            label = f"{'-'.join(map(str, sizes))} {act} b{n} {np.dtype(dtype).name}"
+            row = {"case": label, **{f"{k}_s": v for k, v in med.items()}}
+            row.update({f"{k}_over_floor": v / floor for k, v in med.items()})
+            rows.append(row)
+            table.append(
+                [label, f"{floor * 1e3:.3f}"]
+                + [
+                    "-" if k not in med else f"{med[k] / floor:.2f}"
+                    for k in ("captured", "eager", "torch", "torch.compile")
+                ]
+            )
+    print("Tensor engine: one training step, CPU time, ratio to the numpy floor (lower is faster)")
+    print_table(
+        ["case", "floor ms", "captured", "eager", "torch", "torch.compile"],
+        table,
+    )
+    for note in notes:
+        print(f"torch.compile does not run here: {note}")
+    return rows
+
+
+def scalar_suite(args) -> list[dict]:
+    ours_eager = ours_step_factory()
+    captured = compile(ours_step_factory())
+    steps = {"ours eager": ours_eager, "ours captured": captured}
+    try:
+        steps["micrograd"] = micrograd_step_factory()
+    except ImportError:
+        print("micrograd is not installed: no scalar anchor")
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        med = interleaved(steps, 1, max(args.rounds, 5))
+    finally:
+        if enabled:
+            gc.enable()
+    anchor = med.get("micrograd")
+    print("\nScalar engine: MLP(2, [16, 16, 1]) on 100 points, one step, gc off, CPU time")
+    print_table(
+        ["contender", "ms", "micrograd / it"],
+        [
+            [k, f"{v * 1e3:.2f}", "-" if anchor is None else f"{anchor / v:.1f}"]
+            for k, v in med.items()
+        ],
+    )
+    return [{"case": "scalar mlp 2-16-16-1 100 points", **{f"{k}_s": v for k, v in med.items()}}]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="the small network only")
+    parser.add_argument("--no-torch-compile", action="store_true")
+    args = parser.parse_args(argv)
+    # NOTE: a captured step that falls back to eager must not be timed as captured
+    warnings.simplefilter("error", CompileWarning)
+    rows = tensor_suite(args) + scalar_suite(args)
+    path = write_results("compile", rows)
+    print(f"results written to benchmarks/results/{path.name} (machine load varies: rerun)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,361 @@
+"""compile(step): a captured step replays eager's numbers, bit for bit, and its guards hold.
+
+The reference is always the same step run eagerly on a twin (same seed, same data):
+the replay must give the same bytes. Guards: a new shape captures again, a graph that
+depends on the data is found and run eagerly with one warning.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_mlp
+from tests.tensor_ops import OPS, inputs_for, spellings
+from tinygrad_mlp import Tensor
+from tinygrad_mlp.compiled import CompileWarning, compile
+from tinygrad_mlp.losses import bce_with_logits, cross_entropy, mse
+from tinygrad_mlp.nn import MLP
+from tinygrad_mlp.optim import SGD, Adam, clip_grad_norm_
+
+
+def same_bytes(a, b, what: str) -> None:
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape and a.dtype == b.dtype, f"{what}: {a.shape}/{a.dtype} {b.shape}"
+    assert a.tobytes() == b.tobytes(), f"{what}: eager {a.ravel()[:4]}, replay {b.ravel()[:4]}"
+
+
+@pytest.fixture(autouse=True)
+def _loud():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        yield
+
+
+def test_compile_is_exported_under_the_issue_name():
+    assert tinygrad_mlp.compile is compile
+
+
+# --------------------------------------------------------------------------- op table
+
+
+def _row_cases():
+    for op in OPS:
+        shapes = [s for _, s in spellings(op) if all(0 not in shape for shape in s)]
+        yield pytest.param(op, shapes[-1] if shapes else spellings(op)[0][1], id=op.name)
+
+
+@pytest.mark.parametrize("op, shapes", list(_row_cases()))
+def test_replay_gives_eager_gradients_on_every_op_table_row(op, shapes):
+    rng = np.random.default_rng(0)
+    arrays = inputs_for(op, shapes, rng)
+
+    def twin():
+        xs = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+        opt = SGD(xs, lr=0.1)
+
+        def step():
+            opt.zero_grad()
+            loss = op.ours(*xs).sum()
+            loss.backward()
+            return loss
+
+        return xs, step
+
+    (xe, eager), (xc, captured) = twin(), twin()
+    captured = compile(captured)
+    for call in range(3):
+        le, lc = eager(), captured()
+        same_bytes(le.data, lc.data, f"{op.name} loss, call {call}")
+        for k, (a, b) in enumerate(zip(xe, xc, strict=True)):
+            same_bytes(a.grad, b.grad, f"{op.name} grad {k}, call {call}")
+    assert captured.stats["replays"] == 2, captured.stats
+
+
+# --------------------------------------------------------------------------- optimizers
+
+OPTIMIZERS = [
+    ("sgd", SGD, {}),
+    ("momentum", SGD, {"momentum": 0.9}),
+    ("nesterov", SGD, {"momentum": 0.9, "nesterov": True}),
+    ("weight-decay", SGD, {"momentum": 0.5, "weight_decay": 0.01}),
+    ("adam", Adam, {}),
+    ("adam-decay", Adam, {"weight_decay": 0.01}),
+]
+
+
+def _mlp_step(dtype, make_opt, loss_name="mse", activation="tanh", sizes=(2, 16, 16, 1)):
+    net = MLP(sizes[0], list(sizes[1:]), activation=activation, seed=0, dtype=dtype)
+    opt = make_opt(net.parameters())
+    loss_fn = {"mse": mse, "bce_with_logits": bce_with_logits, "cross_entropy": cross_entropy}
+
+    def step(x, z):
+        opt.zero_grad()
+        loss = loss_fn[loss_name](net(x), z)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return net, step
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name, cls, options", OPTIMIZERS, ids=[o[0] for o in OPTIMIZERS])
+def test_replay_equals_eager_over_20_steps_of_every_optimizer(name, cls, options, dtype):
+    def make(params):
+        return cls(params, lr=0.01, **options)
+
+    (ne, eager), (nc, captured) = _mlp_step(dtype, make), _mlp_step(dtype, make)
+    captured = compile(captured)
+    rng = np.random.default_rng(1)
+    for call in range(20):
+        x = rng.uniform(-1, 1, (32, 2)).astype(dtype)
+        z = rng.uniform(0, 1, (32, 1)).astype(dtype)
+        same_bytes(eager(x, z).data, captured(x, z).data, f"loss {call}")
+    for k, (p, q) in enumerate(zip(ne.parameters(), nc.parameters(), strict=True)):
+        same_bytes(p.data, q.data, f"parameter {k}")
+        same_bytes(p.grad, q.grad, f"gradient {k}")
+    assert captured.stats == {"captures": 1, "replays": 19, "eager": 0}
+
+
+@pytest.mark.parametrize("loss_name", ["mse", "bce_with_logits", "cross_entropy"])
+def test_replay_equals_eager_on_mlp_training_with_each_loss(loss_name):
+    sizes = (4, 8, 3)
+
+    def make(params):
+        return SGD(params, lr=0.05, momentum=0.9)
+
+    (ne, eager) = _mlp_step(np.float64, make, loss_name, "relu", sizes)
+    (nc, captured) = _mlp_step(np.float64, make, loss_name, "relu", sizes)
+    captured = compile(captured)
+    rng = np.random.default_rng(2)
+    for call in range(8):
+        x = rng.normal(size=(16, 4))
+        if loss_name == "cross_entropy":
+            z = rng.integers(0, 3, 16)  # new labels every batch
+        else:
+            z = rng.uniform(0, 1, (16, 3))
+        same_bytes(eager(x, z).data, captured(x, z).data, f"{loss_name} loss {call}")
+    for p, q in zip(ne.parameters(), nc.parameters(), strict=True):
+        same_bytes(p.data, q.data, loss_name)
+    assert captured.stats["replays"] == 7
+
+
+def test_clip_grad_norm_inside_the_step_is_replayed():
+    def make():
+        net = MLP(2, [8, 1], seed=0)
+        opt = SGD(net.parameters(), lr=0.5)
+
+        def step(x, z):
+            opt.zero_grad()
+            loss = mse(net(x), z)
+            loss.backward()
+            clip_grad_norm_(net.parameters(), 0.1)
+            opt.step()
+            return loss.item()
+
+        return net, step
+
+    (ne, eager), (nc, captured) = make(), make()
+    captured = compile(captured)
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        x, z = rng.normal(size=(8, 2)), rng.normal(size=(8, 1))
+        le, lc = eager(x, z), captured(x, z)
+        assert type(lc) is float and le == lc
+    for p, q in zip(ne.parameters(), nc.parameters(), strict=True):
+        same_bytes(p.data, q.data, "clipped")
+
+
+# --------------------------------------------------------------------------- guards
+
+
+def test_a_new_input_shape_captures_again_and_stays_exact():
+    def make(params):
+        return SGD(params, lr=0.1)
+
+    (_, eager), (_, captured) = _mlp_step(np.float64, make), _mlp_step(np.float64, make)
+    captured = compile(captured)
+    rng = np.random.default_rng(4)
+    for n in (8, 8, 8, 5, 5, 5, 8):
+        x, z = rng.normal(size=(n, 2)), rng.normal(size=(n, 1))
+        same_bytes(eager(x, z).data, captured(x, z).data, f"batch {n}")
+    assert captured.stats["captures"] == 2
+    x32 = rng.normal(size=(8, 3)).astype(np.float32)  # a new dtype: captured again
+    same_bytes(eager(x32[:, :2], x32[:, 2:]).data, captured(x32[:, :2], x32[:, 2:]).data, "f32")
+    assert captured.stats["captures"] == 3
+
+
+def _branching():
+    w = Tensor([[0.5, -0.25]], requires_grad=True)
+    opt = SGD([w], lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        y = x @ w.T
+        if x.sum() > 0:  # Python control flow on the data: the graph changes with it
+            y = y * 2.0
+        loss = y.tanh().sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return w, step
+
+
+NEGATIVE, POSITIVE = np.array([[-1.0, -2.0]]), np.array([[1.0, 2.0]])
+
+
+def test_a_data_dependent_branch_is_found_on_the_second_call():
+    w, step = _branching()
+    we, eager = _branching()
+    captured = compile(step)
+    captured(NEGATIVE)
+    with pytest.warns(CompileWarning, match="depends on the data"):
+        captured(POSITIVE)
+    captured(POSITIVE)
+    for x in (NEGATIVE, POSITIVE, POSITIVE):
+        eager(x)
+    same_bytes(w.data, we.data, "after the fall back to eager")
+    assert captured.stats["replays"] == 0
+
+
+def test_a_branch_that_changes_later_is_found_by_the_periodic_check():
+    w, step = _branching()
+    captured = compile(step, check_every=5)
+    for _ in range(9):
+        captured(NEGATIVE)
+    with pytest.warns(CompileWarning, match="call 10 differs"):
+        captured(POSITIVE)  # call 10 runs eagerly and compares its graph
+    assert captured.stats == {"captures": 1, "replays": 7, "eager": 2}
+
+
+def test_strict_refuses_in_one_sentence():
+    w, step = _branching()
+    captured = compile(step, strict=True)
+    captured(NEGATIVE)
+    with pytest.raises(RuntimeError, match=r"^compile\(step\) cannot replay: .*\.$"):
+        captured(POSITIVE)
+
+
+def test_a_step_that_differentiates_twice_runs_eagerly_with_one_warning():
+    x = Tensor([1.5], requires_grad=True)
+
+    def step():
+        x.grad = None
+        (x**3).sum().backward(create_graph=True)
+        return x.grad.sum()
+
+    captured = compile(step)
+    with pytest.warns(CompileWarning, match="create_graph"):
+        captured()
+    assert captured().item() == 3 * 1.5**2  # eager from now on, without a warning
+    assert captured.stats == {"captures": 1, "replays": 0, "eager": 1}
+
+
+def test_compile_refuses_what_is_not_a_function():
+    with pytest.raises(TypeError, match="needs a function"):
+        compile(3)
+
+
+# --------------------------------------------------------------------------- scalar engine
+
+
+def _scalar_step(points: int = 12):
+    rng = np.random.default_rng(0)
+    xs = rng.uniform(-1, 1, (points, 2)).tolist()
+    ys = [1.0 if a * b > 0 else -1.0 for a, b in xs]
+    net = MLP(2, [6, 6, 1], activation="relu", output_activation="linear", seed=0)
+    opt = SGD(net.parameters(), lr=0.05, momentum=0.5)
+
+    def step():
+        out = [net(x)[0] for x in xs]
+        loss = sum((o - y) ** 2 for o, y in zip(out, ys, strict=True)) * (1.0 / points)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return net, step
+
+
+def test_a_scalar_step_replays_as_float_code_with_eager_numbers():
+    (ne, eager), (nc, captured) = _scalar_step(), _scalar_step()
+    captured = compile(captured)
+    for call in range(6):
+        le, lc = eager(), captured()
+        assert le.data.hex() == lc.data.hex(), call
+    for p, q in zip(ne.parameters(), nc.parameters(), strict=True):
+        same_bytes(p.data, q.data, "scalar parameter")
+        same_bytes(p.grad, q.grad, "scalar gradient")
+    assert captured.stats["replays"] == 5
+
+
+def test_a_scalar_step_with_tanh_sigmoid_and_powers_is_exact():
+    def make():
+        net = MLP(2, [5, 1], activation="tanh", output_activation="sigmoid", seed=1)
+        opt = Adam(net.parameters(), lr=0.05)
+        xs = [[0.5, -1.0], [1.5, 0.25], [-0.5, 0.75]]
+
+        def step():
+            opt.zero_grad()
+            loss = sum((net(x)[0] - 0.5) ** 3 + net(x)[0].exp() for x in xs)
+            loss.backward()
+            opt.step()
+            return loss.data
+
+        return net, step
+
+    (ne, eager), (nc, captured) = make(), make()
+    captured = compile(captured)
+    for _ in range(4):
+        assert eager().hex() == captured().hex()
+    for p, q in zip(ne.parameters(), nc.parameters(), strict=True):
+        same_bytes(p.data, q.data, "scalar tanh net")
+    assert captured.stats["replays"] == 3
+
+
+def test_gradients_zeroed_by_hand_outside_an_optimizer_are_found():
+    from tinygrad_mlp import Value
+
+    a = Value(0.3)
+
+    def step():
+        a.grad = 0.0  # not an optimizer call: a replay would not redo it
+        y = (a * 1.5).tanh()
+        y.backward()
+        return y
+
+    captured = compile(step)
+    captured()
+    with pytest.warns(CompileWarning, match="changed between its first two calls"):
+        captured()
+    assert a.grad == 1.5 * (1 - np.tanh(0.45) ** 2)
+
+
+# --------------------------------------------------------------------------- training
+
+
+@pytest.mark.parametrize("loss", ["mse", "ce"])
+def test_fit_gives_the_same_weights_with_and_without_capture(loss):
+    from tinygrad_mlp.data import Dataset
+    from tinygrad_mlp.training.config import TrainConfig
+    from tinygrad_mlp.training.fit import fit, new_model
+
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (150, 3))
+    y = x @ [[1.0], [2.0], [-1.0]] if loss == "mse" else ((x[:, :1] > 0) + (x[:, 1:2] > 0.3))
+    weights = []
+    for captured in (False, True):
+        config = TrainConfig(
+            hidden=[8], epochs=4, seed=0, batch_size=32, loss=loss, compile=captured
+        )
+        data = Dataset(x, np.asarray(y, dtype=float), ["a", "b", "c"], ["y"])
+        model = new_model(data, config)
+        fit(model, data, config)
+        weights.append([p.data.copy() for p in model.net.parameters()])
+    for a, b in zip(*weights, strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-15, atol=0)
+        same_bytes(a, b, "fit")
