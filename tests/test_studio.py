@@ -14,7 +14,6 @@ import shlex
 import subprocess
 import sys
 import time
-import types
 import urllib.error
 import urllib.request
 import warnings
@@ -283,30 +282,20 @@ def test_exports_give_the_model_file_the_command_and_the_boundary(client, tmp_pa
     assert archive.namelist()[0] == "boundary-0001.png"
 
 
-def test_the_health_panel_reads_a_monitor_through_its_adapter(monkeypatch):
-    """Against the contract of tinygrad_mlp.health: Monitor(net), .record(step) after
-    backward, .history by step, .findings sentences."""
+def test_the_health_panel_shows_the_monitors_newest_row_and_findings():
     from tinygrad_mlp.studio import health_panel
 
-    class Monitor:
-        def __init__(self, net):
-            self.net, self.history, self.findings = net, {}, []
-
-        def record(self, step):
-            grads = [float(np.linalg.norm(layer.weight.grad)) for layer in self.net.layers]
-            self.history[step] = {"layers": [{"grad_norm": g} for g in grads]}
-            self.findings = [f"<b>layer 0</b> gradient norm {grads[0]:.3g}"]
-
-    fake = types.ModuleType("tinygrad_mlp.health")
-    fake.Monitor = Monitor
-    monkeypatch.setitem(sys.modules, "tinygrad_mlp.health", fake)
     session = Session(make_dataset("xor", size=40), health=True)
-    session.step(record=True)
-    figures = health_panel.figures(session.monitor)
-    assert figures["available"] and figures["latest"]["step"] == 1
-    assert len(figures["latest"]["layers"]) == 2 and figures["findings"][0].startswith("<b>")
-    monkeypatch.setitem(sys.modules, "tinygrad_mlp.health", None)
-    assert Session(make_dataset("xor", size=40), health=True).monitor is None
+    for _ in range(3 * len(session._order or [0]) + 12):
+        session.step(record=True)
+    watch = session.monitor
+    figures = health_panel.figures(watch)
+    assert figures["available"] and len(figures["latest"]) == len(session.model.net.layers)
+    for shown, row in zip(figures["latest"], watch.latest(), strict=True):
+        assert shown["layer"] == row["name"] and shown["f"] == row["activation"]
+        assert shown["‖∇W‖"] == pytest.approx(row["grad_norm"], abs=1e-4)
+    assert figures["findings"] == watch.findings[-10:]
+    assert health_panel.figures(None)["available"] is False
 
 
 def test_studio_shows_inline_as_an_iframe_onto_its_server():

@@ -1,8 +1,8 @@
-"""The health panel's one door to :mod:`tinygrad_mlp.health` (per-layer training figures).
+"""The health panel: :class:`tinygrad_mlp.health.Monitor`'s figures, ready for the page.
 
-The studio reads the monitor through these three functions only. Where the module is
-missing, :func:`monitor` gives None and :func:`figures` says the figures are not
-available, so the page keeps its place for them.
+The studio keeps one monitor per run (a row per epoch, so that "dead" means zero on
+every sample of the epoch, as in ``train --health``) and sends the newest row of each
+layer and the findings so far with every update.
 """
 
 from __future__ import annotations
@@ -10,72 +10,49 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["UNAVAILABLE", "figures", "monitor", "record"]
+from tinygrad_mlp.health import GUIDE, Monitor
 
-UNAVAILABLE = "health figures: not available"
+__all__ = ["COLUMNS", "figures", "monitor", "record"]
+
+#: (the monitor's figure, the column the page shows), in the page's order.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("name", "layer"),
+    ("activation", "f"),
+    ("grad_norm", "‖∇W‖"),
+    ("update_ratio", "log10 ΔW/W"),
+    ("saturated", "saturated"),
+    ("dead", "dead"),
+    ("mean", "mean a"),
+    ("std", "spread a"),
+)
 
 
-def monitor(net: Any) -> Any:
-    """A ``tinygrad_mlp.health.Monitor`` watching ``net``, or None where there is none."""
-    try:
-        from tinygrad_mlp.health import Monitor
-    except ImportError:
-        return None
-    return Monitor(net)
+def monitor(net: Any, steps_per_epoch: int = 1) -> Monitor:
+    """A monitor of ``net`` that files a row every ``steps_per_epoch`` steps (an epoch)."""
+    return Monitor(net, every=max(1, int(steps_per_epoch)))
 
 
-def record(watch: Any, step: int) -> None:
+def record(watch: Monitor, step: int) -> None:
     """Let ``watch`` read this step's figures (called after ``backward``)."""
     watch.record(step)
 
 
-def _plain(value: Any, depth: int = 0) -> Any:
-    """``value`` as small JSON: numbers rounded, NaN as None, containers capped."""
-    if depth > 4:
-        return None
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value if not isinstance(value, str) else value[:200]
-    if isinstance(value, (int, float)) or hasattr(value, "item"):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return str(value)[:200]
-        return round(number, 4) if math.isfinite(number) else None
-    if isinstance(value, dict):
-        return {str(k)[:60]: _plain(v, depth + 1) for k, v in list(value.items())[:32]}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v, depth + 1) for v in list(value)[:32]]
-    return str(value)[:200]
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 4) if math.isfinite(value) else None
+    return value
 
 
-def _latest(history: Any) -> Any:
-    """The newest entry of a history kept as a list, or as a dict keyed by step."""
-    if isinstance(history, dict):
-        if not history:
-            return None
-        keys = list(history)
-        if all(isinstance(k, int) for k in keys):
-            return {"step": max(keys), **_as_dict(history[max(keys)])}
-        return {k: _latest(v) if isinstance(v, (list, dict)) else v for k, v in history.items()}
-    if isinstance(history, (list, tuple)):
-        return history[-1] if history else None
-    return history
-
-
-def _as_dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {"figures": value}
-
-
-def figures(watch: Any) -> dict[str, Any]:
-    """The newest per-layer figures and the findings, ready for the page.
+def figures(watch: Monitor | None) -> dict[str, Any]:
+    """The newest row of each layer and the findings (at most ten), as plain JSON.
 
     >>> figures(None)
-    {'available': False, 'message': 'health figures: not available'}
+    {'available': False, 'message': 'health figures: off for this run'}
     """
     if watch is None:
-        return {"available": False, "message": UNAVAILABLE}
-    return {
-        "available": True,
-        "latest": _plain(_latest(getattr(watch, "history", None))),
-        "findings": [str(f)[:300] for f in list(getattr(watch, "findings", []) or [])[:10]],
-    }
+        return {"available": False, "message": "health figures: off for this run"}
+    rows = [
+        {column: _rounded(row.get(key)) for key, column in COLUMNS} for row in watch.latest()
+    ]
+    findings = [str(f)[:300] for f in watch.findings[-10:]]
+    return {"available": True, "latest": rows, "findings": findings, "guide": GUIDE}

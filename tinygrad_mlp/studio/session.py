@@ -153,7 +153,8 @@ class Session:
         model = new_model(training, config)
         parts = _arrays(model, training, config)
         optimizer = _optimizer(model.net, config)
-        monitor = health_panel.monitor(model.net) if self.health else None
+        steps = -(-len(parts["train_rows"]) // config.batch_size)
+        monitor = health_panel.monitor(model.net, steps) if self.health else None
         return {
             "model": model,
             "optimizer": optimizer,
