@@ -18,10 +18,11 @@ Run: ``python examples/tanh_derivatives.py [--x 0.5] [--out tanh-derivatives] [-
 
 from __future__ import annotations
 
-import argparse
 import math
 import shutil
 from pathlib import Path
+
+from _common import parser  # examples/ is on the path when a script runs
 
 from tinygrad_mlp import Value, grad
 from tinygrad_mlp.autograd import walk
@@ -50,11 +51,10 @@ def derivative_graphs(x0: float, order: int = 4) -> tuple[Value, list[Value]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--x", type=float, default=0.5, help="where to differentiate (0.5)")
-    parser.add_argument("--out", type=Path, default=Path("tanh-derivatives"), help="folder")
-    parser.add_argument("--quick", action="store_true", help="up to the second derivative")
-    args = parser.parse_args()
+    options = parser(__doc__, quick="up to the second derivative")
+    options.add_argument("--x", type=float, default=0.5, help="where to differentiate (0.5)")
+    options.add_argument("--out", type=Path, default=Path("tanh-derivatives"), help="folder")
+    args = options.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     suffix = ".svg" if shutil.which("dot") else ".dot"
 

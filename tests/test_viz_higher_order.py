@@ -49,7 +49,8 @@ def test_gradients_that_are_nodes_show_their_numbers():
     assert "x | data 2 | grad 12" in drawn and "y | data 8 | grad 1" in drawn
 
 
-def test_tanh_example_draws_four_derivatives_whose_graphs_grow(tmp_path):
+def test_tanh_example_draws_four_derivatives_whose_graphs_grow(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLE.parent))  # as `python examples/x.py` has it
     example = runpy.run_path(str(EXAMPLE))
     x, graphs = example["derivative_graphs"](0.5)
     t = math.tanh(0.5)

@@ -128,8 +128,8 @@ def check_task(data: Dataset, loss: str, loss_named: bool = True) -> None:
       class codes: the integers 0..k−1 or 1..k, 2 ≤ k ≤ :data:`FEW_CLASSES`, each
       about three rows or more (k ≤ rows / 3). Classes, or a count? The user says which.
 
-    >>> x = np.zeros((6, 1))
-    >>> check_task(Dataset(x, np.array([[0.0], [1], [2]] * 2), ["x"], ["y"]), "mse", False)
+    >>> x = np.zeros((9, 1))
+    >>> check_task(Dataset(x, np.array([[0.0], [1], [2]] * 3), ["x"], ["y"]), "mse", False)
     Traceback (most recent call last):
     ...
     tinygrad_mlp.training.config.ConfigError: the target 'y' has 3 integer values 0, 1, 2: for classes use loss ce; to keep regression, pass loss mse
