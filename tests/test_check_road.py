@@ -118,3 +118,11 @@ def test_cross_check_takes_a_persons_road_under_either_names():
     assert not report.passed
     assert "wo is the first wrong parameter" in report.road_diagnosis["mine"]
     assert "twice" in report.road_diagnosis["mine"]
+
+
+def test_a_road_that_checks_nothing_fails(tmp_path, capsys):
+    lazy = tmp_path / "lazy.py"
+    lazy.write_text("def backward(net, x, y):\n    raise NotImplementedError\n")
+    code = main(["check", "--road", f"{lazy}:backward"])
+    out = capsys.readouterr().out
+    assert code == 1 and "FAIL: no case was checked" in out, out

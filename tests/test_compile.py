@@ -359,3 +359,86 @@ def test_fit_gives_the_same_weights_with_and_without_capture(loss):
     for a, b in zip(*weights, strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-15, atol=0)
         same_bytes(a, b, "fit")
+
+
+def test_a_constant_made_from_a_changed_python_variable_is_found_by_the_periodic_check():
+    """A loss weight read inside the step is a constant of the program; the periodic
+    check compares constants' values, so a change is caught at the next check."""
+    w = Tensor([[0.5, -0.5]], requires_grad=True)
+    opt = SGD([w], lr=0.1)
+    weight = {"beta": 0.0}
+
+    def step(x):
+        opt.zero_grad()
+        loss = (x @ w.T).tanh().sum() + weight["beta"] * (w * w).sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    compiled = compile(step, check_every=3)
+    x = np.array([[1.0, 2.0]])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in range(12):
+            if call == 4:
+                weight["beta"] = 1.0
+            compiled(x)
+    assert any("constant" in str(w.message) for w in caught), [str(w.message) for w in caught]
+    assert compiled.stats["eager"] >= 6  # eager from the check that found it on
+
+
+def test_an_argument_that_requires_grad_runs_eagerly_saying_why():
+    w = Tensor([[0.5, -0.5]], requires_grad=True)
+
+    def step(x):
+        loss = (x @ w.T).tanh().sum()
+        loss.backward()
+        return loss
+
+    compiled = compile(step)
+    grads = []
+    with pytest.warns(CompileWarning, match="requires grad"):
+        for value in (1.0, 2.0, 3.0):
+            x = Tensor([[value, 2.0]], requires_grad=True)
+            compiled(x)
+            grads.append(x.grad.copy())
+    for value, g in zip((1.0, 2.0, 3.0), grads, strict=True):
+        s = 0.5 * value - 1.0
+        assert np.allclose(g, (1 - np.tanh(s) ** 2) * np.array([[0.5, -0.5]]), rtol=1e-12)
+
+
+def _count_replays(monkeypatch):
+    from tinygrad_mlp.compiled import Compiled
+
+    calls = {"n": 0}
+    original = Compiled.__call__
+
+    def counted(self, *args, **kwargs):
+        calls["n"] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Compiled, "__call__", counted)
+    return calls
+
+
+def test_the_cli_train_and_an_unmonitored_estimator_use_the_captured_step(
+    tmp_path, monkeypatch
+):
+    from tinygrad_mlp.cli import main
+    from tinygrad_mlp.sklearn import MLPRegressor
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (60, 2))
+    y = x[:, 0] * x[:, 1]
+    rows = "\n".join(f"{a},{b},{c}" for (a, b), c in zip(x, y, strict=True))
+    (tmp_path / "d.csv").write_text("x1,x2,y\n" + rows + "\n")
+    calls = _count_replays(monkeypatch)
+    args = ["train", "--data", str(tmp_path / "d.csv"), "--epochs", "3", "--quiet"]
+    assert main([*args, "--model", str(tmp_path / "m.json")]) == 0
+    assert calls["n"] > 0
+    calls["n"] = 0
+    MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, monitor_health=False).fit(x, y)
+    assert calls["n"] > 0
+    calls["n"] = 0
+    assert MLPRegressor(hidden_layer_sizes=(4,), max_iter=3).fit(x, y).health_ is not None
+    assert calls["n"] == 0  # health needs each step's gradients: the eager step

@@ -111,6 +111,7 @@ class _BaseMLP(BaseEstimator):
         normalize: str = "standard",
         lr_scheduler: str = "none",
         clip_grad: float | None = None,
+        monitor_health: bool = True,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -129,6 +130,9 @@ class _BaseMLP(BaseEstimator):
         self.normalize = normalize
         self.lr_scheduler = lr_scheduler
         self.clip_grad = clip_grad
+        #: Keep ``health_`` (a per-step hook: training runs eagerly); False trains through
+        #: the captured step (:func:`tinygrad_mlp.compile`) and leaves ``health_`` None.
+        self.monitor_health = monitor_health
 
     def train_config(self) -> TrainConfig:
         """The :class:`~tinygrad_mlp.training.TrainConfig` these parameters stand for."""
@@ -186,18 +190,22 @@ class _BaseMLP(BaseEstimator):
         data = Dataset(X, targets, self._names(X.shape[1]), target_names, "the training data")
         weights = _weights(sample_weight, len(X))
         model = self._new_model(config, data, weights)
-        monitor = Monitor(model.net)
-        history = fit(
-            model,
-            data,
-            config,
-            on_epoch=lambda epoch, loss: monitor.after_step(),
-            on_step=lambda step, epoch, last: monitor.record(step, epoch, row=last),
-            sample_weight=weights,
-        )
-        monitor.close()
-        #: The network's health by epoch (tinygrad_mlp.health.Monitor.history): plain data.
-        self.health_ = monitor.history
+        if not self.monitor_health:
+            history = fit(model, data, config, sample_weight=weights)
+            self.health_ = None
+        else:
+            monitor = Monitor(model.net)
+            history = fit(
+                model,
+                data,
+                config,
+                on_epoch=lambda epoch, loss: monitor.after_step(),
+                on_step=lambda step, epoch, last: monitor.record(step, epoch, row=last),
+                sample_weight=weights,
+            )
+            monitor.close()
+            #: The network's health by epoch (tinygrad_mlp.health.Monitor.history): plain data.
+            self.health_ = monitor.history
         self.model_: SavedModel = model
         self.loss_curve_ = list(history.loss)
         self.validation_loss_curve_ = list(history.val_loss)
@@ -288,7 +296,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     whose weights are kept), ``n_iter_`` (epochs run), ``coefs_``/``intercepts_``
     (as scikit-learn lays them out), ``model_`` (the
     :class:`~tinygrad_mlp.io.SavedModel`, for ``save_model`` and the CLI), ``health_``
-    (per-layer figures by epoch and findings: :attr:`tinygrad_mlp.health.Monitor.history`).
+    (per-layer figures by epoch and findings: :attr:`tinygrad_mlp.health.Monitor.history`;
+    None with ``monitor_health=False``, which trains through the captured step instead).
     """
 
     _loss = "ce"

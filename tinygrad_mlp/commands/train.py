@@ -296,7 +296,10 @@ def _train(args: argparse.Namespace) -> int:
     # NOTE: --health was asked for: its lines print off a terminal too (not with --quiet)
     watch = _Watch(args, model, data, config, progress, bool(options.get("quiet")) or args.json)
     try:
-        fit(model, data, config, on_epoch=watch.on_epoch, on_step=watch.on_step, history=history)
+        # NOTE: only a monitor needs each step's gradients; without one fit may capture
+        # the step (tinygrad_mlp.compile), which a per-step hook would turn off.
+        on_step = watch.on_step if watch.monitor is not None else None
+        fit(model, data, config, on_epoch=watch.on_epoch, on_step=on_step, history=history)
     except RoadsDisagree as error:
         progress.close()
         stderr(f"tinygrad-mlp train: error: {error}\nthe model was not saved")

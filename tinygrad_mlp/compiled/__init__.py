@@ -128,6 +128,11 @@ class Compiled:
         key = _signature(args, kwargs)
         if key is None:
             return self._eager(args, kwargs, "an argument is neither an array nor hashable")
+        if any(isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values())):
+            # NOTE: a replay would write the gradient onto the first call's tensor
+            return self._eager(
+                args, kwargs, "an argument requires grad (its gradient belongs to each call)"
+            )
         entry = self.cache.get(key)
         if entry is None:
             if len(self.cache) >= CACHE_SIZE:
@@ -203,8 +208,9 @@ class Compiled:
         if structure(recorder.events, args + tuple(kwargs.values())) != entry.key:
             self._give_up(
                 entry,
-                f"the step's graph at call {entry.calls} differs from the captured one, so "
-                "it depends on the data (Python control flow on values)",
+                f"the step's graph or a constant it makes at call {entry.calls} differs from "
+                "the captured one, so it depends on values that change (Python control flow "
+                "on values, or a constant made from a Python variable)",
             )
         return result
 

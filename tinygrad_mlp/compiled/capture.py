@@ -119,7 +119,8 @@ def leaf_name(leaf: Any, args: tuple, constants: dict[int, int]) -> tuple:
 
     An argument by its position; a parameter (a tensor that requires grad, or an
     element view of one) by its identity, since it lives across calls; any other
-    leaf (a constant the step makes) by its order of first use.
+    leaf (a constant the step makes) by its order of first use and its value, so that
+    a constant made from a Python variable that changed shows as a different graph.
     """
     k = bound_argument(leaf, args)
     if k is not None:
@@ -129,7 +130,7 @@ def leaf_name(leaf: Any, args: tuple, constants: dict[int, int]) -> tuple:
         return ("param", id(tensor), leaf.index)
     if isinstance(leaf.data, np.ndarray) and leaf.requires_grad:
         return ("param", id(leaf))
-    return ("const", constants.setdefault(id(leaf), len(constants)))
+    return ("const", constants.setdefault(id(leaf), len(constants)), _setting(leaf.data))
 
 
 def structure(events: list[tuple], args: tuple) -> tuple:

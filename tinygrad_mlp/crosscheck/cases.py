@@ -43,8 +43,8 @@ class RoadResult:
 
     @property
     def ok(self) -> bool:
-        """True when no case failed."""
-        return self.failure is None
+        """True when no case failed and at least one case was checked."""
+        return self.failure is None and self.passed > 0
 
     def text(self) -> str:
         """The cases, one a line, and the verdict."""
@@ -55,6 +55,9 @@ class RoadResult:
             + ")"
             if self.ok
             else f"FAIL: {self.failure}"
+            if self.failure is not None
+            else f"FAIL: no case was checked ({self.skipped} skipped: your function raised "
+            "NotImplementedError on every one)"
         )  # fmt: skip
         return "\n".join([*self.lines, f"your road {self.road!r}: {verdict}"])
 
