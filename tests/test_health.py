@@ -310,19 +310,19 @@ def test_check_every_stops_at_the_epoch_a_rule_goes_wrong(tmp_path, hundreds_csv
         if epoch == 2:  # the tensor engine's rule changes after the second epoch
             arithmetic.Sigmoid.backward = wrong
 
-    import tinygrad_mlp.commands.train as train_command
+    import tinygrad_mlp.commands.train_watch as train_command
 
-    original = train_command._Watch.on_epoch
+    original = train_command.Watch.on_epoch
 
     def watched(self, epoch, loss):
         original(self, epoch, loss)
         on_epoch(epoch, loss)
 
     try:
-        train_command._Watch.on_epoch = watched
+        train_command.Watch.on_epoch = watched
         status = main(train_argv(tmp_path, hundreds_csv, "--check-every", "1"))
     finally:
-        train_command._Watch.on_epoch = original
+        train_command.Watch.on_epoch = original
         arithmetic.Sigmoid.backward = right
     err = capsys.readouterr().err
     assert status == 1

@@ -317,3 +317,20 @@ def _is_submodule(module: str, name: str) -> bool:
 def test_documented_import_path_works(module, name, where):
     shown = f"from {module} import {name}" if name not in (None, "?") else module
     assert _importable(module, name), f"{where} shows {shown}, which does not import"
+
+
+#: Past this many lines a module's docstring says why it is one idea ("... is long because").
+LONG_MODULE = 600
+
+
+def test_a_long_module_says_why_it_is_one_idea():
+    unexplained = []
+    for name, path in _modules().items():
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > LONG_MODULE:
+            doc = ast.get_docstring(ast.parse(text)) or ""
+            if "long because" not in " ".join(doc.split()):
+                unexplained.append(f"{name} ({text.count(chr(10))} lines)")
+    assert not unexplained, "long modules whose docstring does not say why: " + ", ".join(
+        unexplained
+    )

@@ -1,4 +1,10 @@
-"""Data preparation: CSV files, min-max normalization (the cheat sheet's step 2), batches."""
+"""Data preparation: CSV files, min-max normalization (the cheat sheet's step 2), batches.
+
+The module is long because reading a CSV is one idea with two roads that must give the
+same table: a C-speed parser for the common file, and a cell-by-cell reader that finds
+the line and column of whatever the fast road cannot settle; the scalers sit beside
+them because they are fitted on what was read.
+"""
 
 from __future__ import annotations
 

@@ -23,6 +23,9 @@ plain lists of floats (None where a figure does not apply or is not finite), rea
 ``json.dumps``; :attr:`Monitor.findings` the plain sentences written when a figure
 crosses a threshold of :data:`THRESHOLDS` for :data:`PERSIST` rows in a row; and
 :meth:`Monitor.plot` draws it all (matplotlib, the ``plot`` extra).
+
+The module is long because the figures, the thresholds that turn them into sentences
+and the plot read one history and change together.
 """
 
 from __future__ import annotations

@@ -18,14 +18,14 @@ from tinygrad_mlp.commands.common import (
     emit_json,
     stderr,
 )
+from tinygrad_mlp.commands.train_watch import Watch, check_health_flags, check_plot_path
 from tinygrad_mlp.data import load_csv
-from tinygrad_mlp.health import Monitor, RoadsDisagree, check_roads
+from tinygrad_mlp.health import RoadsDisagree
 from tinygrad_mlp.io import check_writable, load_model, save_model
 from tinygrad_mlp.names import ACTIVATIONS
 from tinygrad_mlp.training import (
     EARLY_STOPPING,
     LOSSES,
-    MODEL_LOSSES,
     NORMALIZE,
     OPTIMIZERS,
     PRESETS,
@@ -38,9 +38,7 @@ from tinygrad_mlp.training import (
     config_fields,
     fit,
     loss_units,
-    network_inputs,
     new_model,
-    targets_for_training,
     warm_start,
 )
 
@@ -266,7 +264,7 @@ def _train(args: argparse.Namespace) -> int:
         raise ValueError(f"--model {model_path} would overwrite the training data")
     if options.get("plot"):
         check_plot_path(options["plot"])
-    _check_health_flags(args)
+    check_health_flags(args)
     start = None
     if options.get("init"):
         start = load_model(options["init"])
@@ -294,7 +292,7 @@ def _train(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     status = 0
     # NOTE: --health was asked for: its lines print off a terminal too (not with --quiet)
-    watch = _Watch(args, model, data, config, progress, bool(options.get("quiet")) or args.json)
+    watch = Watch(args, model, data, config, progress, bool(options.get("quiet")) or args.json)
     try:
         # NOTE: only a monitor needs each step's gradients; without one fit may capture
         # the step (tinygrad_mlp.compile), which a per-step hook would turn off.
@@ -480,23 +478,6 @@ class Progress:
             self.bar.close()
 
 
-def check_plot_path(path: str) -> None:
-    """Raise ValueError unless a loss curve can be written to ``path``."""
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ValueError("--plot needs matplotlib: pip install 'tinygrad-mlp[plot]'") from None
-    target = check_writable(path, "--plot")
-    suffix = target.suffix.lstrip(".").lower()
-    kinds = FigureCanvasAgg(Figure()).get_supported_filetypes()
-    if suffix not in kinds:
-        raise ValueError(
-            f"--plot {path}: cannot write a {suffix or 'file without an extension'!r} image; "
-            f"use one of .{', .'.join(sorted(kinds))}"
-        )
-
-
 def _plot(history, path: str, loss: str) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -524,79 +505,3 @@ def _plot(history, path: str, loss: str) -> None:
 
 
 # --------------------------------------------------------------------------- health
-
-
-def _check_health_flags(args: argparse.Namespace) -> None:
-    """--check-every and --health-plot, refused before any data is read."""
-    every = getattr(args, "check_every", None)
-    if every is not None and every < 1:
-        raise ValueError(f"--check-every must be at least 1 epoch, got {every}")
-    plot = getattr(args, "health_plot", None)
-    if plot:
-        try:
-            check_plot_path(plot)
-        except ValueError as error:
-            raise ValueError(str(error).replace("--plot", "--health-plot")) from None
-
-
-class _Watch:
-    """What --health, --health-plot and --check-every hang on fit's hooks."""
-
-    def __init__(self, args, model, data, config: TrainConfig, progress, quiet: bool) -> None:
-        self.args, self.model, self.progress, self.quiet = args, model, progress, quiet
-        self.health = bool(getattr(args, "health", False))
-        self.plot = getattr(args, "health_plot", None)
-        self.check_every = getattr(args, "check_every", None)
-        self.monitor = Monitor(model.net) if self.health or self.plot else None
-        self.every = max(1, config.epochs // 10)  # print health this often
-        self.told = 0
-        self.sample = None
-        if self.check_every:
-            # NOTE: the first row, in the network's units, as training feeds it
-            x = network_inputs(model, data.inputs[:1])
-            z = targets_for_training(model, data)[:1]
-            self.sample = (x, z, MODEL_LOSSES[model.loss])
-
-    def on_step(self, step: int, epoch: int, last: bool) -> None:
-        if self.monitor is not None:
-            self.monitor.record(step, epoch, row=last)
-
-    def on_epoch(self, epoch: int, loss: float) -> None:
-        self.progress.update(epoch, loss)
-        monitor = self.monitor
-        if monitor is not None:
-            monitor.after_step()
-            if self.health and not self.quiet and epoch % self.every == 0:
-                self._print(epoch)
-        if self.sample is not None and epoch % self.check_every == 0:
-            x, z, loss_name = self.sample
-            check_roads(self.model.net, x, z, loss_name, epoch, monitor)
-
-    def _print(self, epoch: int) -> None:
-        figures = []
-        for k, row in enumerate(self.monitor.latest()):
-            ratio = row["update_ratio"]
-            text = (
-                f"L{k + 1} |g| {row['grad_norm']:.3g}"
-                if row["grad_norm"] is not None
-                else (f"L{k + 1} |g| -")
-            )
-            text += f" upd 10^{ratio:.1f}" if ratio is not None else " upd -"
-            for name in ("saturated", "dead"):
-                if row[name] is not None:
-                    text += f" {name} {100 * row[name]:.0f}%"
-            figures.append(text)
-        stderr(f"epoch {epoch} health: " + "; ".join(figures))
-        for sentence in self.monitor.findings[self.told :]:
-            stderr(f"  finding: {sentence}")
-        self.told = len(self.monitor.findings)
-
-    def finish(self, summary: dict) -> None:
-        """Close the hooks; add the figures to the summary; write the plot."""
-        if self.monitor is None:
-            return
-        self.monitor.close()
-        summary["health"] = self.monitor.history
-        if self.plot:
-            self.monitor.plot(self.plot)
-            summary["health_plot"] = str(self.plot)

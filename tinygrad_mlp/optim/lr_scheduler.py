@@ -6,6 +6,9 @@ changed by hand between steps, compose exactly as in torch. Constructing a sched
 takes its first step (epoch 0), as torch's does: ``LinearLR`` and ``ConstantLR`` scale
 the rate at once, the others leave it. ``get_last_lr()``, ``last_epoch`` and
 ``state_dict()`` / ``load_state_dict()`` are torch's (a torch scheduler's state loads).
+
+The module is long because it is torch's scheduler family, one small class per
+schedule on one chainable base, each needing its own ``state_dict``.
 """
 
 from __future__ import annotations

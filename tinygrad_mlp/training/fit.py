@@ -1,4 +1,9 @@
-"""Building, training and scoring a model: :func:`new_model`, :func:`fit`, :func:`evaluate`."""
+"""Building, training and scoring a model: :func:`new_model`, :func:`fit`, :func:`evaluate`.
+
+The module is long because a fit is one loop with the guards a person with a CSV needs
+around it (the task against the target, a blow-up, Ctrl-C, early stopping, sample
+weights, the captured step), each a few lines that read the loop's own state.
+"""
 
 from __future__ import annotations
 
