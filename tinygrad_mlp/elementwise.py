@@ -612,6 +612,21 @@ class ElementwiseMethods:
 
     __slots__ = ()
 
+    def named(self: _N, name: str) -> _N:
+        """This node, labelled ``name``, so :func:`tinygrad_mlp.grade` can find it (both
+        engines; not an element-wise function, but a method both engines share).
+
+        >>> from tinygrad_mlp import Tensor, Value
+        >>> (Tensor([[1.0, -1.0]], requires_grad=True) * 2).tanh().named("h").label
+        'h'
+        >>> (Value(0.5) * 2).tanh().named("h").label
+        'h'
+        """
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"a node's name is a non-empty string, not {name!r}")
+        self.label = name
+        return self
+
     @from_row("sqrt")
     def sqrt(self: _N) -> _N:
         return self._elementwise("sqrt")

@@ -306,18 +306,6 @@ class Tensor(elementwise.ElementwiseMethods):
         """The same data, cut from the graph (shares memory, as in PyTorch)."""
         return Tensor(self.data)
 
-    def named(self, name: str) -> Tensor:
-        """This node, labelled ``name``, so :func:`tinygrad_mlp.grade` can find it.
-
-        >>> h = (Tensor([[1.0, -1.0]], requires_grad=True) * 2).tanh().named("h")
-        >>> h.label
-        'h'
-        """
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"a node's name is a non-empty string, not {name!r}")
-        self.label = name
-        return self
-
     def zero_grad(self) -> None:
         """Forget the gradient (set it to None, as PyTorch's default)."""
         self.grad = None

@@ -268,18 +268,6 @@ class Value(elementwise.ElementwiseMethods):
         """
         autograd.backward(self, 1.0, create_graph)
 
-    def named(self, name: str) -> Value:
-        """This node, labelled ``name``, so :func:`tinygrad_mlp.grade` can find it.
-
-        >>> h = (Value(0.5) * 2).tanh().named("h")
-        >>> h.label
-        'h'
-        """
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"a node's name is a non-empty string, not {name!r}")
-        self.label = name
-        return self
-
     def zero_grad(self) -> None:
         """Set this node's gradient to zero."""
         self.grad = 0.0

@@ -313,13 +313,11 @@ class BCE(Op):
 
 
 class BCEWithLogits(Op):
-    """L = (1 − z) s + ln(1 + e^−s) of a raw score s and a target z, computed stably.
+    """L = (1 − z) s + ln(1 + e^−s) of a raw score s and a target z;  dL/ds = σ(s) − z.
 
-    dL/ds = σ(s) − z;  dL/dz = −s.
-
-    Fused (rather than composed from relu, abs and log) because the composition
-    has the kinks of relu and abs at s = 0, where it loses half of the gradient.
-    Evaluated as (1 − z) s + max(−s, 0) + ln(1 + e^−|s|), finite for any finite s.
+    NOTE: the float twin of :class:`tinygrad_mlp.ops.fused.BCEWithLogits`, whose
+    docstring says why it is fused and how it stays finite; the engines' agreement
+    tests hold the two equal.
     """
 
     __slots__ = ()
