@@ -1,8 +1,9 @@
 """The health panel: :class:`tinygrad_mlp.health.Monitor`'s figures, ready for the page.
 
-The studio keeps one monitor per run (a row per epoch, so that "dead" means zero on
-every sample of the epoch, as in ``train --health``) and sends the newest row of each
-layer and the findings so far with every update.
+The studio keeps one monitor per run and files a row each time it sends an update (about
+20 a second while playing): a row's activation figures cover every training forward
+since the last row ("dead": zero on all of those samples), its update ratio the step
+just taken. The page gets the newest row of each layer and the findings so far.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from tinygrad_mlp.health import GUIDE, Monitor
 
-__all__ = ["COLUMNS", "figures", "monitor", "record"]
+__all__ = ["COLUMNS", "after_step", "figures", "monitor", "record"]
 
 #: (the monitor's figure, the column the page shows), in the page's order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -27,19 +28,24 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def monitor(net: Any, steps_per_epoch: int = 1) -> Monitor:
-    """A monitor of ``net`` that files a row every ``steps_per_epoch`` steps (an epoch)."""
-    return Monitor(net, every=max(1, int(steps_per_epoch)))
+def monitor(net: Any) -> Monitor:
+    """A monitor of ``net`` whose rows the studio files itself (see :func:`record`)."""
+    return Monitor(net)
 
 
 def record(watch: Monitor, step: int) -> None:
-    """Let ``watch`` read this step's figures (called after ``backward``)."""
-    watch.record(step)
+    """File a row of this step's figures (called after ``backward``, before the update)."""
+    watch.record(step, row=True)
+
+
+def after_step(watch: Monitor) -> None:
+    """Measure the update the optimizer just made against the row's weights."""
+    watch.after_step()
 
 
 def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 4) if math.isfinite(value) else None
+    if isinstance(value, float):  # four significant digits: a gradient norm may be 1e-10
+        return float(f"{value:.4g}") if math.isfinite(value) else None
     return value
 
 

@@ -153,8 +153,7 @@ class Session:
         model = new_model(training, config)
         parts = _arrays(model, training, config)
         optimizer = _optimizer(model.net, config)
-        steps = -(-len(parts["train_rows"]) // config.batch_size)
-        monitor = health_panel.monitor(model.net, steps) if self.health else None
+        monitor = health_panel.monitor(model.net) if self.health else None
         return {
             "model": model,
             "optimizer": optimizer,
@@ -299,6 +298,8 @@ class Session:
             if record and self.monitor is not None:
                 health_panel.record(self.monitor, self.step_count + 1)
             self.optimizer.step()
+            if record and self.monitor is not None:
+                health_panel.after_step(self.monitor)
         value = loss.item()
         self.step_count += 1
         self.last_loss = value

@@ -399,7 +399,8 @@
     const layers = latest && (Array.isArray(latest) ? latest : (latest.layers || null));
     if (Array.isArray(layers) && layers.length && typeof layers[0] === 'object') {
       const keys = Object.keys(layers[0]);
-      table(layers.map((row) => keys.map((k) => (typeof row[k] === 'number' ? row[k] : JSON.stringify(row[k])))), keys, box);
+      const cell = (v) => (v === null || v === undefined ? '—' : (typeof v === 'number' ? v : String(v)));
+      table(layers.map((row) => keys.map((k) => cell(row[k]))), keys, box);
     } else if (latest && typeof latest === 'object') {
       table(Object.keys(latest).map((k) => [k, typeof latest[k] === 'number' ? latest[k] : JSON.stringify(latest[k])]), null, box);
     }
