@@ -442,3 +442,31 @@ def test_the_cli_train_and_an_unmonitored_estimator_use_the_captured_step(
     calls["n"] = 0
     assert MLPRegressor(hidden_layer_sizes=(4,), max_iter=3).fit(x, y).health_ is not None
     assert calls["n"] == 0  # health needs each step's gradients: the eager step
+
+
+def test_cross_entropy_on_batches_of_one_replays_the_calls_labels():
+    """A batch of one label 0 equals arange(1): only the labels may be read per call."""
+    net = MLP(2, [3, 3], activation="tanh", output_activation="linear", seed=0)
+    twin = MLP(2, [3, 3], activation="tanh", output_activation="linear", seed=0)
+    x = np.array([[0.1, 0.2], [0.3, -0.4], [-0.5, 0.6], [0.7, 0.1]])
+    labels = [np.array([0]), np.array([2]), np.array([1]), np.array([0])]
+
+    def stepper(model):
+        opt = SGD(model.parameters(), lr=0.1)
+
+        def step(xb, zb):
+            opt.zero_grad()
+            loss = cross_entropy(model(xb), zb)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    compiled, eager = compile(stepper(net)), stepper(twin)
+    for k in range(8):
+        xb, zb = x[k % 4 : k % 4 + 1], labels[k % 4]
+        assert compiled(xb, zb).item() == eager(xb, zb).item()
+    for a, b in zip(net.parameters(), twin.parameters(), strict=True):
+        assert np.array_equal(a.data, b.data)
+    assert compiled.stats["replays"] >= 5  # replayed, not given up

@@ -181,7 +181,13 @@ class Compiled:
         """Replay and run eagerly from the same state; adopt the program if all agree."""
         state = _State(entry.program)
         before = state.save()
-        replayed = self._replay(entry, args, kwargs)
+        try:
+            replayed = self._replay(entry, args, kwargs)
+        except Exception as error:  # NOTE: a replay that cannot run is not the step: eager
+            state.restore(before)
+            self._give_up(entry, f"its replay failed on the second call ({error})")
+            self.stats["eager"] += 1
+            return self.fn(*args, **kwargs)
         after_replay = state.save()
         state.restore(before)
         recorder, result = self._record(args, kwargs)

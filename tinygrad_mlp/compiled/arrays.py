@@ -125,18 +125,24 @@ class ArrayProgram:
         """
         parts = fn.index if isinstance(fn.index, tuple) else (fn.index,)
         binds = []
-        for j, part in enumerate(parts):
+        used: set[int] = set()
+        # NOTE: from the last part back, and each argument once: in (arange(n), labels)
+        # a batch of one label 0 equals arange(1) too, and only the labels are the call's.
+        for j in reversed(range(len(parts))):
+            part = parts[j]
             if not (isinstance(part, np.ndarray) and part.dtype.kind in "iu"):
                 continue
             for k, arg in enumerate(args):
                 arg = arg.data if isinstance(arg, Tensor) else arg
                 if (
-                    isinstance(arg, np.ndarray)
+                    k not in used
+                    and isinstance(arg, np.ndarray)
                     and arg.shape == part.shape
                     and arg.dtype.kind in "iuf"
                     and np.array_equal(arg, part)
                 ):
                     binds.append((j, k, part.dtype))
+                    used.add(k)
                     break
         if not binds:
             return

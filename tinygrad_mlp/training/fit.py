@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from tinygrad_mlp.autograd import no_grad
+from tinygrad_mlp.compiled import CompileWarning
 from tinygrad_mlp.compiled import compile as compile_step
 from tinygrad_mlp.data import Dataset, MinMaxScaler, StandardScaler, make_scaler, minibatches
 from tinygrad_mlp.io import SavedModel
@@ -467,7 +468,11 @@ def fit(
     history = History() if history is None else history
     kept: dict[str, list[np.ndarray]] = {}
     try:
-        return _train(model, data, config, on_epoch, on_step, history, kept, sample_weight)
+        with warnings.catch_warnings():
+            # NOTE: a step the capture cannot replay runs eagerly with the same numbers;
+            # training has nothing to tell the user about it
+            warnings.simplefilter("ignore", CompileWarning)
+            return _train(model, data, config, on_epoch, on_step, history, kept, sample_weight)
     except KeyboardInterrupt:
         history.interrupted = True
         use_best = bool(config.patience and history.best_epoch)
