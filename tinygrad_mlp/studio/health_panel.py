@@ -60,5 +60,10 @@ def figures(watch: Monitor | None) -> dict[str, Any]:
     rows = [
         {column: _rounded(row.get(key)) for key, column in COLUMNS} for row in watch.latest()
     ]
-    findings = [str(f)[:300] for f in watch.findings[-10:]]
+    # NOTE: a finding that ends and comes back is one line here: the newest of each kind
+    newest: dict[str, str] = {}
+    for finding in watch.findings:
+        newest.pop(finding.split(" since ")[0], None)
+        newest[finding.split(" since ")[0]] = str(finding)[:300]
+    findings = list(newest.values())[-10:]
     return {"available": True, "latest": rows, "findings": findings, "guide": GUIDE}
