@@ -7,22 +7,13 @@ only fills them in, once per kind of record.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from tinygrad_mlp.explain.formulas import DELTA, GRADIENT, STEP, derivative, g
 
-if TYPE_CHECKING:
-    from tinygrad_mlp.explain.records import (
-        Activation,
-        Delta,
-        Gradient,
-        Inputs,
-        Loss,
-        Record,
-        Step,
-        Trace,
-        WeightedSum,
-    )
+# NOTE: the records (tinygrad_mlp.explain.records) import this module to render
+# themselves, so their types are named here in words, not imported: no circle.
+Activation = Delta = Gradient = Inputs = Loss = Record = Step = Trace = WeightedSum = Any
 
 __all__ = ["FORMATTERS", "MarkdownFormatter", "TextFormatter", "formatter"]
 

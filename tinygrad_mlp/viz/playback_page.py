@@ -11,7 +11,7 @@ import base64
 import hashlib
 import html
 import re
-from typing import TYPE_CHECKING
+from typing import Any
 
 from tinygrad_mlp.viz.playback_style import (
     CURRENT_BACKWARD,
@@ -21,8 +21,9 @@ from tinygrad_mlp.viz.playback_style import (
     LEAF_FILL,
 )
 
-if TYPE_CHECKING:
-    from tinygrad_mlp.viz.playback import Playback
+# NOTE: tinygrad_mlp.viz.playback imports this module to write its page, so the
+# recording's type is not imported back: no circle.
+Playback = Any
 
 __all__ = ["page"]
 
