@@ -505,21 +505,70 @@ def _backward_scalars(order: list, grad_root: float) -> None:
         node.grad = 0.0
     order[-1].grad = grad_root
     plain = type(order[-1])
+    # NOTE: a float engine may name its add and multiply ops (``Value`` does), whose
+    # rules the loop below writes out: (g, g) and (g * b, g * a), the same float
+    # operations in the same order as ``Add.backward`` and ``Mul.backward``
+    # (tests/test_scalar_fast.py holds them equal).
+    add, mul = getattr(plain, "_sum_ops", (None, None))
     held: dict = {}
+    held_get = held.get
     for node in reversed(order):
         grad = node.grad
         prev = node._prev
+        # NOTE: unrolled for the common shapes: two parents of the root's class, or a
+        # node of it and a held parameter view (a weight times an input, a sum plus a
+        # bias), or one parent of the root's class. Everything else goes edge by edge.
         if len(prev) == 2:
             a, b = prev
-            if type(a) is plain and type(b) is plain:
-                grad_a, grad_b = node._fn.backward(grad, node.data, a.data, b.data)
+            if type(a) is plain:
+                fn = node._fn
+                if type(b) is plain:
+                    if fn is mul:
+                        a.grad += grad * b.data
+                        b.grad += grad * a.data
+                    elif fn is add:
+                        a.grad += grad
+                        b.grad += grad
+                    else:
+                        grad_a, grad_b = fn.backward(grad, node.data, a.data, b.data)
+                        a.grad += grad_a
+                        b.grad += grad_b
+                    continue
+                entry = held_get(b, _MISSING)
+                if entry is _MISSING:
+                    entry = _hold(b, held)
+                if entry is not None:
+                    if fn is mul:
+                        a.grad += grad * entry[0]
+                        entry[1] += grad * a.data
+                    elif fn is add:
+                        a.grad += grad
+                        entry[1] += grad
+                    else:
+                        grad_a, grad_b = fn.backward(grad, node.data, a.data, entry[0])
+                        a.grad += grad_a
+                        entry[1] += grad_b
+                    continue
+        elif len(prev) == 1:
+            a = prev[0]
+            if type(a) is plain:
+                (grad_a,) = node._fn.backward(grad, node.data, a.data)
                 a.grad += grad_a
-                b.grad += grad_b
                 continue
         _held_edges(node, grad, plain, held)
     for leaf, entry in held.items():
         if entry is not None:
             leaf.grad = entry[1]
+
+
+_MISSING = object()  # not yet looked at by a scalar sweep
+
+
+def _hold(p: Any, held: dict) -> list | None:
+    """A leaf of another class's ``[data, grad]`` for the sweep to sum into, or None."""
+    hold = getattr(p, "_hold", None) if p._fn is None else None
+    entry = held[p] = hold() if hold is not None else None
+    return entry
 
 
 def _held_edges(node: Any, grad: float, plain: type, held: dict) -> None:
@@ -534,10 +583,7 @@ def _held_edges(node: Any, grad: float, plain: type, held: dict) -> None:
     numbers = []
     for p in prev:
         if type(p) is not plain and p._fn is None:
-            if p not in held:
-                hold = getattr(p, "_hold", None)
-                held[p] = hold() if hold is not None else None
-            entry = held[p]
+            entry = held[p] if p in held else _hold(p, held)
             numbers.append(p.data if entry is None else entry[0])
         else:
             numbers.append(p.data)

@@ -67,6 +67,8 @@ class Value(elementwise.ElementwiseMethods):
     # left unset unless a module tags the node; read it with getattr(node, "module", None).
     __slots__ = ("data", "grad", "label", "_prev", "_fn", "module", "__weakref__")
     requires_grad = True
+    #: the add and multiply ops whose rules the scalar sweep writes out (see autograd)
+    _sum_ops = (Add, Mul)
 
     def __init__(self, data: float, label: str = "", _prev: tuple = (), _fn=None) -> None:
         self.data = float(data) if type(data) is not float else data

@@ -103,18 +103,17 @@ class Neuron(Module):
         """
         w = self.w
         row = w[0].tensor.data[self.index].tolist()
-        terms = []
+        s = None
         for xi, wi, number in zip(x, w, row, strict=True):
             if isinstance(xi, Value):
-                terms.append(Value(xi.data * number, "", (xi, wi), Mul))
+                term = Value(xi.data * number, "", (xi, wi), Mul)
             else:
                 c = Value(xi)
-                terms.append(Value(number * c.data, "", (wi, c), Mul))
-        s = terms[0]
-        for term in terms[1:]:
-            s = Value(s.data + term.data, "", (s, term), Add)
-        if self.b is not None:
-            s = Value(s.data + self.b.data, "", (s, self.b), Add)
+                term = Value(number * c.data, "", (wi, c), Mul)
+            s = term if s is None else Value(s.data + term.data, "", (s, term), Add)
+        b = self.b
+        if b is not None:
+            s = Value(s.data + b.data, "", (s, b), Add)
         return s
 
     def forward(self, x: Sequence[Any]) -> Value:
