@@ -21,9 +21,8 @@ from tinygrad_mlp.names import activation_name
 from tinygrad_mlp.nn.module import Module
 from tinygrad_mlp.nn.vectors import _activate, _inputs, _is_scalar_input, _method, _tag
 from tinygrad_mlp.nn.views import ParameterValue
-from tinygrad_mlp.ops.scalar import Add, Mul
 from tinygrad_mlp.tensor import Tensor, linear
-from tinygrad_mlp.value import Value
+from tinygrad_mlp.value import Value, weighted_sum_nodes
 
 __all__ = ["Layer", "Linear", "Neuron"]
 
@@ -102,19 +101,7 @@ class Neuron(Module):
         read per weight and an operator dispatch per node.
         """
         w = self.w
-        row = w[0].tensor.data[self.index].tolist()
-        s = None
-        for xi, wi, number in zip(x, w, row, strict=True):
-            if isinstance(xi, Value):
-                term = Value(xi.data * number, "", (xi, wi), Mul)
-            else:
-                c = Value(xi)
-                term = Value(number * c.data, "", (wi, c), Mul)
-            s = term if s is None else Value(s.data + term.data, "", (s, term), Add)
-        b = self.b
-        if b is not None:
-            s = Value(s.data + b.data, "", (s, b), Add)
-        return s
+        return weighted_sum_nodes(x, w, w[0].tensor.data[self.index].tolist(), self.b)
 
     def forward(self, x: Sequence[Any]) -> Value:
         """Weighted sum then activation, on the scalar engine, one node per + and *."""
@@ -161,7 +148,7 @@ class Linear(Module):
     3
     """
 
-    _not_children = ("_neurons", "_values")
+    _not_children = ("_neurons", "_values", "_node_names")
 
     def __init__(
         self,
@@ -214,11 +201,20 @@ class Linear(Module):
     def node_names(self) -> tuple[str, str]:
         """Names of the outputs and weighted sums: ("ah[0]", "sh[0]"), ("yo", "so"), ("a", "s")."""
         weight_name = self.labels["weight"]
+        # NOTE: read per sample on the scalar engine; kept for the weight's current label
+        cache = self.__dict__.get("_node_names")
+        if cache is not None and cache[0] == weight_name:
+            return cache[1]
         sheet = labels.sibling(weight_name, "a")
         if sheet:
-            return sheet, labels.sibling(weight_name, "s")
-        path = weight_name[: -len("weight")].rstrip(".") if weight_name.endswith("weight") else ""
-        return (f"{path}.a", f"{path}.s") if path else ("a", "s")
+            names = sheet, labels.sibling(weight_name, "s")
+        else:
+            path = ""
+            if weight_name.endswith("weight"):
+                path = weight_name[: -len("weight")].rstrip(".")
+            names = (f"{path}.a", f"{path}.s") if path else ("a", "s")
+        object.__setattr__(self, "_node_names", (weight_name, names))
+        return names
 
     @property
     def nin(self) -> int:
