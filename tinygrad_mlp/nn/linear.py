@@ -92,16 +92,19 @@ class Neuron(Module):
         s.label = f"{self.layer.node_names[1] if name is None else name}[{self.index}]"
         return s
 
-    def _weighted_sum_nodes(self, x: list) -> Value:
+    def _weighted_sum_nodes(self, x: list, row: list | None = None) -> Value:
         """The nodes ``x[i] * w[i]`` and ``+`` would build, from the weight row read once.
 
         NOTE: the scalar engine's hot path. The same nodes, parents in the same order
         and the same numbers as the operators give (a number input becomes a constant
         leaf on the right of its weight, as ``w * 2.0`` makes it), without a property
-        read per weight and an operator dispatch per node.
+        read per weight and an operator dispatch per node. ``row``: the weights' numbers
+        when the caller read the whole weight already.
         """
         w = self.w
-        return weighted_sum_nodes(x, w, w[0].tensor.data[self.index].tolist(), self.b)
+        if row is None:
+            row = w[0].tensor.data[self.index].tolist()
+        return weighted_sum_nodes(x, w, row, self.b)
 
     def forward(self, x: Sequence[Any]) -> Value:
         """Weighted sum then activation, on the scalar engine, one node per + and *."""
@@ -311,7 +314,23 @@ class Layer(Linear):
         out_name, sum_name = self.node_names
         activation = self.activation
         out = np.empty(self.nout, dtype=object)
-        for j, neuron in enumerate(self.neurons):
+        neurons = self.neurons
+        if autograd._MODE is True and activation != "linear":
+            # NOTE: the scalar engine's hot path: Neuron.weighted_sum and
+            # Neuron._activated for every row, with the weight read once per sample.
+            rows = neurons[0].w[0].tensor.data.tolist()
+            for j, neuron in enumerate(neurons):
+                s = neuron._weighted_sum_nodes(x, rows[j])
+                s.label = f"{sum_name}[{j}]"
+                a = getattr(s, activation, None)
+                if a is None:
+                    _method(s, activation)  # one sentence when the engines lack it
+                a = a()
+                a.label = f"{out_name}[{j}]"
+                a.module = neuron
+                out[j] = a
+            return out
+        for j, neuron in enumerate(neurons):
             out[j] = neuron._activated(neuron.weighted_sum(x, sum_name), activation, out_name)
         return out
 
