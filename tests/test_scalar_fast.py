@@ -13,7 +13,7 @@ from tinygrad_mlp.nn.views import ParameterValue
 from tinygrad_mlp.value import Value
 
 
-def operator_sum(self, x, row=None):
+def operator_sum(self, x, row=None, bias=None):
     """The weighted sum through the operators (what the hot path must equal)."""
     w = self.w
     s = x[0] * w[0] if isinstance(x[0], Value) else w[0] * x[0]

@@ -514,25 +514,21 @@ def _backward_scalars(order: list, grad_root: float) -> None:
     held_get = held.get
     for node in reversed(order):
         grad = node.grad
-        prev = node._prev
-        # NOTE: unrolled for the common shapes: two parents of the root's class, or a
-        # node of it and a held parameter view (a weight times an input, a sum plus a
-        # bias), or one parent of the root's class. Everything else goes edge by edge.
-        if len(prev) == 2:
-            a, b = prev
+        fn = node._fn
+        # NOTE: unrolled for the common shapes: an add or a multiply of two nodes of the
+        # root's class, or of one and a held parameter view (a weight times an input, a
+        # sum plus a bias); any rule on parents of the root's class. Everything else
+        # goes edge by edge.
+        if fn is mul or fn is add:
+            a, b = node._prev
             if type(a) is plain:
-                fn = node._fn
                 if type(b) is plain:
                     if fn is mul:
                         a.grad += grad * b.data
                         b.grad += grad * a.data
-                    elif fn is add:
+                    else:
                         a.grad += grad
                         b.grad += grad
-                    else:
-                        grad_a, grad_b = fn.backward(grad, node.data, a.data, b.data)
-                        a.grad += grad_a
-                        b.grad += grad_b
                     continue
                 entry = held_get(b, _MISSING)
                 if entry is _MISSING:
@@ -541,20 +537,25 @@ def _backward_scalars(order: list, grad_root: float) -> None:
                     if fn is mul:
                         a.grad += grad * entry[0]
                         entry[1] += grad * a.data
-                    elif fn is add:
+                    else:
                         a.grad += grad
                         entry[1] += grad
-                    else:
-                        grad_a, grad_b = fn.backward(grad, node.data, a.data, entry[0])
-                        a.grad += grad_a
-                        entry[1] += grad_b
                     continue
-        elif len(prev) == 1:
-            a = prev[0]
-            if type(a) is plain:
-                (grad_a,) = node._fn.backward(grad, node.data, a.data)
-                a.grad += grad_a
-                continue
+        else:
+            prev = node._prev
+            if len(prev) == 1:
+                a = prev[0]
+                if type(a) is plain:
+                    (grad_a,) = fn.backward(grad, node.data, a.data)
+                    a.grad += grad_a
+                    continue
+            elif len(prev) == 2:
+                a, b = prev
+                if type(a) is plain and type(b) is plain:
+                    grad_a, grad_b = fn.backward(grad, node.data, a.data, b.data)
+                    a.grad += grad_a
+                    b.grad += grad_b
+                    continue
         _held_edges(node, grad, plain, held)
     for leaf, entry in held.items():
         if entry is not None:

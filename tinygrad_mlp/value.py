@@ -290,10 +290,13 @@ class Value(elementwise.ElementwiseMethods):
 _new = object.__new__
 
 
-def weighted_sum_nodes(x: list, w: list, numbers: list, b: Any = None) -> Value:
+def weighted_sum_nodes(
+    x: list, w: list, numbers: list, b: Any = None, bias: float | None = None
+) -> Value:
     """The nodes ``x[0]*w[0] + x[1]*w[1] + ... + b`` builds, term by term, in one loop.
 
-    ``numbers`` are the weights' numbers (``w[i].data``, read once by the caller). Every
+    ``numbers`` are the weights' numbers (``w[i].data``, read once by the caller), ``bias``
+    the number of ``b`` if the caller read it too. Every
     multiply and add is a node with the parents, op and number the operators give (a
     number ``x[i]`` becomes a constant leaf on the right of its weight, as ``w * 2.0``
     makes it); only the per-node dispatch is gone. Graph building must be on, with no
@@ -331,7 +334,7 @@ def weighted_sum_nodes(x: list, w: list, numbers: list, b: Any = None) -> Value:
             total._fn = Add
             s = total
     if b is not None:
-        s = Value(s.data + b.data, "", (s, b), Add)
+        s = Value(s.data + (b.data if bias is None else bias), "", (s, b), Add)
     return s
 
 

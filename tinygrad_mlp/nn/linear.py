@@ -92,19 +92,21 @@ class Neuron(Module):
         s.label = f"{self.layer.node_names[1] if name is None else name}[{self.index}]"
         return s
 
-    def _weighted_sum_nodes(self, x: list, row: list | None = None) -> Value:
+    def _weighted_sum_nodes(
+        self, x: list, row: list | None = None, bias: float | None = None
+    ) -> Value:
         """The nodes ``x[i] * w[i]`` and ``+`` would build, from the weight row read once.
 
         NOTE: the scalar engine's hot path. The same nodes, parents in the same order
         and the same numbers as the operators give (a number input becomes a constant
         leaf on the right of its weight, as ``w * 2.0`` makes it), without a property
-        read per weight and an operator dispatch per node. ``row``: the weights' numbers
-        when the caller read the whole weight already.
+        read per weight and an operator dispatch per node. ``row`` and ``bias``: the
+        weights' and the bias's numbers when the caller read the whole tensors already.
         """
         w = self.w
         if row is None:
             row = w[0].tensor.data[self.index].tolist()
-        return weighted_sum_nodes(x, w, row, self.b)
+        return weighted_sum_nodes(x, w, row, self.b, bias)
 
     def forward(self, x: Sequence[Any]) -> Value:
         """Weighted sum then activation, on the scalar engine, one node per + and *."""
@@ -319,8 +321,10 @@ class Layer(Linear):
             # NOTE: the scalar engine's hot path: Neuron.weighted_sum and
             # Neuron._activated for every row, with the weight read once per sample.
             rows = neurons[0].w[0].tensor.data.tolist()
+            b = neurons[0].b
+            biases = [None] * len(rows) if b is None else b.tensor.data.tolist()
             for j, neuron in enumerate(neurons):
-                s = neuron._weighted_sum_nodes(x, rows[j])
+                s = neuron._weighted_sum_nodes(x, rows[j], biases[j])
                 s.label = f"{sum_name}[{j}]"
                 a = getattr(s, activation, None)
                 if a is None:
