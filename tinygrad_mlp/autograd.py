@@ -328,22 +328,30 @@ def _toposort(roots: Sequence[Any]) -> list:
     order: list = []
     seen: set = set()
     add = seen.add
+    # NOTE: two parallel stacks (nodes, and iterators over their parents) rather than
+    # one of pairs, and leaves marked seen too, so that each later visit of a leaf is
+    # one set lookup: the scalar engine's graphs have tens of thousands of nodes.
+    nodes: list = []
+    parents: list = []
+    push, pop, push_parents, pop_parents = nodes.append, nodes.pop, parents.append, parents.pop
+    append = order.append
     for root in roots:
         if root._fn is None or root in seen:
             continue
         add(root)
-        stack = [(root, iter(root._prev))]
-        push, pop = stack.append, stack.pop
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent._fn is not None and parent not in seen:
+        push(root)
+        push_parents(iter(root._prev))
+        while nodes:
+            for parent in parents[-1]:
+                if parent not in seen:
                     add(parent)
-                    push((parent, iter(parent._prev)))
-                    break
+                    if parent._fn is not None:
+                        push(parent)
+                        push_parents(iter(parent._prev))
+                        break
             else:
-                pop()
-                order.append(node)
+                pop_parents()
+                append(pop())
     return order
 
 
