@@ -29,6 +29,7 @@ arrays, and nodes for higher orders) that must stay side by side to stay equal.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -267,6 +268,7 @@ def recording(recorder: Any) -> _Switch:
 # once some in-place op has run, so graphs that never meet one pay nothing.
 
 _CHANGED_IN_PLACE = False
+_refcount = sys.getrefcount
 
 
 def changed_in_place() -> None:
@@ -479,11 +481,18 @@ def _backward_arrays(order: list, grad_root: np.ndarray) -> None:
                     g = g.astype(data.dtype)
                 old = parent.grad
                 if type(old) is np.ndarray:
+                    if _sole(old, 2) and old.shape == data.shape and old.dtype == data.dtype:
+                        # NOTE: no one else sees this array (the leaf's slot and `old`
+                        # are all its references), so the sum is written into it
+                        np.add(old, g, out=old)
+                        continue
                     total = old + g
                     # NOTE: numpy gives a scalar for 0-d sums; a gradient is an array
                     parent.grad = total if type(total) is np.ndarray else np.asarray(total)
                 elif old is not None:  # a node left by `create_graph=True` (rare)
                     _accumulate(parent, g)
+                elif _into_spare(parent, g):
+                    continue
                 elif g is grad or type(g) is not np.ndarray or g.base is not None:
                     # NOTE: a leaf owns its gradient: an array (not a numpy scalar),
                     # never a view of, or the same array as, another node's, so
@@ -497,6 +506,53 @@ def _backward_arrays(order: list, grad_root: np.ndarray) -> None:
                 grads[parent] = grads[parent] + g
             else:
                 grads[parent] = g
+
+
+def _sole(array: np.ndarray, holders: int) -> bool:
+    """True if ``array`` is a writable array of its own memory that nothing but the
+    caller refers to (``holders``: the references the caller holds, its locals and
+    slots); a view of it is a reference, so a viewed array is never sole."""
+    return (
+        _refcount(array) == _ONE_HOLDER + holders - 1
+        and array.base is None
+        and array.flags.writeable
+    )
+
+
+def _held_once() -> int:
+    array = np.empty(0)
+    return _refcount_in_call(array)
+
+
+def _refcount_in_call(array: np.ndarray) -> int:
+    return _refcount(array)
+
+
+# NOTE: what the reference count of an array held by one local reads inside _sole's
+# call (measured, not assumed, so that another interpreter's counting is followed).
+_ONE_HOLDER = _held_once()
+
+
+def _into_spare(leaf: Any, g: Any) -> bool:
+    """Write a leaf's first gradient into the array it held before ``zero_grad()``.
+
+    NOTE: ``zero_grad()`` sets ``.grad`` to None, as torch's, and keeps the array as
+    ``_spare``. Writing the new gradient into it, rather than keeping a new array and
+    freeing the old one every step, keeps large networks' steps from handing memory
+    back to the system and faulting it in again. Only a spare that nothing else refers
+    to is reused (a gradient saved by the user before ``zero_grad()`` stays as it was).
+    """
+    spare = getattr(leaf, "_spare", None)
+    if spare is None:
+        return False
+    leaf._spare = None
+    if not (
+        _sole(spare, 1) and spare.shape == np.shape(g) and spare.dtype == getattr(g, "dtype", None)
+    ):
+        return False
+    np.copyto(spare, g)
+    leaf.grad = spare
+    return True
 
 
 def _backward_scalars(order: list, grad_root: float) -> None:

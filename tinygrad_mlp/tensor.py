@@ -183,6 +183,7 @@ class Tensor(elementwise.ElementwiseMethods):
         "_fn",
         "_version",
         "module",
+        "_spare",
         "__weakref__",
     )
     # NOTE: `==` stays identity (nodes are dict keys in the backward sweep).
@@ -319,7 +320,25 @@ class Tensor(elementwise.ElementwiseMethods):
         return self
 
     def zero_grad(self) -> None:
-        """Forget the gradient (set it to None, as PyTorch's default)."""
+        """Forget the gradient (set it to None, as PyTorch's default).
+
+        The array is kept aside: the next ``backward()`` writes this tensor's new
+        gradient into it if nothing else refers to it by then (so a large network's
+        step reuses its memory); an array saved before is never written.
+
+        >>> t = Tensor([1.0, 2.0], requires_grad=True)
+        >>> (t * t).sum().backward()
+        >>> saved = t.grad
+        >>> t.zero_grad()
+        >>> t.grad is None
+        True
+        >>> (t * 3).sum().backward()
+        >>> saved.tolist(), t.grad.tolist()
+        ([2.0, 4.0], [3.0, 3.0])
+        """
+        g = self.grad
+        if type(g) is np.ndarray:
+            self._spare = g
         self.grad = None
 
     # -- in-place changes, as torch's ------------------------------------------------
