@@ -491,7 +491,7 @@ def _backward_arrays(order: list, grad_root: np.ndarray) -> None:
                     parent.grad = total if type(total) is np.ndarray else np.asarray(total)
                 elif old is not None:  # a node left by `create_graph=True` (rare)
                     _accumulate(parent, g)
-                elif _into_spare(parent, g):
+                elif getattr(parent, "_spare", None) is not None and _into_spare(parent, g):
                     continue
                 elif g is grad or type(g) is not np.ndarray or g.base is not None:
                     # NOTE: a leaf owns its gradient: an array (not a numpy scalar),

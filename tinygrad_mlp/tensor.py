@@ -206,6 +206,7 @@ class Tensor(elementwise.ElementwiseMethods):
         self._prev: tuple = ()
         self._fn = None
         self._version = 0  # NOTE: torch's version counter: bumped by every in-place change
+        self._spare = None  # NOTE: the gradient array zero_grad() set aside (see there)
 
     @staticmethod
     def _constant(data: Any) -> Tensor:
