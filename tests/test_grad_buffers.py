@@ -160,3 +160,22 @@ def test_small_gradients_are_simply_dropped():
     quadratic(w, 1.0).backward()
     w.zero_grad()
     assert getattr(w, "_spare", None) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_layers_weight_gradient_is_computed_into_its_old_array(dtype):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(32, 120)).astype(dtype)
+    z = rng.normal(size=(32, 3)).astype(dtype)
+    net = MLP(120, [150, 3], activation="relu", seed=5, dtype=dtype)
+    opt = SGD(net.parameters(), lr=0.01)
+    mse(net(x), z).backward()
+    weight = net.layers[0].weight
+    first = weakref.ref(weight.grad)
+    opt.zero_grad()
+    mse(net(x * 0.5), z).backward()
+    assert weight.grad is first()
+    fresh = MLP(120, [150, 3], activation="relu", seed=5, dtype=dtype)
+    mse(fresh(x * 0.5), z).backward()
+    for p, q in zip(net.parameters(), fresh.parameters(), strict=True):
+        assert p.grad.dtype == q.grad.dtype and np.array_equal(p.grad, q.grad)

@@ -465,7 +465,23 @@ def _backward_arrays(order: list, grad_root: np.ndarray) -> None:
         # NOTE: unrolled for one and two parents, the common cases.
         if len(prev) == 2:
             a, b = prev
-            in_grads = node._fn.backward(grad, node.data, a.data, b.data)
+            if (
+                b._fn is None
+                and getattr(b, "_spare", None) is not None
+                and b.grad is None
+                and hasattr(node._fn, "backward_into")
+            ):
+                # NOTE: a layer's weight gradient computed straight into the array the
+                # weight had before zero_grad() (see _into_spare), with no copy.
+                spare, b._spare = b._spare, None
+                data = b.data
+                if _sole(spare, 1) and spare.shape == data.shape and spare.dtype == data.dtype:
+                    in_grads = node._fn.backward_into(grad, node.data, a.data, data, spare)
+                else:
+                    in_grads = node._fn.backward(grad, node.data, a.data, data)
+                del spare
+            else:
+                in_grads = node._fn.backward(grad, node.data, a.data, b.data)
         elif len(prev) == 1:
             in_grads = node._fn.backward(grad, node.data, prev[0].data)
         else:
