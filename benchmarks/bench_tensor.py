@@ -8,7 +8,7 @@ step — of the same network on the same batch, timed three ways:
 - numpy by hand: the forward and backward of this network written out, with no
   graph at all. No numpy engine can beat it by much; it is the floor.
 
-    python benchmarks/bench_tensor.py [--repeats 10] [--tuned-malloc]
+    python benchmarks/bench_tensor.py [--repeats 10] [--tuned-malloc] [--cpu-time]
 
 ``--tuned-malloc`` runs the same suite with glibc's malloc told never to hand
 freed memory back to the system (MALLOC_TRIM_THRESHOLD_ and
@@ -17,13 +17,20 @@ engine frees a whole step's arrays at once; by default glibc then returns them
 to the system and the next step page-faults them back in, which the
 hand-written floor, freeing as it goes, never does. The two tables show what
 that costs.
+
+``--cpu-time`` times CPU time (``time.process_time``) instead of wall time, the
+contenders interleaved step block by step block, medians: steadier on a shared
+machine. Run it with one BLAS thread (OPENBLAS_NUM_THREADS=1) so that spinning
+pool threads are not counted.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +132,26 @@ def torch_step(sizes, act, x, z, dtype):
     return step
 
 
+def interleaved_cpu(steps: dict, repeats: int, rounds: int = 9) -> dict[str, float]:
+    """Median CPU time per step of each contender, blocks of steps taking turns."""
+    for step in steps.values():
+        step()
+        step()
+    start = time.process_time()
+    next(iter(steps.values()))()
+    once = max(time.process_time() - start, 1e-5)
+    number = max(1, min(repeats, int(0.05 / once)))  # about 50 ms per block
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    order = list(steps.items())
+    for r in range(rounds):
+        for name, step in order if r % 2 == 0 else reversed(order):
+            start = time.process_time()
+            for _ in range(number):
+                step()
+            times[name].append((time.process_time() - start) / number)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def blas_threads() -> int:
     try:
         from threadpoolctl import threadpool_info
@@ -143,6 +170,9 @@ def main() -> None:
         "--tuned-malloc",
         action="store_true",
         help="keep freed memory in the process (glibc), for every engine",
+    )
+    parser.add_argument(
+        "--cpu-time", action="store_true", help="CPU time, interleaved blocks, medians"
     )
     args = parser.parse_args()
     tuned = os.environ.get("MALLOC_TRIM_THRESHOLD_") == str(TUNED)
@@ -172,7 +202,10 @@ def main() -> None:
             }
             if torch:
                 steps["torch"] = torch_step(sizes, act, x, z, dtype)
-            medians = best_of_rounds(steps, args.repeats)
+            if args.cpu_time:
+                medians = interleaved_cpu(steps, max(args.repeats, 200))
+            else:
+                medians = best_of_rounds(steps, args.repeats)
             t_ours, t_floor, t_torch = medians["ours"], medians["floor"], medians.get("torch")
             label = f"{name} {'-'.join(map(str, sizes))} {act} b{n} {np.dtype(dtype).name}"
             rows.append(
@@ -199,13 +232,19 @@ def main() -> None:
                     "-" if t_torch is None else f"{t_torch / t_ours:.2f}",
                 ]
             )
+    timing = (
+        "CPU time, medians of 9 interleaved blocks"
+        if args.cpu_time
+        else f"best of 3 medians of {args.repeats} runs"
+    )
     print(
-        f"one training step: best of 3 medians of {args.repeats} runs; "
+        f"one training step: {timing}; "
         f"BLAS and torch threads: {threads}; "
         f"malloc: {'tuned (memory kept)' if tuned else 'glibc defaults'}"
     )
     print_table(["case", "ours ms", "numpy ms", "torch ms", "ours/numpy", "torch/ours"], table)
     suite = "tensor-tuned-malloc" if tuned else "tensor"
+    suite += "-cpu" if args.cpu_time else ""
     write_results(suite, rows)
     print(f"results written to benchmarks/results/{suite}.json")
 

@@ -29,6 +29,7 @@ arrays, and nodes for higher orders) that must stay side by side to stay equal.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -267,6 +268,7 @@ def recording(recorder: Any) -> _Switch:
 # once some in-place op has run, so graphs that never meet one pay nothing.
 
 _CHANGED_IN_PLACE = False
+_refcount = sys.getrefcount
 
 
 def changed_in_place() -> None:
@@ -328,22 +330,30 @@ def _toposort(roots: Sequence[Any]) -> list:
     order: list = []
     seen: set = set()
     add = seen.add
+    # NOTE: two parallel stacks (nodes, and iterators over their parents) rather than
+    # one of pairs, and leaves marked seen too, so that each later visit of a leaf is
+    # one set lookup: the scalar engine's graphs have tens of thousands of nodes.
+    nodes: list = []
+    parents: list = []
+    push, pop, push_parents, pop_parents = nodes.append, nodes.pop, parents.append, parents.pop
+    append = order.append
     for root in roots:
         if root._fn is None or root in seen:
             continue
         add(root)
-        stack = [(root, iter(root._prev))]
-        push, pop = stack.append, stack.pop
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent._fn is not None and parent not in seen:
+        push(root)
+        push_parents(iter(root._prev))
+        while nodes:
+            for parent in parents[-1]:
+                if parent not in seen:
                     add(parent)
-                    push((parent, iter(parent._prev)))
-                    break
+                    if parent._fn is not None:
+                        push(parent)
+                        push_parents(iter(parent._prev))
+                        break
             else:
-                pop()
-                order.append(node)
+                pop_parents()
+                append(pop())
     return order
 
 
@@ -455,7 +465,23 @@ def _backward_arrays(order: list, grad_root: np.ndarray) -> None:
         # NOTE: unrolled for one and two parents, the common cases.
         if len(prev) == 2:
             a, b = prev
-            in_grads = node._fn.backward(grad, node.data, a.data, b.data)
+            if (
+                b._fn is None
+                and getattr(b, "_spare", None) is not None
+                and b.grad is None
+                and hasattr(node._fn, "backward_into")
+            ):
+                # NOTE: a layer's weight gradient computed straight into the array the
+                # weight had before zero_grad() (see _into_spare), with no copy.
+                spare, b._spare = b._spare, None
+                data = b.data
+                if _sole(spare, 1) and spare.shape == data.shape and spare.dtype == data.dtype:
+                    in_grads = node._fn.backward_into(grad, node.data, a.data, data, spare)
+                else:
+                    in_grads = node._fn.backward(grad, node.data, a.data, data)
+                del spare
+            else:
+                in_grads = node._fn.backward(grad, node.data, a.data, b.data)
         elif len(prev) == 1:
             in_grads = node._fn.backward(grad, node.data, prev[0].data)
         else:
@@ -471,11 +497,18 @@ def _backward_arrays(order: list, grad_root: np.ndarray) -> None:
                     g = g.astype(data.dtype)
                 old = parent.grad
                 if type(old) is np.ndarray:
+                    if _sole(old, 2) and old.shape == data.shape and old.dtype == data.dtype:
+                        # NOTE: no one else sees this array (the leaf's slot and `old`
+                        # are all its references), so the sum is written into it
+                        np.add(old, g, out=old)
+                        continue
                     total = old + g
                     # NOTE: numpy gives a scalar for 0-d sums; a gradient is an array
                     parent.grad = total if type(total) is np.ndarray else np.asarray(total)
                 elif old is not None:  # a node left by `create_graph=True` (rare)
                     _accumulate(parent, g)
+                elif getattr(parent, "_spare", None) is not None and _into_spare(parent, g):
+                    continue
                 elif g is grad or type(g) is not np.ndarray or g.base is not None:
                     # NOTE: a leaf owns its gradient: an array (not a numpy scalar),
                     # never a view of, or the same array as, another node's, so
@@ -489,6 +522,53 @@ def _backward_arrays(order: list, grad_root: np.ndarray) -> None:
                 grads[parent] = grads[parent] + g
             else:
                 grads[parent] = g
+
+
+def _sole(array: np.ndarray, holders: int) -> bool:
+    """True if ``array`` is a writable array of its own memory that nothing but the
+    caller refers to (``holders``: the references the caller holds, its locals and
+    slots); a view of it is a reference, so a viewed array is never sole."""
+    return (
+        _refcount(array) == _ONE_HOLDER + holders - 1
+        and array.base is None
+        and array.flags.writeable
+    )
+
+
+def _held_once() -> int:
+    array = np.empty(0)
+    return _refcount_in_call(array)
+
+
+def _refcount_in_call(array: np.ndarray) -> int:
+    return _refcount(array)
+
+
+# NOTE: what the reference count of an array held by one local reads inside _sole's
+# call (measured, not assumed, so that another interpreter's counting is followed).
+_ONE_HOLDER = _held_once()
+
+
+def _into_spare(leaf: Any, g: Any) -> bool:
+    """Write a leaf's first gradient into the array it held before ``zero_grad()``.
+
+    NOTE: ``zero_grad()`` sets ``.grad`` to None, as torch's, and keeps the array as
+    ``_spare``. Writing the new gradient into it, rather than keeping a new array and
+    freeing the old one every step, keeps large networks' steps from handing memory
+    back to the system and faulting it in again. Only a spare that nothing else refers
+    to is reused (a gradient saved by the user before ``zero_grad()`` stays as it was).
+    """
+    spare = getattr(leaf, "_spare", None)
+    if spare is None:
+        return False
+    leaf._spare = None
+    if not (
+        _sole(spare, 1) and spare.shape == np.shape(g) and spare.dtype == getattr(g, "dtype", None)
+    ):
+        return False
+    np.copyto(spare, g)
+    leaf.grad = spare
+    return True
 
 
 def _backward_scalars(order: list, grad_root: float) -> None:
@@ -505,21 +585,71 @@ def _backward_scalars(order: list, grad_root: float) -> None:
         node.grad = 0.0
     order[-1].grad = grad_root
     plain = type(order[-1])
+    # NOTE: a float engine may name its add and multiply ops (``Value`` does), whose
+    # rules the loop below writes out: (g, g) and (g * b, g * a), the same float
+    # operations in the same order as ``Add.backward`` and ``Mul.backward``
+    # (tests/test_scalar_fast.py holds them equal).
+    add, mul = getattr(plain, "_sum_ops", (None, None))
     held: dict = {}
+    held_get = held.get
     for node in reversed(order):
         grad = node.grad
-        prev = node._prev
-        if len(prev) == 2:
-            a, b = prev
-            if type(a) is plain and type(b) is plain:
-                grad_a, grad_b = node._fn.backward(grad, node.data, a.data, b.data)
-                a.grad += grad_a
-                b.grad += grad_b
-                continue
+        fn = node._fn
+        # NOTE: unrolled for the common shapes: an add or a multiply of two nodes of the
+        # root's class, or of one and a held parameter view (a weight times an input, a
+        # sum plus a bias); any rule on parents of the root's class. Everything else
+        # goes edge by edge.
+        if fn is mul or fn is add:
+            a, b = node._prev
+            if type(a) is plain:
+                if type(b) is plain:
+                    if fn is mul:
+                        a.grad += grad * b.data
+                        b.grad += grad * a.data
+                    else:
+                        a.grad += grad
+                        b.grad += grad
+                    continue
+                entry = held_get(b, _MISSING)
+                if entry is _MISSING:
+                    entry = _hold(b, held)
+                if entry is not None:
+                    if fn is mul:
+                        a.grad += grad * entry[0]
+                        entry[1] += grad * a.data
+                    else:
+                        a.grad += grad
+                        entry[1] += grad
+                    continue
+        else:
+            prev = node._prev
+            if len(prev) == 1:
+                a = prev[0]
+                if type(a) is plain:
+                    (grad_a,) = fn.backward(grad, node.data, a.data)
+                    a.grad += grad_a
+                    continue
+            elif len(prev) == 2:
+                a, b = prev
+                if type(a) is plain and type(b) is plain:
+                    grad_a, grad_b = fn.backward(grad, node.data, a.data, b.data)
+                    a.grad += grad_a
+                    b.grad += grad_b
+                    continue
         _held_edges(node, grad, plain, held)
     for leaf, entry in held.items():
         if entry is not None:
             leaf.grad = entry[1]
+
+
+_MISSING = object()  # not yet looked at by a scalar sweep
+
+
+def _hold(p: Any, held: dict) -> list | None:
+    """A leaf of another class's ``[data, grad]`` for the sweep to sum into, or None."""
+    hold = getattr(p, "_hold", None) if p._fn is None else None
+    entry = held[p] = hold() if hold is not None else None
+    return entry
 
 
 def _held_edges(node: Any, grad: float, plain: type, held: dict) -> None:
@@ -534,10 +664,7 @@ def _held_edges(node: Any, grad: float, plain: type, held: dict) -> None:
     numbers = []
     for p in prev:
         if type(p) is not plain and p._fn is None:
-            if p not in held:
-                hold = getattr(p, "_hold", None)
-                held[p] = hold() if hold is not None else None
-            entry = held[p]
+            entry = held[p] if p in held else _hold(p, held)
             numbers.append(p.data if entry is None else entry[0])
         else:
             numbers.append(p.data)

@@ -156,6 +156,11 @@ def _num(x: Any) -> Any:
 # --------------------------------------------------------------------------- Tensor
 
 
+# NOTE: below this size a freed gradient costs the allocator nothing worth saving, and
+# the spare's checks would cost a small network's step more than they win.
+_SPARE_BYTES = 64 * 1024
+
+
 class Tensor(elementwise.ElementwiseMethods):
     """An n-dimensional array that remembers how it was computed.
 
@@ -183,6 +188,7 @@ class Tensor(elementwise.ElementwiseMethods):
         "_fn",
         "_version",
         "module",
+        "_spare",
         "__weakref__",
     )
     # NOTE: `==` stays identity (nodes are dict keys in the backward sweep).
@@ -200,6 +206,7 @@ class Tensor(elementwise.ElementwiseMethods):
         self._prev: tuple = ()
         self._fn = None
         self._version = 0  # NOTE: torch's version counter: bumped by every in-place change
+        self._spare = None  # NOTE: the gradient array zero_grad() set aside (see there)
 
     @staticmethod
     def _constant(data: Any) -> Tensor:
@@ -307,7 +314,25 @@ class Tensor(elementwise.ElementwiseMethods):
         return Tensor(self.data)
 
     def zero_grad(self) -> None:
-        """Forget the gradient (set it to None, as PyTorch's default)."""
+        """Forget the gradient (set it to None, as PyTorch's default).
+
+        An array of 64 KiB or more is kept aside: the next ``backward()`` writes this
+        tensor's new gradient into it if nothing else refers to it by then (so a large
+        network's step reuses its memory); an array saved before is never written.
+
+        >>> t = Tensor(np.ones(10_000), requires_grad=True)
+        >>> (t * t).sum().backward()
+        >>> saved = t.grad
+        >>> t.zero_grad()
+        >>> t.grad is None
+        True
+        >>> (t * 3).sum().backward()
+        >>> float(saved[0]), float(t.grad[0])
+        (2.0, 3.0)
+        """
+        g = self.grad
+        if type(g) is np.ndarray and g.nbytes >= _SPARE_BYTES:
+            self._spare = g
         self.grad = None
 
     # -- in-place changes, as torch's ------------------------------------------------

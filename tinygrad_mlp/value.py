@@ -67,6 +67,8 @@ class Value(elementwise.ElementwiseMethods):
     # left unset unless a module tags the node; read it with getattr(node, "module", None).
     __slots__ = ("data", "grad", "label", "_prev", "_fn", "module", "__weakref__")
     requires_grad = True
+    #: the add and multiply ops whose rules the scalar sweep writes out (see autograd)
+    _sum_ops = (Add, Mul)
 
     def __init__(self, data: float, label: str = "", _prev: tuple = (), _fn=None) -> None:
         self.data = float(data) if type(data) is not float else data
@@ -271,6 +273,57 @@ class Value(elementwise.ElementwiseMethods):
     def zero_grad(self) -> None:
         """Set this node's gradient to zero."""
         self.grad = 0.0
+
+
+_new = object.__new__
+
+
+def weighted_sum_nodes(
+    x: list, w: list, numbers: list, b: Any = None, bias: float | None = None
+) -> Value:
+    """The nodes ``x[0]*w[0] + x[1]*w[1] + ... + b`` builds, term by term, in one loop.
+
+    ``numbers`` are the weights' numbers (``w[i].data``, read once by the caller), ``bias``
+    the number of ``b`` if the caller read it too. Every
+    multiply and add is a node with the parents, op and number the operators give (a
+    number ``x[i]`` becomes a constant leaf on the right of its weight, as ``w * 2.0``
+    makes it); only the per-node dispatch is gone. Graph building must be on, with no
+    recorder (``autograd._MODE is True``): the caller checks.
+
+    >>> x, w = [Value(2.0), 3.0], [Value(0.5), Value(-1.0)]
+    >>> s = weighted_sum_nodes(x, w, [0.5, -1.0], Value(1.0))
+    >>> s.data, s._op, s._prev[0]._prev[1]._prev[1].data
+    (-1.0, '+', 3.0)
+    """
+    # NOTE: the scalar engine's hottest loop. Nodes are made as Value.__init__ makes
+    # them (every slot it sets, in its order) without the call: their data are floats.
+    s = None
+    for xi, wi, number in zip(x, w, numbers, strict=True):
+        if isinstance(xi, Value):
+            term = _new(Value)
+            term.data = xi.data * number
+            term._prev = (xi, wi)
+        else:
+            c = Value(xi)
+            term = _new(Value)
+            term.data = number * c.data
+            term._prev = (wi, c)
+        term.grad = 0.0
+        term.label = ""
+        term._fn = Mul
+        if s is None:
+            s = term
+        else:
+            total = _new(Value)
+            total.data = s.data + term.data
+            total.grad = 0.0
+            total.label = ""
+            total._prev = (s, term)
+            total._fn = Add
+            s = total
+    if b is not None:
+        s = Value(s.data + (b.data if bias is None else bias), "", (s, b), Add)
+    return s
 
 
 def _built(out: float, parents: tuple, fn) -> Value:

@@ -21,9 +21,8 @@ from tinygrad_mlp.names import activation_name
 from tinygrad_mlp.nn.module import Module
 from tinygrad_mlp.nn.vectors import _activate, _inputs, _is_scalar_input, _method, _tag
 from tinygrad_mlp.nn.views import ParameterValue
-from tinygrad_mlp.ops.scalar import Add, Mul
 from tinygrad_mlp.tensor import Tensor, linear
-from tinygrad_mlp.value import Value
+from tinygrad_mlp.value import Value, weighted_sum_nodes
 
 __all__ = ["Layer", "Linear", "Neuron"]
 
@@ -93,29 +92,21 @@ class Neuron(Module):
         s.label = f"{self.layer.node_names[1] if name is None else name}[{self.index}]"
         return s
 
-    def _weighted_sum_nodes(self, x: list) -> Value:
+    def _weighted_sum_nodes(
+        self, x: list, row: list | None = None, bias: float | None = None
+    ) -> Value:
         """The nodes ``x[i] * w[i]`` and ``+`` would build, from the weight row read once.
 
         NOTE: the scalar engine's hot path. The same nodes, parents in the same order
         and the same numbers as the operators give (a number input becomes a constant
         leaf on the right of its weight, as ``w * 2.0`` makes it), without a property
-        read per weight and an operator dispatch per node.
+        read per weight and an operator dispatch per node. ``row`` and ``bias``: the
+        weights' and the bias's numbers when the caller read the whole tensors already.
         """
         w = self.w
-        row = w[0].tensor.data[self.index].tolist()
-        terms = []
-        for xi, wi, number in zip(x, w, row, strict=True):
-            if isinstance(xi, Value):
-                terms.append(Value(xi.data * number, "", (xi, wi), Mul))
-            else:
-                c = Value(xi)
-                terms.append(Value(number * c.data, "", (wi, c), Mul))
-        s = terms[0]
-        for term in terms[1:]:
-            s = Value(s.data + term.data, "", (s, term), Add)
-        if self.b is not None:
-            s = Value(s.data + self.b.data, "", (s, self.b), Add)
-        return s
+        if row is None:
+            row = w[0].tensor.data[self.index].tolist()
+        return weighted_sum_nodes(x, w, row, self.b, bias)
 
     def forward(self, x: Sequence[Any]) -> Value:
         """Weighted sum then activation, on the scalar engine, one node per + and *."""
@@ -162,7 +153,7 @@ class Linear(Module):
     3
     """
 
-    _not_children = ("_neurons", "_values")
+    _not_children = ("_neurons", "_values", "_node_names")
 
     def __init__(
         self,
@@ -215,11 +206,20 @@ class Linear(Module):
     def node_names(self) -> tuple[str, str]:
         """Names of the outputs and weighted sums: ("ah[0]", "sh[0]"), ("yo", "so"), ("a", "s")."""
         weight_name = self.labels["weight"]
+        # NOTE: read per sample on the scalar engine; kept for the weight's current label
+        cache = self.__dict__.get("_node_names")
+        if cache is not None and cache[0] == weight_name:
+            return cache[1]
         sheet = labels.sibling(weight_name, "a")
         if sheet:
-            return sheet, labels.sibling(weight_name, "s")
-        path = weight_name[: -len("weight")].rstrip(".") if weight_name.endswith("weight") else ""
-        return (f"{path}.a", f"{path}.s") if path else ("a", "s")
+            names = sheet, labels.sibling(weight_name, "s")
+        else:
+            path = ""
+            if weight_name.endswith("weight"):
+                path = weight_name[: -len("weight")].rstrip(".")
+            names = (f"{path}.a", f"{path}.s") if path else ("a", "s")
+        object.__setattr__(self, "_node_names", (weight_name, names))
+        return names
 
     @property
     def nin(self) -> int:
@@ -316,7 +316,25 @@ class Layer(Linear):
         out_name, sum_name = self.node_names
         activation = self.activation
         out = np.empty(self.nout, dtype=object)
-        for j, neuron in enumerate(self.neurons):
+        neurons = self.neurons
+        if autograd._MODE is True and activation != "linear":
+            # NOTE: the scalar engine's hot path: Neuron.weighted_sum and
+            # Neuron._activated for every row, with the weight read once per sample.
+            rows = neurons[0].w[0].tensor.data.tolist()
+            b = neurons[0].b
+            biases = [None] * len(rows) if b is None else b.tensor.data.tolist()
+            for j, neuron in enumerate(neurons):
+                s = neuron._weighted_sum_nodes(x, rows[j], biases[j])
+                s.label = f"{sum_name}[{j}]"
+                a = getattr(s, activation, None)
+                if a is None:
+                    _method(s, activation)  # one sentence when the engines lack it
+                a = a()
+                a.label = f"{out_name}[{j}]"
+                a.module = neuron
+                out[j] = a
+            return out
+        for j, neuron in enumerate(neurons):
             out[j] = neuron._activated(neuron.weighted_sum(x, sum_name), activation, out_name)
         return out
 

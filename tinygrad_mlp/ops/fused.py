@@ -34,11 +34,18 @@ class MatMulT(TensorOp):
         return a @ b.T
 
     def backward(self, grad_out, out, a, b):
+        return self.backward_into(grad_out, out, a, b, None)
+
+    def backward_into(self, grad_out, out, a, b, grad_b):
+        """:meth:`backward` on arrays, writing dL/db into ``grad_b`` (b's shape and dtype)
+        when given: the same product, into the weight gradient's old memory."""
         g = grad_out
         grad_a = g @ b if self.needs[0] else None
         if not self.needs[1]:
             return grad_a, None
         if a.ndim == 2:
+            if grad_b is not None and g.dtype == a.dtype == grad_b.dtype:
+                return grad_a, np.matmul(g.T, a, out=grad_b)
             return grad_a, g.T @ a
         if a.ndim == 1:  # the outer product g aᵀ
             return grad_a, g.reshape((g.shape[0], 1)) * a

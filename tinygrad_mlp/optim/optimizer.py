@@ -154,7 +154,7 @@ class Optimizer:
         autograd.report("call", self.zero_grad, set_to_none)  # NOTE: a captured step replays it
         for p in self._parameters():
             if set_to_none or p.grad is None:
-                p.grad = None
+                p.zero_grad()  # NOTE: None, with the array kept for the next backward
             elif isinstance(p.grad, Tensor):  # a node left by backward(create_graph=True)
                 p.grad = np.zeros_like(p.grad.data)
             else:
