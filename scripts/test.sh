@@ -27,4 +27,5 @@ fi
 python -m pip install --quiet --disable-pip-version-check -e ".[dev,reference,playback,browser,docs]"
 
 python -m ruff check .
-python -m pytest -n 2 "$@"
+# --dist loadgroup: a module whose tests share one page in order (xdist_group) stays on one worker
+python -m pytest -n 2 --dist loadgroup "$@"

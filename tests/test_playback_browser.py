@@ -15,23 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.browser import ARGS, CHROMIUM, WatchedPage
 from tinygrad_mlp.cli import main
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
     pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed"),
-]
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
 ]
 PAYLOADS = [
     "<img src=x onerror=alert(1)>",
@@ -48,36 +39,11 @@ def browser():
         chromium.close()
 
 
-class Page:
-    """A page with every console message, page error and dialog collected."""
+class Page(WatchedPage):
+    """The playback page with every console message, page error and dialog collected."""
 
     def __init__(self, browser, path: Path) -> None:
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
-        self.console: list[tuple[str, str]] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: self.console.append((m.type, m.text)))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("dialog", self._dialog)
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.goto(path.resolve().as_uri())
-        self.wait_for("window.playback !== undefined")
-
-    def wait_for(self, condition: str, seconds: float = 10.0) -> None:
-        """Poll ``condition``.
-
-        NOTE: the page's content security policy forbids the eval behind wait_for_function.
-        """
-        for _ in range(int(seconds * 20)):
-            if self.page.evaluate(condition):
-                return
-            self.page.wait_for_timeout(50)
-        raise AssertionError(f"timed out waiting for {condition}")
-
-    def _dialog(self, dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
+        super().__init__(browser, path.resolve().as_uri(), "window.playback !== undefined")
 
     def js(self, expression: str):
         return self.page.evaluate(expression)

@@ -9,27 +9,21 @@ module, so the tests run in order, each from where the last left the studio.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.browser import ARGS, CHROMIUM, WatchedPage
 from tinygrad_mlp.studio import Session, default_config, make_dataset
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+    # NOTE: the tests run in order on one page, so one worker runs them all (--dist loadgroup)
+    pytest.mark.xdist_group("studio_browser"),
 ]
 PAYLOADS = [
     "<img src=x onerror=alert(1)>",
@@ -56,33 +50,18 @@ def page(studio):
         browser.close()
 
 
-class Tab:
+class Tab(WatchedPage):
     """The studio's page with every console message, page error and dialog collected."""
 
+    TIMEOUT = 15.0
+
     def __init__(self, browser, url: str) -> None:
-        self.page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        self.console: list[tuple[str, str]] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: self.console.append((m.type, m.text)))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("dialog", self._dialog)
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.goto(url)
-        self.wait_for("window.studio !== undefined && window.studio.state().updates > 0")
+        ready = "window.studio !== undefined && window.studio.state().updates > 0"
+        super().__init__(browser, url, ready, height=1000)
 
-    def _dialog(self, dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def wait_for(self, condition: str, seconds: float = 15.0) -> None:
-        """Poll ``condition`` (the page's content security policy forbids eval)."""
-        for _ in range(int(seconds * 20)):
-            if self.page.evaluate(condition):
-                return
-            self.page.wait_for_timeout(50)
-        raise AssertionError(f"timed out waiting for {condition}: {self.state()}")
+    def waiting_on(self) -> str:
+        """The studio's state, for a timeout's message."""
+        return f": {self.state()}"
 
     def state(self) -> dict:
         return self.page.evaluate("window.studio.state()")
