@@ -187,10 +187,10 @@ def test_clip_grad_flag_bounds_every_step(noisy_csv, tmp_path, capsys):
 
 
 def test_adam_is_the_optimizer_the_defaults_build(noisy_csv):
-    from tinygrad_mlp.training.fit import _optimizer
+    from tinygrad_mlp.training.fit import optimizer_for
 
     model = new_model(load_csv(noisy_csv), TrainConfig())
-    assert isinstance(_optimizer(model.net, TrainConfig()), Adam)
+    assert isinstance(optimizer_for(model.net, TrainConfig()), Adam)
 
 
 def test_standard_scaling_is_the_default_and_survives_the_model_file(noisy_csv, tmp_path, capsys):

@@ -60,7 +60,7 @@ from tinygrad_mlp.training import (
     predict_proba,
     targets_for_training,
 )
-from tinygrad_mlp.training.fit import _optimizer
+from tinygrad_mlp.training.fit import optimizer_for
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -248,7 +248,7 @@ class _BaseMLP(BaseEstimator):
             self.n_iter_, self.best_epoch_ = 0, 0
         if getattr(self, "_optimizer_", None) is None:
             # NOTE: after fit (or unpickling) the optimizer starts afresh, as a new Adam.
-            self._optimizer_ = _optimizer(self.model_.net, config)
+            self._optimizer_ = optimizer_for(self.model_.net, config)
             self._rng_ = np.random.default_rng([config.seed, self.n_iter_])
         model, optimizer = self.model_, self._optimizer_
         x = network_inputs(model, data.inputs)

@@ -29,7 +29,7 @@ from tinygrad_mlp.studio import health_panel
 from tinygrad_mlp.tensor import Tensor
 from tinygrad_mlp.training import TrainConfig, new_model
 from tinygrad_mlp.training.config import MODEL_LOSSES
-from tinygrad_mlp.training.fit import _optimizer, batch_loss, split_rows
+from tinygrad_mlp.training.fit import batch_loss, optimizer_for, split_rows
 from tinygrad_mlp.training.predict import network_inputs, targets_for_training
 
 __all__ = ["GRID", "MAX_DRAWN_WEIGHTS", "Session", "default_config", "natural_loss"]
@@ -152,7 +152,7 @@ class Session:
         training = self._training_data(data, config.loss)
         model = new_model(training, config)
         parts = _arrays(model, training, config)
-        optimizer = _optimizer(model.net, config)
+        optimizer = optimizer_for(model.net, config)
         monitor = health_panel.monitor(model.net) if self.health else None
         return {
             "model": model,

@@ -55,6 +55,7 @@ __all__ = [
     "evaluate",
     "fit",
     "new_model",
+    "optimizer_for",
     "split_rows",
 ]
 
@@ -339,7 +340,9 @@ def _reported_loss(
         return batch_loss(model, Tensor(out), z).item() * len(z)
 
 
-def _optimizer(net: MLP, config: TrainConfig) -> Optimizer:
+def optimizer_for(net: MLP, config: TrainConfig) -> Optimizer:
+    """The optimizer ``config`` names for ``net``'s parameters (Adam, SGD or momentum SGD),
+    as :func:`fit` makes it: the estimators' ``partial_fit`` and the studio use it too."""
     if config.optimizer == "adam":
         return Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     momentum = config.momentum if config.optimizer == "momentum" else 0.0
@@ -508,7 +511,7 @@ def _train(model, data, config, on_epoch, on_step, history, kept, sample_weight)
         w, wv = weights[train_rows], weights[val_rows]
     net = model.net
     params = net.parameters()
-    optimizer = _optimizer(net, config)
+    optimizer = optimizer_for(net, config)
     scheduler = _scheduler(optimizer, config)
     scale = _data_unit_scale(model)
     rng = np.random.default_rng(config.seed)
