@@ -7,16 +7,18 @@ Needs the studio and browser extras and Debian's /usr/bin/chromium.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tinygrad_mlp.studio import Studio, make_dataset
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.browser import ARGS, CHROMIUM  # noqa: E402
+from tinygrad_mlp.studio import Studio, make_dataset  # noqa: E402
 
 IMG = Path(__file__).resolve().parent / "img"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
 def _play(page, seconds: float) -> None:
@@ -28,7 +30,7 @@ def _play(page, seconds: float) -> None:
 
 def _shoot(name: str, data, hidden: str, lr: str, seconds: float) -> None:
     with Studio(data) as studio, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(studio.url)
         page.wait_for_function("window.studio && window.studio.state().updates > 0")
