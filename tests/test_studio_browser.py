@@ -173,6 +173,10 @@ def test_a_csv_whose_header_is_a_payload_shows_as_text_and_runs_nothing(page, tm
 
 
 def test_a_bad_csv_shows_its_sentence_and_keeps_the_data(page, tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text("a,b,c\n" + "".join(f"{i % 4},{i % 3},{i % 2}\n" for i in range(30)))
+    page.page.set_input_files("#csv", str(good))
+    page.wait_for("window.studio.state().points === 30 && window.studio.state().error === ''")
     path = tmp_path / "broken.csv"
     path.write_text("a,b,c\n1,2,3\n4,5\n")
     page.page.set_input_files("#csv", str(path))
