@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "Chain",
     "Op",
     "backward",
     "enable_grad",
@@ -326,35 +327,81 @@ def toposort(root: Any) -> list:
     return _toposort((root,))
 
 
+class Chain(tuple):
+    """The parents of a node that ends a chain of nodes built in one loop, and the chain.
+
+    A builder that makes many nodes at once (a neuron's ``x[0]*w[0] + x[1]*w[1] + ... + b``,
+    one node per ``*`` and ``+``) knows a topological order of them as it makes them: the
+    order it makes them in. It gives the last node's parents as a ``Chain``, which is the
+    plain tuple of parents plus two lists the sort reads: ``inner``, the chain's interior
+    nodes in the order made (the last node's parents among them, the last node not), and
+    ``outer``, every node from outside the chain that a node of the chain takes as a parent.
+
+    :func:`toposort` then takes ``inner`` in one step instead of walking it node by node:
+    it sorts ``outer`` first and puts ``inner`` after it. That is a topological order as
+    long as no node of ``inner`` was reached another way before (a node the user built on
+    one of them): then the sort walks the chain as any other graph. Either way every node
+    comes after its parents, and each node's consumers keep their relative order, so the
+    sums of a sweep are the same.
+    """
+
+    inner: list
+    outer: list
+
+
 def _toposort(roots: Sequence[Any]) -> list:
     order: list = []
     seen: set = set()
-    add = seen.add
-    # NOTE: two parallel stacks (nodes, and iterators over their parents) rather than
-    # one of pairs, and leaves marked seen too, so that each later visit of a leaf is
-    # one set lookup: the scalar engine's graphs have tens of thousands of nodes.
+    add, update, isdisjoint, issuperset = seen.add, seen.update, seen.isdisjoint, seen.issuperset
+    # NOTE: three parallel stacks (nodes, iterators over their parents, and the chain to
+    # put before a node, or None) rather than one of tuples, and leaves marked seen too,
+    # so that each later visit of a leaf is one set lookup: the scalar engine's graphs
+    # have tens of thousands of nodes. A node whose parents are a Chain that nothing
+    # reached yet has its chain's outside parents sorted, then the chain taken whole.
     nodes: list = []
     parents: list = []
+    chains: list = []
     push, pop, push_parents, pop_parents = nodes.append, nodes.pop, parents.append, parents.pop
-    append = order.append
+    push_chain, pop_chain = chains.append, chains.pop
+    append, extend = order.append, order.extend
     for root in roots:
         if root._fn is None or root in seen:
             continue
         add(root)
         push(root)
-        push_parents(iter(root._prev))
+        prev = root._prev
+        if type(prev) is Chain and isdisjoint(prev.inner):
+            update(prev.inner)
+            push_parents(_DONE if issuperset(prev.outer) else iter(prev.outer))
+            push_chain(prev.inner)
+        else:
+            push_parents(iter(prev))
+            push_chain(None)
         while nodes:
             for parent in parents[-1]:
                 if parent not in seen:
                     add(parent)
                     if parent._fn is not None:
                         push(parent)
-                        push_parents(iter(parent._prev))
+                        prev = parent._prev
+                        if type(prev) is Chain and isdisjoint(prev.inner):
+                            update(prev.inner)
+                            push_parents(_DONE if issuperset(prev.outer) else iter(prev.outer))
+                            push_chain(prev.inner)
+                        else:
+                            push_parents(iter(prev))
+                            push_chain(None)
                         break
             else:
                 pop_parents()
+                inner = pop_chain()
+                if inner is not None:
+                    extend(inner)
                 append(pop())
     return order
+
+
+_DONE = iter(())  # an iterator with nothing left: a chain whose outside parents are all sorted
 
 
 def walk(root: Any) -> list:
@@ -593,49 +640,58 @@ def _backward_scalars(order: list, grad_root: float) -> None:
     held: dict = {}
     held_get = held.get
     for node in reversed(order):
-        grad = node.grad
         fn = node._fn
-        # NOTE: unrolled for the common shapes: an add or a multiply of two nodes of the
-        # root's class, or of one and a held parameter view (a weight times an input, a
-        # sum plus a bias); any rule on parents of the root's class. Everything else
-        # goes edge by edge.
-        if fn is mul or fn is add:
+        # NOTE: unrolled for the common shapes, most frequent first: a multiply of a node
+        # of the root's class by a held parameter view (a weight times an input), an add
+        # of two such nodes, or of one and a view (a sum plus a bias); any rule on parents
+        # of the root's class. Everything else goes edge by edge.
+        if fn is mul:
             a, b = node._prev
             if type(a) is plain:
+                grad = node.grad
+                if type(b) is not plain:
+                    entry = held_get(b, _MISSING)
+                    if entry is _MISSING:
+                        entry = _hold(b, held)
+                    if entry is not None:
+                        a.grad += grad * entry[0]
+                        entry[1] += grad * a.data
+                        continue
+                else:
+                    a.grad += grad * b.data
+                    b.grad += grad * a.data
+                    continue
+        elif fn is add:
+            a, b = node._prev
+            if type(a) is plain:
+                grad = node.grad
                 if type(b) is plain:
-                    if fn is mul:
-                        a.grad += grad * b.data
-                        b.grad += grad * a.data
-                    else:
-                        a.grad += grad
-                        b.grad += grad
+                    a.grad += grad
+                    b.grad += grad
                     continue
                 entry = held_get(b, _MISSING)
                 if entry is _MISSING:
                     entry = _hold(b, held)
                 if entry is not None:
-                    if fn is mul:
-                        a.grad += grad * entry[0]
-                        entry[1] += grad * a.data
-                    else:
-                        a.grad += grad
-                        entry[1] += grad
+                    a.grad += grad
+                    entry[1] += grad
                     continue
         else:
             prev = node._prev
             if len(prev) == 1:
                 a = prev[0]
                 if type(a) is plain:
-                    (grad_a,) = fn.backward(grad, node.data, a.data)
+                    (grad_a,) = fn.backward(node.grad, node.data, a.data)
                     a.grad += grad_a
                     continue
             elif len(prev) == 2:
                 a, b = prev
                 if type(a) is plain and type(b) is plain:
-                    grad_a, grad_b = fn.backward(grad, node.data, a.data, b.data)
+                    grad_a, grad_b = fn.backward(node.grad, node.data, a.data, b.data)
                     a.grad += grad_a
                     b.grad += grad_b
                     continue
+        grad = node.grad
         _held_edges(node, grad, plain, held)
     for leaf, entry in held.items():
         if entry is not None:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_mlp import autograd, elementwise
-from tinygrad_mlp.autograd import Op
+from tinygrad_mlp.autograd import Chain, Op
 from tinygrad_mlp.ops.scalar import (  # noqa: F401  (BCE, BCEWithLogits: named here by losses)
     BCE,
     Add,
@@ -277,14 +277,26 @@ class Value(elementwise.ElementwiseMethods):
 
 _new = object.__new__
 
+#: The op behind each of the five core methods (``v.relu()`` makes ``Value(Relu.forward(
+#: v.data), "", (v,), Relu)``), for builders that make those nodes without the call.
+UNARY_OPS = {"exp": Exp, "log": Log, "tanh": Tanh, "sigmoid": Sigmoid, "relu": Relu}
+
 
 def weighted_sum_nodes(
-    x: list, w: list, numbers: list, b: Any = None, bias: float | None = None
+    x: list,
+    w: list,
+    numbers: list,
+    b: Any = None,
+    bias: float | None = None,
+    layer: bool = False,
 ) -> Value:
     """The nodes ``x[0]*w[0] + x[1]*w[1] + ... + b`` builds, term by term, in one loop.
 
     ``numbers`` are the weights' numbers (``w[i].data``, read once by the caller), ``bias``
-    the number of ``b`` if the caller read it too. Every
+    the number of ``b`` if the caller read it too. ``layer=True`` says what a layer
+    checked once for all its nodes: ``x`` is a list of ``Value`` nodes as long as ``w``,
+    and ``w`` and ``b`` are leaves (parameter views), so the chain's outside parents are
+    ``x`` alone (kept, not copied: do not change it). Every
     multiply and add is a node with the parents, op and number the operators give (a
     number ``x[i]`` becomes a constant leaf on the right of its weight, as ``w * 2.0``
     makes it); only the per-node dispatch is gone. Graph building must be on, with no
@@ -297,13 +309,47 @@ def weighted_sum_nodes(
     """
     # NOTE: the scalar engine's hottest loop. Nodes are made as Value.__init__ makes
     # them (every slot it sets, in its order) without the call: their data are floats.
+    # The last node's parents are a Chain: the nodes made here, in the order made, and
+    # the nodes from outside (inputs, weights, bias), so the sort takes them in one step.
+    if layer:
+        terms = zip(x, w, numbers, strict=True)
+        xi, wi, number = next(terms)
+        s = _new(Value)
+        s.data = xi.data * number
+        s.grad = 0.0
+        s.label = ""
+        s._prev = (xi, wi)
+        s._fn = Mul
+        made = [s]
+        keep = made.append
+        for xi, wi, number in terms:
+            term = _new(Value)
+            term.data = xi.data * number
+            term.grad = 0.0
+            term.label = ""
+            term._prev = (xi, wi)
+            term._fn = Mul
+            total = _new(Value)
+            total.data = s.data + term.data
+            total.grad = 0.0
+            total.label = ""
+            total._prev = (s, term)
+            total._fn = Add
+            keep(term)
+            keep(total)
+            s = total
+        return _chained(s, made, b, bias, x)
     s = None
+    made = []
+    keep = made.append
+    numbers_in_x = False
     for xi, wi, number in zip(x, w, numbers, strict=True):
         if isinstance(xi, Value):
             term = _new(Value)
             term.data = xi.data * number
             term._prev = (xi, wi)
         else:
+            numbers_in_x = True
             c = Value(xi)
             term = _new(Value)
             term.data = number * c.data
@@ -311,6 +357,7 @@ def weighted_sum_nodes(
         term.grad = 0.0
         term.label = ""
         term._fn = Mul
+        keep(term)
         if s is None:
             s = term
         else:
@@ -320,9 +367,27 @@ def weighted_sum_nodes(
             total.label = ""
             total._prev = (s, term)
             total._fn = Add
+            keep(total)
             s = total
+    outer = [v for v in x if isinstance(v, Value)] if numbers_in_x else [*x]
+    outer += w
     if b is not None:
-        s = Value(s.data + (b.data if bias is None else bias), "", (s, b), Add)
+        outer.append(b)
+    return _chained(s, made, b, bias, outer)
+
+
+def _chained(s: Value, made: list, b: Any, bias: float | None, outer: list) -> Value:
+    """The weighted sum's last node (``s`` plus the bias, if any), its parents a Chain."""
+    if b is not None:
+        s = Value(s.data + (b.data if bias is None else bias), "", Chain((s, b)), Add)
+    elif len(made) > 1:
+        made.pop()
+        s._prev = Chain(s._prev)
+    else:
+        return s
+    chain = s._prev
+    chain.inner = made
+    chain.outer = outer
     return s
 
 

@@ -22,7 +22,7 @@ from tinygrad_mlp.nn.module import Module
 from tinygrad_mlp.nn.vectors import _activate, _inputs, _is_scalar_input, _method, _tag
 from tinygrad_mlp.nn.views import ParameterValue
 from tinygrad_mlp.tensor import Tensor, linear
-from tinygrad_mlp.value import Value, weighted_sum_nodes
+from tinygrad_mlp.value import UNARY_OPS, Value, weighted_sum_nodes
 
 __all__ = ["Layer", "Linear", "Neuron"]
 
@@ -153,7 +153,7 @@ class Linear(Module):
     3
     """
 
-    _not_children = ("_neurons", "_values", "_node_names")
+    _not_children = ("_neurons", "_values", "_node_names", "_node_labels")
 
     def __init__(
         self,
@@ -271,6 +271,9 @@ class Linear(Module):
         return f"{self.nin}, {self.nout}, bias={self.bias is not None}"
 
 
+_VALUE = {Value}
+
+
 class Layer(Linear):
     """A fully connected layer with its activation: ``a = f(x Wᵀ + b)`` (an MLP's layer).
 
@@ -317,26 +320,45 @@ class Layer(Linear):
         activation = self.activation
         out = np.empty(self.nout, dtype=object)
         neurons = self.neurons
-        if autograd._MODE is True and activation != "linear":
+        if autograd._MODE is True:
             # NOTE: the scalar engine's hot path: Neuron.weighted_sum and
-            # Neuron._activated for every row, with the weight read once per sample.
+            # Neuron._activated for every row, with the weight read once per sample,
+            # the labels made once per layer, and f(s) made as `s.relu()` makes it.
             rows = neurons[0].w[0].tensor.data.tolist()
             b = neurons[0].b
             biases = [None] * len(rows) if b is None else b.tensor.data.tolist()
+            sums, outs = self._labels(sum_name, out_name)
+            fn = UNARY_OPS.get(activation)
+            nodes = set(map(type, x)) == _VALUE  # every input a node: one check per layer
             for j, neuron in enumerate(neurons):
-                s = neuron._weighted_sum_nodes(x, rows[j], biases[j])
-                s.label = f"{sum_name}[{j}]"
-                a = getattr(s, activation, None)
-                if a is None:
-                    _method(s, activation)  # one sentence when the engines lack it
-                a = a()
-                a.label = f"{out_name}[{j}]"
+                s = weighted_sum_nodes(x, neuron.w, rows[j], neuron.b, biases[j], nodes)
+                s.label = sums[j]
+                if activation == "linear":
+                    a = s  # NOTE: as Neuron._activated: the sum is the output
+                elif fn is not None:
+                    a = Value(fn.forward(s.data), outs[j], (s,), fn)
+                else:
+                    a = getattr(s, activation, None)
+                    if a is None:
+                        _method(s, activation)  # one sentence when the engines lack it
+                    a = a()
+                    a.label = outs[j]
                 a.module = neuron
                 out[j] = a
             return out
         for j, neuron in enumerate(neurons):
             out[j] = neuron._activated(neuron.weighted_sum(x, sum_name), activation, out_name)
         return out
+
+    def _labels(self, sum_name: str, out_name: str) -> tuple[list[str], list[str]]:
+        """``sh[0][j]`` and ``ah[0][j]`` for every node j, made once per names and width."""
+        key = (sum_name, out_name, self.nout)
+        cache = self.__dict__.get("_node_labels")
+        if cache is None or cache[0] != key:
+            sums = [f"{sum_name}[{j}]" for j in range(self.nout)]
+            cache = (key, (sums, [f"{out_name}[{j}]" for j in range(self.nout)]))
+            object.__setattr__(self, "_node_labels", cache)
+        return cache[1]
 
     def forward(self, x: Any) -> Any:
         """A vector of numbers or Values → a vector of Values; (n, nin) → Tensor (n, nout)."""
