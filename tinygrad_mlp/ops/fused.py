@@ -33,12 +33,9 @@ class MatMulT(TensorOp):
     def forward(self, a, b):
         return a @ b.T
 
-    def backward(self, grad_out, out, a, b):
-        return self.backward_into(grad_out, out, a, b, None)
-
-    def backward_into(self, grad_out, out, a, b, grad_b):
-        """:meth:`backward` on arrays, writing dL/db into ``grad_b`` (b's shape and dtype)
-        when given: the same product, into the weight gradient's old memory."""
+    def backward(self, grad_out, out, a, b, grad_b=None):
+        """The rule; on arrays, with ``grad_b`` (b's shape and dtype) given, dL/db is
+        written into it: the same product, into the weight gradient's old memory."""
         g = grad_out
         grad_a = g @ b if self.needs[0] else None
         if not self.needs[1]:
@@ -51,6 +48,10 @@ class MatMulT(TensorOp):
             return grad_a, g.reshape((g.shape[0], 1)) * a
         rows = g.reshape((-1, g.shape[-1]))  # batched: sum over every leading axis
         return grad_a, rows.T @ a.reshape((-1, a.shape[-1]))
+
+    # NOTE: the core's name for a rule that takes a buffer (see Op.backward_into); one
+    # method, so that the common call, without a buffer, makes no second call
+    backward_into = backward
 
 
 class LogSoftmax(TensorOp):
