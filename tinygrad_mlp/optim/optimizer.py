@@ -21,6 +21,9 @@ import numpy as np
 from tinygrad_mlp import autograd
 from tinygrad_mlp.tensor import Tensor
 
+#: Below this size an update's temporary costs the allocator nothing worth a kept buffer.
+_SCRATCH_BYTES = 64 * 1024
+
 #: Group keys every optimizer tolerates in a saved state besides its own options:
 #: torch writes ``initial_lr`` (a scheduler's) and ``param_names``.
 _SHARED_KEYS = ("params", "initial_lr", "param_names")
@@ -166,6 +169,19 @@ class Optimizer:
         Call after ``loss.backward()``; parameters whose ``.grad`` is None are skipped.
         """
         raise NotImplementedError
+
+    def _scratch(self, like: np.ndarray) -> np.ndarray:
+        """An array of ``like``'s shape and dtype for an update's temporary, kept for reuse.
+
+        One per shape and dtype, shared by the parameters that have them; never state
+        (not saved, not read back).
+        """
+        buffers = self.__dict__.setdefault("_buffers", {})
+        key = (like.shape, like.dtype)
+        buffer = buffers.get(key)
+        if buffer is None:
+            buffer = buffers[key] = np.empty_like(like, order="C")
+        return buffer
 
     @staticmethod
     def _grad(p: Tensor, maximize: bool) -> np.ndarray | None:
@@ -364,11 +380,17 @@ class SGD(Optimizer):
         autograd.report("call", self.step)  # NOTE: a captured step replays it
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            weight_decay, nesterov, maximize = (
+                group["weight_decay"],
+                group["nesterov"],
+                group["maximize"],
+            )
             for p in group["params"]:
-                g = self._grad(p, group["maximize"])
+                g = p.grad
                 if g is None:
                     continue
+                if maximize or type(g) is not np.ndarray:
+                    g = self._grad(p, maximize)
                 if weight_decay:
                     g = g + weight_decay * p.data
                 if momentum:
@@ -380,7 +402,19 @@ class SGD(Optimizer):
                         buf *= momentum
                         buf += (1 - dampening) * g if dampening else g
                     g = g + momentum * buf if nesterov else buf
-                p.data -= lr * g
+                data = p.data
+                if (
+                    g.nbytes >= _SCRATCH_BYTES
+                    and type(lr) is float
+                    and g.shape == data.shape
+                    and g.dtype == data.dtype
+                ):
+                    # NOTE: data -= lr * g, the same two operations, with lr * g written
+                    # into an array this optimizer keeps rather than a temporary freed
+                    # every step (a large network's step would page it back in)
+                    np.subtract(data, np.multiply(g, lr, out=self._scratch(g)), out=data)
+                else:
+                    data -= lr * g
 
 
 class Adam(Optimizer):
