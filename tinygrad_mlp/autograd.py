@@ -524,12 +524,7 @@ def _backward_arrays(order: list, grad_root: np.ndarray) -> None:
             if old is None:
                 if getattr(parent, "_spare", None) is not None and _into_spare(parent, g):
                     continue
-                if (
-                    type(g) is np.ndarray
-                    and g.base is None
-                    and g is not grad
-                    and g.flags.writeable
-                ):
+                if type(g) is np.ndarray and g.base is None and g is not grad and g.flags.writeable:
                     parent.grad = g
                 else:
                     # NOTE: a leaf owns its gradient: an array (not a numpy scalar),

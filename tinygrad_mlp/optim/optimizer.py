@@ -171,17 +171,13 @@ class Optimizer:
         raise NotImplementedError
 
     def _scratch(self, like: np.ndarray) -> np.ndarray:
-        """An array of ``like``'s shape and dtype for an update's temporary, kept for reuse.
-
-        One per shape and dtype, shared by the parameters that have them; never state
-        (not saved, not read back).
-        """
+        """An array of ``like``'s shape and dtype for an update's temporary, one per shape
+        and dtype, kept for reuse (not state: never saved)."""
         buffers = self.__dict__.setdefault("_buffers", {})
         key = (like.shape, like.dtype)
-        buffer = buffers.get(key)
-        if buffer is None:
-            buffer = buffers[key] = np.empty_like(like, order="C")
-        return buffer
+        if key not in buffers:
+            buffers[key] = np.empty_like(like, order="C")
+        return buffers[key]
 
     @staticmethod
     def _grad(p: Tensor, maximize: bool) -> np.ndarray | None:
@@ -380,11 +376,8 @@ class SGD(Optimizer):
         autograd.report("call", self.step)  # NOTE: a captured step replays it
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            weight_decay, nesterov, maximize = (
-                group["weight_decay"],
-                group["nesterov"],
-                group["maximize"],
-            )
+            weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            maximize = group["maximize"]
             for p in group["params"]:
                 g = p.grad
                 if g is None:
