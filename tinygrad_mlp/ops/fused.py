@@ -90,7 +90,9 @@ class HalfSquaredError(TensorOp):
 
     def forward(self, y, z):
         diff = y - z
-        return 0.5 * np.vdot(diff, diff).astype(y.dtype)
+        total = np.vdot(diff, diff)
+        # NOTE: vdot keeps a float dtype; the cast is for the others
+        return 0.5 * (total if total.dtype == y.dtype else total.astype(y.dtype))
 
     def backward(self, grad_out, out, y, z):
         diff = (y - z) * grad_out

@@ -154,14 +154,16 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient: None (torch's default), or zeros in place."""
-        autograd.report("call", self.zero_grad, set_to_none)  # NOTE: a captured step replays it
-        for p in self._parameters():
-            if set_to_none or p.grad is None:
-                p.zero_grad()  # NOTE: None, with the array kept for the next backward
-            elif isinstance(p.grad, Tensor):  # a node left by backward(create_graph=True)
-                p.grad = np.zeros_like(p.grad.data)
-            else:
-                p.grad[...] = 0
+        if autograd._MODE is not True:  # NOTE: some thread records: a captured step replays it
+            autograd.report("call", self.zero_grad, set_to_none)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.zero_grad()  # NOTE: None, with the array kept for the next backward
+                elif isinstance(p.grad, Tensor):  # a node left by backward(create_graph=True)
+                    p.grad = np.zeros_like(p.grad.data)
+                else:
+                    p.grad[...] = 0
 
     def step(self) -> None:
         """Update every parameter in place from its ``.grad``; subclasses give the rule.
@@ -373,7 +375,8 @@ class SGD(Optimizer):
         >>> np.round(p.data, 12).tolist()  # 1 − 0.1·1 − 0.1·(0.9·1 + 1)
         [0.71]
         """
-        autograd.report("call", self.step)  # NOTE: a captured step replays it
+        if autograd._MODE is not True:  # NOTE: some thread records: a captured step replays it
+            autograd.report("call", self.step)
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
