@@ -13,10 +13,11 @@ import math
 import numpy as np
 import pytest
 
-from tinygrad_mlp import Tensor, no_grad
+from tinygrad_mlp import Tensor, grad, no_grad
 from tinygrad_mlp.nn import MLP, Layer
 from tinygrad_mlp.ops.arithmetic import LARGE_BYTES, Relu, Sigmoid, Tanh
 from tinygrad_mlp.optim import SGD
+from tinygrad_mlp.tensor import half_squared_error
 
 FLOATS = [np.float64, np.float32, np.float16]
 
@@ -207,3 +208,17 @@ def test_an_mlp_step_matches_the_hand_written_step():
         grad = delta @ ws[k]
         assert np.allclose(net.layers[k].weight.data, ws[k] - 0.01 * grad_w, rtol=1e-13, atol=0)
         assert np.allclose(net.layers[k].bias.data, bs[k] - 0.01 * grad_b, rtol=1e-13, atol=0)
+
+
+def test_half_squared_error_keeps_y_minus_z_and_hands_it_on_once():
+    y = Tensor([1.0, 2.0, -3.0], requires_grad=True)
+    z = Tensor([0.5, 0.0, -3.5], requires_grad=True)
+    loss = half_squared_error(y, z)
+    assert loss.item() == 0.5 * (0.25 + 4.0 + 0.25)
+    loss.backward()
+    assert y.grad.tolist() == [0.5, 2.0, 0.5] and z.grad.tolist() == [-0.5, -2.0, -0.5]
+    y.grad *= 10  # the leaf owns its gradient: the next sweep's y - z is not touched
+    loss.backward(np.array(2.0))
+    assert y.grad.tolist() == [6.0, 24.0, 6.0] and z.grad.tolist() == [-1.5, -6.0, -1.5]
+    (g,) = grad(half_squared_error(y, z) * 3.0, y, create_graph=True)
+    assert g.tolist() == [1.5, 6.0, 1.5] and g.requires_grad
