@@ -81,9 +81,7 @@ from tinygrad_mlp.ops.shape import (
 __all__ = ["Tensor", "concatenate", "half_squared_error", "linear"]
 
 _FLOATS = (np.float64, np.float32)
-
-
-_FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+_FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))  # the same, as dtypes
 
 
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
