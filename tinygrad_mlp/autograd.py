@@ -86,6 +86,10 @@ class Op:
     # still records versions after an in-place change anywhere in the process.
     __slots__ = ("needs", "versions")
     symbol = "?"
+    #: An op may offer ``backward_into(grad_out, out, *inputs, grad_last)``: its rule on
+    #: arrays, writing the last input's gradient into ``grad_last`` (that input's shape
+    #: and dtype), which the array sweep passes when it has a leaf's old array to reuse.
+    backward_into: Any = None
 
     def forward(self, *inputs: Any) -> Any:
         """The op's value on plain data: floats for ``Value``, numpy arrays for ``Tensor``.
@@ -442,12 +446,15 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op: Any = None) -> np.
     >>> unbroadcast(np.ones((2, 3)), (2, 1)).tolist()
     [[3.0], [3.0]]
     """
-    grad = np.asarray(grad)
+    if type(grad) is not np.ndarray:
+        grad = np.asarray(grad)
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    if extra == 1 and grad.shape[1:] == shape:  # NOTE: the common case, a bias over a batch
-        return grad.sum(axis=0)
+    if extra == 1 and grad.shape[1:] == shape:
+        # NOTE: the common case, a bias over a batch: ``grad.sum(axis=0)``, which is this
+        # same reduction reached through a Python-level wrapper
+        return _add_reduce(grad, 0)
     if extra < 0 or any(n not in (1, m) for n, m in zip(shape, grad.shape[extra:], strict=True)):
         name = "a gradient" if op is None else f"the gradient of {_op_name(op)}"
         raise ValueError(
@@ -459,6 +466,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op: Any = None) -> np.
     if ones:
         grad = grad.sum(axis=ones, keepdims=True)
     return grad
+
+
+_add_reduce = np.add.reduce
 
 
 def _op_name(op: Any) -> str:
@@ -508,67 +518,77 @@ def _backward_arrays(order: list, grad_root: np.ndarray) -> None:
         if grad is None:
             continue
         node.grad = grad
+        fn = node._fn
         prev = node._prev
         # NOTE: unrolled for one and two parents, the common cases.
         if len(prev) == 2:
             a, b = prev
             if (
-                b._fn is None
+                fn.backward_into is not None
+                and b._fn is None
                 and getattr(b, "_spare", None) is not None
                 and b.grad is None
-                and hasattr(node._fn, "backward_into")
             ):
                 # NOTE: a layer's weight gradient computed straight into the array the
                 # weight had before zero_grad() (see _into_spare), with no copy.
                 spare, b._spare = b._spare, None
                 data = b.data
                 if _sole(spare, 1) and spare.shape == data.shape and spare.dtype == data.dtype:
-                    in_grads = node._fn.backward_into(grad, node.data, a.data, data, spare)
+                    grad_a, grad_b = fn.backward_into(grad, node.data, a.data, data, spare)
                 else:
-                    in_grads = node._fn.backward(grad, node.data, a.data, data)
+                    grad_a, grad_b = fn.backward(grad, node.data, a.data, data)
                 del spare
             else:
-                in_grads = node._fn.backward(grad, node.data, a.data, b.data)
+                grad_a, grad_b = fn.backward(grad, node.data, a.data, b.data)
+            edges: Any = ((a, grad_a), (b, grad_b))
         elif len(prev) == 1:
-            in_grads = node._fn.backward(grad, node.data, prev[0].data)
+            a = prev[0]
+            (grad_a,) = fn.backward(grad, node.data, a.data)
+            edges = ((a, grad_a),)
         else:
-            in_grads = node._fn.backward(grad, node.data, *[p.data for p in prev])
-        for parent, g in zip(prev, in_grads, strict=True):
+            in_grads = fn.backward(grad, node.data, *[p.data for p in prev])
+            edges = zip(prev, in_grads, strict=True)
+        for parent, g in edges:
             if g is None or not parent.requires_grad:
                 continue
             data = parent.data
-            if g.shape != data.shape:
-                g = unbroadcast(g, data.shape, node._fn)
-            if parent._fn is None:  # a leaf: accumulate across sweeps
-                if g.dtype != data.dtype:  # NOTE: as torch, a leaf's gradient has its dtype
-                    g = g.astype(data.dtype)
-                old = parent.grad
-                if type(old) is np.ndarray:
-                    if _sole(old, 2) and old.shape == data.shape and old.dtype == data.dtype:
-                        # NOTE: no one else sees this array (the leaf's slot and `old`
-                        # are all its references), so the sum is written into it
-                        np.add(old, g, out=old)
-                        continue
-                    total = old + g
-                    # NOTE: numpy gives a scalar for 0-d sums; a gradient is an array
-                    parent.grad = total if type(total) is np.ndarray else np.asarray(total)
-                elif old is not None:  # a node left by `create_graph=True` (rare)
-                    _accumulate(parent, g)
-                elif getattr(parent, "_spare", None) is not None and _into_spare(parent, g):
+            shape = data.shape
+            if g.shape != shape:
+                if g.ndim == len(shape) + 1 and g.shape[1:] == shape:
+                    g = _add_reduce(g, 0)  # NOTE: unbroadcast's common case, written out
+                else:
+                    g = unbroadcast(g, shape, fn)
+            if parent._fn is not None:  # NOTE: an interior node, the common case first
+                if parent in grads:
+                    grads[parent] = grads[parent] + g
+                else:
+                    grads[parent] = g
+                continue
+            # a leaf: accumulate across sweeps
+            if g.dtype != data.dtype:  # NOTE: as torch, a leaf's gradient has its dtype
+                g = g.astype(data.dtype)
+            old = parent.grad
+            if old is None:
+                if getattr(parent, "_spare", None) is not None and _into_spare(parent, g):
                     continue
-                elif g is grad or type(g) is not np.ndarray or g.base is not None:
+                if type(g) is np.ndarray and g.base is None and g is not grad and g.flags.writeable:
+                    parent.grad = g
+                else:
                     # NOTE: a leaf owns its gradient: an array (not a numpy scalar),
                     # never a view of, or the same array as, another node's, so
                     # `p.grad *= c` touches only p.
                     parent.grad = np.array(g)
-                elif not g.flags.writeable:
-                    parent.grad = np.array(g)
-                else:
-                    parent.grad = g
-            elif parent in grads:
-                grads[parent] = grads[parent] + g
-            else:
-                grads[parent] = g
+            elif type(old) is np.ndarray:
+                if _sole(old, 2) and old.shape == data.shape and old.dtype == data.dtype:
+                    # NOTE: no one else sees this array (the leaf's slot and `old`
+                    # are all its references), so the sum is written into it
+                    np.add(old, g, out=old)
+                    continue
+                total = old + g
+                # NOTE: numpy gives a scalar for 0-d sums; a gradient is an array
+                parent.grad = total if type(total) is np.ndarray else np.asarray(total)
+            else:  # a node left by `create_graph=True` (rare)
+                _accumulate(parent, g)
 
 
 def _sole(array: np.ndarray, holders: int) -> bool:

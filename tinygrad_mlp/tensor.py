@@ -81,9 +81,13 @@ from tinygrad_mlp.ops.shape import (
 __all__ = ["Tensor", "concatenate", "half_squared_error", "linear"]
 
 _FLOATS = (np.float64, np.float32)
+_FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))  # the same, as dtypes
 
 
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    if type(data) is np.ndarray and (dtype is None or data.dtype is dtype):
+        if data.dtype in _FLOAT_DTYPES:  # NOTE: the common case: np.asarray(data) is data
+            return data
     if isinstance(data, Tensor):
         data = data.data
     arr = np.asarray(data, dtype=dtype)
@@ -463,44 +467,12 @@ class Tensor(elementwise.ElementwiseMethods):
     # -- building nodes -------------------------------------------------------------
 
     def _node(self, fn: TensorOp, *parents: Tensor) -> Tensor:
-        # NOTE: the hot path of the engine: unrolled for one and two parents.
+        """The node of op ``fn`` on ``parents`` (the graph's one way to make a node)."""
         if len(parents) == 2:
-            a, b = parents
-            a_data, b_data = a.data, b.data
-            if a_data.dtype is not b_data.dtype and a_data.dtype != b_data.dtype:
-                # NOTE: as torch, both are cast to the result type, then computed
-                dtype = result_type(a_data, b_data)
-                data = fn.forward(
-                    a_data.astype(dtype, copy=False), b_data.astype(dtype, copy=False)
-                )
-            else:
-                data = fn.forward(a_data, b_data)
-            needs = (a.requires_grad, b.requires_grad)
-        elif len(parents) == 1:
-            data = fn.forward(parents[0].data)
-            needs = (parents[0].requires_grad,)
-        else:
-            data = fn.forward(*[p.data for p in parents])
-            needs = tuple(p.requires_grad for p in parents)
-        out = Tensor.__new__(Tensor)
-        # NOTE: numpy returns a scalar, not an array, for 0-d arithmetic.
-        out.data = data if type(data) is np.ndarray else np.asarray(data)
-        out.grad = None
-        out.label = ""
-        out._version = 0
-        mode = autograd._MODE
-        if mode is None:
-            mode = autograd.mode()
-        if mode and True in needs:
-            fn.needs = needs
-            out.requires_grad, out._prev, out._fn = True, parents, fn
-            if autograd._CHANGED_IN_PLACE:  # NOTE: until a first in-place op, all are 0
-                fn.versions = (0, *[p._version for p in parents])
-            if mode is not True:
-                mode.on_forward(out)
-        else:
-            out.requires_grad, out._prev, out._fn = False, (), None
-        return out
+            return _binary(fn, parents[0], parents[1])
+        if len(parents) == 1:
+            return _unary(fn, parents[0])
+        return _link(_result(fn.forward(*[p.data for p in parents])), fn, parents)
 
     def _apply(self, fn: Op, *inputs: Any) -> Tensor:
         """A node of op ``fn`` on ``inputs`` (arrays and numbers lifted to constants)."""
@@ -527,7 +499,7 @@ class Tensor(elementwise.ElementwiseMethods):
         return Tensor(np.asarray(other, dtype=dtype), dtype=dtype)
 
     def __add__(self, other) -> Tensor:
-        return self._node(Add(), self, self._lift(other))
+        return _binary(Add(), self, self._lift(other))
 
     def __radd__(self, other) -> Tensor:
         return self._node(Add(), self._lift(other), self)
@@ -535,7 +507,7 @@ class Tensor(elementwise.ElementwiseMethods):
     def __sub__(self, other) -> Tensor:
         if type(other) is not float or self.data.dtype.kind == "b":
             _refuse_bool_subtraction(self, other)
-        return self._node(Sub(), self, self._lift(other))
+        return _binary(Sub(), self, self._lift(other))
 
     def __rsub__(self, other) -> Tensor:
         if type(other) is not float or self.data.dtype.kind == "b":
@@ -543,7 +515,7 @@ class Tensor(elementwise.ElementwiseMethods):
         return self._node(Sub(), self._lift(other), self)
 
     def __mul__(self, other) -> Tensor:
-        return self._node(Mul(), self, self._lift(other))
+        return _binary(Mul(), self, self._lift(other))
 
     def __rmul__(self, other) -> Tensor:
         return self._node(Mul(), self._lift(other), self)
@@ -635,15 +607,15 @@ class Tensor(elementwise.ElementwiseMethods):
         >>> Tensor([0.0, 1.0]).exp().data.round(4).tolist()
         [1.0, 2.7183]
         """
-        return self._node(Exp(), self)
+        return _unary(Exp(), self)
 
     @elementwise.from_row("log", twin="tinygrad_mlp.ops.arithmetic.Log")
     def log(self) -> Tensor:
-        return self._node(Log(), self)
+        return _unary(Log(), self)
 
     @elementwise.from_row("tanh", twin="tinygrad_mlp.ops.arithmetic.Tanh")
     def tanh(self) -> Tensor:
-        return self._node(Tanh(), self)
+        return _unary(Tanh(), self)
 
     @elementwise.from_row("sigmoid", twin="tinygrad_mlp.ops.arithmetic.Sigmoid")
     def sigmoid(self) -> Tensor:
@@ -651,11 +623,11 @@ class Tensor(elementwise.ElementwiseMethods):
         >>> Tensor([0.0]).sigmoid().data.tolist()
         [0.5]
         """
-        return self._node(Sigmoid(), self)
+        return _unary(Sigmoid(), self)
 
     @elementwise.from_row("relu", twin="tinygrad_mlp.ops.arithmetic.Relu")
     def relu(self) -> Tensor:
-        return self._node(Relu(), self)
+        return _unary(Relu(), self)
 
     def clip(self, low: float, high: float) -> Tensor:
         """Values limited to [low, high]; no gradient flows where a value was clipped."""
@@ -1119,7 +1091,9 @@ class Tensor(elementwise.ElementwiseMethods):
                     "backward() without a gradient needs a one-element tensor, "
                     f"not shape {self.shape}"
                 )
-            grad = np.ones_like(self.data)
+            shape, dtype = self.data.shape, self.data.dtype
+            # NOTE: np.ones_like(self.data); a 0-d one is made the quicker way
+            grad = np.ones(shape, dtype) if shape else np.array(1, dtype)
         else:
             if isinstance(grad, Tensor) and create_graph:
                 grad = grad.astype(self.data.dtype)
@@ -1130,6 +1104,84 @@ class Tensor(elementwise.ElementwiseMethods):
                     f"gradient of shape {grad.shape} for a tensor of shape {self.shape}"
                 )
         autograd.backward(self, grad, create_graph)
+
+
+# --------------------------------------------------------------------------- nodes
+# NOTE: the hot path of the engine. _binary and _unary are Tensor._node for two and one
+# parents, written out (every op of a training step goes through one of them); _result
+# and _link are its two halves for any number of parents, and the rare cases of those.
+
+_new = Tensor.__new__
+
+
+def _result(data: Any) -> Tensor:
+    """A tensor of an op's result, not yet linked into the graph."""
+    out = _new(Tensor)
+    # NOTE: numpy returns a scalar, not an array, for 0-d arithmetic.
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.label = ""
+    out._version = 0
+    return out
+
+
+def _link(out: Tensor, fn: TensorOp, parents: tuple) -> Tensor:
+    """``out`` made a node of ``fn`` on ``parents`` if the mode and the parents want a
+    graph (telling a recorder, keeping versions), a constant otherwise."""
+    needs = tuple(p.requires_grad for p in parents)
+    mode = autograd._MODE
+    if mode is None:
+        mode = autograd.mode()
+    if mode and True in needs:
+        fn.needs = needs
+        out.requires_grad, out._prev, out._fn = True, parents, fn
+        if autograd._CHANGED_IN_PLACE:  # NOTE: until a first in-place op, all are 0
+            fn.versions = (0, *[p._version for p in parents])
+        if mode is not True:
+            mode.on_forward(out)
+    else:
+        out.requires_grad, out._prev, out._fn = False, (), None
+    return out
+
+
+def _binary(fn: TensorOp, a: Tensor, b: Tensor) -> Tensor:
+    """``a._node(fn, a, b)``: the node of a two-input op (see _result and _link)."""
+    a_data, b_data = a.data, b.data
+    if a_data.dtype is not b_data.dtype and a_data.dtype != b_data.dtype:
+        # NOTE: as torch, both are cast to the result type, then computed
+        dtype = result_type(a_data, b_data)
+        a_data, b_data = a_data.astype(dtype, copy=False), b_data.astype(dtype, copy=False)
+    data = fn.forward(a_data, b_data)
+    out = _new(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.label = ""
+    out._version = 0
+    need_a, need_b = a.requires_grad, b.requires_grad
+    if (need_a or need_b) and autograd._MODE is True and not autograd._CHANGED_IN_PLACE:
+        fn.needs = (need_a, need_b)
+        out.requires_grad = True
+        out._prev = (a, b)
+        out._fn = fn
+        return out
+    return _link(out, fn, (a, b))
+
+
+def _unary(fn: TensorOp, a: Tensor) -> Tensor:
+    """``a._node(fn, a)``: the node of a one-input op (see _result and _link)."""
+    data = fn.forward(a.data)
+    out = _new(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out.grad = None
+    out.label = ""
+    out._version = 0
+    if a.requires_grad and autograd._MODE is True and not autograd._CHANGED_IN_PLACE:
+        fn.needs = (True,)
+        out.requires_grad = True
+        out._prev = (a,)
+        out._fn = fn
+        return out
+    return _link(out, fn, (a,))
 
 
 def _scaled(t: Tensor, other: Any, alpha: Any) -> Any:
@@ -1219,7 +1271,7 @@ def half_squared_error(y: Tensor, z: Tensor) -> Tensor:
     """½ Σ (y − z)² as one node (see :class:`HalfSquaredError`); shapes must match."""
     if y.shape != z.shape:
         raise ValueError(f"targets of shape {z.shape} for predictions of shape {y.shape}")
-    return y._node(HalfSquaredError(), y, z)
+    return _binary(HalfSquaredError(), y, z)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -1230,8 +1282,14 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     if x.shape[-1] != weight.shape[-1]:
         raise ValueError(f"input of shape {x.shape} for a weight of shape {weight.shape}")
-    out = x._node(MatMulT(), x, weight)
-    return out if bias is None else out + bias
+    return _linear(x, weight, bias)
+
+
+def _linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """:func:`linear` once its caller has checked the shapes: the x Wᵀ node, then + b
+    (the node ``out + bias`` makes, without the operator's dispatch)."""
+    out = _binary(MatMulT(), x, weight)
+    return out if bias is None else _binary(Add(), out, bias)
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:

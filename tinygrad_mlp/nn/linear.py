@@ -19,9 +19,9 @@ from tinygrad_mlp import autograd, labels
 from tinygrad_mlp import init as _init
 from tinygrad_mlp.names import activation_name
 from tinygrad_mlp.nn.module import Module
-from tinygrad_mlp.nn.vectors import _activate, _inputs, _is_scalar_input, _method, _tag
+from tinygrad_mlp.nn.vectors import _inputs, _is_scalar_input, _method, _tag
 from tinygrad_mlp.nn.views import ParameterValue
-from tinygrad_mlp.tensor import Tensor, linear
+from tinygrad_mlp.tensor import Tensor, _linear
 from tinygrad_mlp.value import UNARY_OPS, Value, weighted_sum_nodes
 
 __all__ = ["Layer", "Linear", "Neuron"]
@@ -252,13 +252,15 @@ class Linear(Module):
         return out
 
     def _tensor(self, x: Any) -> Tensor:
+        weight = self.weight
         if not isinstance(x, Tensor):
-            x = Tensor(x, dtype=self.weight.dtype, label="x")
-        if x.ndim == 0 or x.shape[-1] != self.nin:
+            x = Tensor(x, dtype=weight.data.dtype, label="x")
+        shape = x.data.shape
+        if not shape or shape[-1] != weight.data.shape[1]:
             raise ValueError(
                 f"{type(self).__name__} takes {self.nin} inputs per sample, got shape {x.shape}"
             )
-        return linear(x, self.weight, self.bias)
+        return _linear(x, weight, self.bias)  # NOTE: linear(), whose check is the one above
 
     def forward(self, x: Any) -> Any:
         """A vector of numbers or Values → a vector of Values; (n, nin) → Tensor (n, nout)."""
@@ -362,9 +364,19 @@ class Layer(Linear):
 
     def forward(self, x: Any) -> Any:
         """A vector of numbers or Values → a vector of Values; (n, nin) → Tensor (n, nout)."""
-        if _is_scalar_input(x):
+        if type(x) is not Tensor and _is_scalar_input(x):
             return self._scalar(x)
-        return _tag(_activate(self._tensor(x), self.activation), self)
+        # NOTE: _tag(_activate(s, activation), self) for a Tensor s, written out: the
+        # activation's method on s, its output tagged with this layer
+        out = self._tensor(x)
+        activation = self.activation
+        if activation != "linear":
+            method = getattr(out, activation, None)
+            if method is None:
+                _method(out, activation)  # one sentence when the engines lack it
+            out = method()
+        out.module = self
+        return out
 
     def extra_repr(self) -> str:
         """``nin, nout, activation=...`` for ``repr``."""

@@ -33,12 +33,9 @@ class MatMulT(TensorOp):
     def forward(self, a, b):
         return a @ b.T
 
-    def backward(self, grad_out, out, a, b):
-        return self.backward_into(grad_out, out, a, b, None)
-
-    def backward_into(self, grad_out, out, a, b, grad_b):
-        """:meth:`backward` on arrays, writing dL/db into ``grad_b`` (b's shape and dtype)
-        when given: the same product, into the weight gradient's old memory."""
+    def backward(self, grad_out, out, a, b, grad_b=None):
+        """The rule; on arrays, with ``grad_b`` (b's shape and dtype) given, dL/db is
+        written into it: the same product, into the weight gradient's old memory."""
         g = grad_out
         grad_a = g @ b if self.needs[0] else None
         if not self.needs[1]:
@@ -51,6 +48,10 @@ class MatMulT(TensorOp):
             return grad_a, g.reshape((g.shape[0], 1)) * a
         rows = g.reshape((-1, g.shape[-1]))  # batched: sum over every leading axis
         return grad_a, rows.T @ a.reshape((-1, a.shape[-1]))
+
+    # NOTE: the core's name for a rule that takes a buffer (see Op.backward_into); one
+    # method, so that the common call, without a buffer, makes no second call
+    backward_into = backward
 
 
 class LogSoftmax(TensorOp):
@@ -84,15 +85,28 @@ class HalfSquaredError(TensorOp):
     network spends four fewer Python-level nodes on it.
     """
 
-    __slots__ = ()
+    __slots__ = ("diff",)
     symbol = "½Σ(y−z)²"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.diff = None
+
     def forward(self, y, z):
-        diff = y - z
-        return 0.5 * np.vdot(diff, diff).astype(y.dtype)
+        # NOTE: y − z is kept for the rule on arrays, which would compute it again
+        diff = self.diff = y - z
+        total = np.vdot(diff, diff)
+        # NOTE: vdot keeps a float dtype; the cast is for the others
+        return 0.5 * (total if total.dtype == y.dtype else total.astype(y.dtype))
 
     def backward(self, grad_out, out, y, z):
-        diff = (y - z) * grad_out
+        diff = self.diff
+        if diff is None or type(y) is not np.ndarray or type(grad_out) is not np.ndarray:
+            diff = (y - z) * grad_out
+        elif grad_out.dtype != diff.dtype or grad_out.item() != 1:
+            diff = diff * grad_out
+        else:  # NOTE: the seed of a backward(): (y − z) · 1 is y − z, bit for bit
+            self.diff = None  # handed on: the gradient is its receiver's alone
         return diff if self.needs[0] else None, (-diff if self.needs[1] else None)
 
 

@@ -21,6 +21,9 @@ import numpy as np
 from tinygrad_mlp import autograd
 from tinygrad_mlp.tensor import Tensor
 
+#: Below this size an update's temporary costs the allocator nothing worth a kept buffer.
+_SCRATCH_BYTES = 64 * 1024
+
 #: Group keys every optimizer tolerates in a saved state besides its own options:
 #: torch writes ``initial_lr`` (a scheduler's) and ``param_names``.
 _SHARED_KEYS = ("params", "initial_lr", "param_names")
@@ -151,14 +154,16 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient: None (torch's default), or zeros in place."""
-        autograd.report("call", self.zero_grad, set_to_none)  # NOTE: a captured step replays it
-        for p in self._parameters():
-            if set_to_none or p.grad is None:
-                p.zero_grad()  # NOTE: None, with the array kept for the next backward
-            elif isinstance(p.grad, Tensor):  # a node left by backward(create_graph=True)
-                p.grad = np.zeros_like(p.grad.data)
-            else:
-                p.grad[...] = 0
+        if autograd._MODE is not True:  # NOTE: some thread records: a captured step replays it
+            autograd.report("call", self.zero_grad, set_to_none)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.zero_grad()  # NOTE: None, with the array kept for the next backward
+                elif isinstance(p.grad, Tensor):  # a node left by backward(create_graph=True)
+                    p.grad = np.zeros_like(p.grad.data)
+                else:
+                    p.grad[...] = 0
 
     def step(self) -> None:
         """Update every parameter in place from its ``.grad``; subclasses give the rule.
@@ -166,6 +171,15 @@ class Optimizer:
         Call after ``loss.backward()``; parameters whose ``.grad`` is None are skipped.
         """
         raise NotImplementedError
+
+    def _scratch(self, like: np.ndarray) -> np.ndarray:
+        """An array of ``like``'s shape and dtype for an update's temporary, one per shape
+        and dtype, kept for reuse (not state: never saved)."""
+        buffers = self.__dict__.setdefault("_buffers", {})
+        key = (like.shape, like.dtype)
+        if key not in buffers:
+            buffers[key] = np.empty_like(like, order="C")
+        return buffers[key]
 
     @staticmethod
     def _grad(p: Tensor, maximize: bool) -> np.ndarray | None:
@@ -361,14 +375,18 @@ class SGD(Optimizer):
         >>> np.round(p.data, 12).tolist()  # 1 − 0.1·1 − 0.1·(0.9·1 + 1)
         [0.71]
         """
-        autograd.report("call", self.step)  # NOTE: a captured step replays it
+        if autograd._MODE is not True:  # NOTE: some thread records: a captured step replays it
+            autograd.report("call", self.step)
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            maximize = group["maximize"]
             for p in group["params"]:
-                g = self._grad(p, group["maximize"])
+                g = p.grad
                 if g is None:
                     continue
+                if maximize or type(g) is not np.ndarray:
+                    g = self._grad(p, maximize)
                 if weight_decay:
                     g = g + weight_decay * p.data
                 if momentum:
@@ -380,7 +398,19 @@ class SGD(Optimizer):
                         buf *= momentum
                         buf += (1 - dampening) * g if dampening else g
                     g = g + momentum * buf if nesterov else buf
-                p.data -= lr * g
+                data = p.data
+                if (
+                    g.nbytes >= _SCRATCH_BYTES
+                    and type(lr) is float
+                    and g.shape == data.shape
+                    and g.dtype == data.dtype
+                ):
+                    # NOTE: data -= lr * g, the same two operations, with lr * g written
+                    # into an array this optimizer keeps rather than a temporary freed
+                    # every step (a large network's step would page it back in)
+                    np.subtract(data, np.multiply(g, lr, out=self._scratch(g)), out=data)
+                else:
+                    data -= lr * g
 
 
 class Adam(Optimizer):
