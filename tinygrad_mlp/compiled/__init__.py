@@ -20,6 +20,9 @@ Guards (docs/compile.md says more):
   warning (or a ``RuntimeError`` with ``strict=True``).
 - **What a replay cannot redo** (``create_graph``, ``grad()``, a return value that is
   not made of the step's nodes) makes the step run eagerly, with one warning.
+- **A call that must build its graph** (under ``no_grad()``, inside ``detect_anomaly()``
+  or another recording, which watch every node) runs eagerly, silently, and leaves the
+  captured programs as they were.
 """
 
 from __future__ import annotations
@@ -125,6 +128,10 @@ class Compiled:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run the step: capture, verify, replay or eager, as this signature's state says."""
+        if autograd.mode() is not True:
+            # NOTE: no_grad, detect_anomaly or a recording: the step's own nodes, eagerly
+            self.stats["eager"] += 1
+            return self.fn(*args, **kwargs)
         key = _signature(args, kwargs)
         if key is None:
             return self._eager(args, kwargs, "an argument is neither an array nor hashable")
