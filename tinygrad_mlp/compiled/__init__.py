@@ -174,7 +174,7 @@ class Compiled:
         if reason is None:
             try:
                 entry.program = _program(recorder.events, flat)
-                entry.results = _results(entry.program, result)
+                entry.results = _rebuilder(_results(entry.program, result), entry.program)
             except Unsupported as error:
                 reason = str(error)
         if reason is not None:
@@ -231,7 +231,7 @@ class Compiled:
         flat = args + tuple(kwargs.values())
         program = entry.program
         program.run(flat)
-        return _rebuild(entry.results, program)
+        return entry.results()
 
     def _eager(self, args: tuple, kwargs: dict, reason: str) -> Any:
         self.stats["eager"] += 1
@@ -307,17 +307,26 @@ def _results(program: Any, result: Any) -> Any:
     raise Unsupported(f"the step returns a {type(result).__name__}")
 
 
-def _rebuild(template: Any, program: Any) -> Any:
+def _rebuilder(template: Any, program: Any) -> Callable[[], Any]:
+    """A function that makes the return value after a replay from its template.
+
+    NOTE: made once per capture, so a replay walks no template: a Tensor result is a
+    copy of its buffer (the next replay writes that buffer again).
+    """
     kind, what = template
     if kind == "const":
-        return what
+        return lambda: what
     if kind == "tensor":
-        return Tensor(np.array(program.env[what]))
+        env, array = program.env, np.array
+        return lambda: Tensor(array(env[what]))
     if kind == "float":
-        return program.number(what)
+        return lambda: program.number(what)
     if kind == "value":
-        return Value(program.number(what))
-    return kind(_rebuild(t, program) for t in what)
+        return lambda: Value(program.number(what))
+    parts = [_rebuilder(t, program) for t in what]
+    if kind is tuple:
+        return lambda: tuple([part() for part in parts])
+    return lambda: kind([part() for part in parts])
 
 
 def _equal(a: Any, b: Any) -> bool:
