@@ -9,7 +9,10 @@ machine is shared; the ratio's spread across rounds is printed beside its median
   32, 1500 images), plain against ``Monitor.record`` on every step with a row per epoch
   (what ``train --health`` does);
 - the same through ``training.fit`` (the ``train`` command's loop, its defaults: batches
-  of 200, Adam) plain against the ``--health`` hooks;
+  of 200, Adam) plain against ``--health``'s monitor (both through the captured step);
+- ``training.fit`` with ``--health``'s monitor, eager (``compile=False``) against the
+  captured step, on the digits and on a small net with small batches (2-16-16-1 tanh,
+  batches of 32, 1000 rows), where the step's Python overhead is most of the time;
 - a training step of a small tensor network and of a scalar network outside and inside
   ``detect_anomaly()`` (inside, every node is checked and located).
 
@@ -26,6 +29,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -78,11 +82,20 @@ def example_loop(epochs: int, watch: bool) -> Callable[[], None]:
     return run
 
 
-def fit_loop(epochs: int, watch: bool) -> Callable[[], None]:
-    """training.fit on the digits, as `tinygrad-mlp train` runs it (with --health's hooks)."""
-    x, y = digits()
-    data = Dataset(x, y.astype(str)[:, None].astype(object), [f"p{k}" for k in range(64)], ["y"])
-    config = TrainConfig(loss="ce", epochs=epochs, patience=0, hidden=[100])
+def fit_loop(epochs: int, watch: bool, compiled: bool = True, small: bool = False):
+    """training.fit as `tinygrad-mlp train` runs it (with --health's monitor): on the
+    digits, or (``small``) a 2-16-16-1 tanh net on 1000 rows in batches of 32."""
+    if small:
+        rng = np.random.default_rng(0)
+        x = rng.uniform(-1, 1, (1000, 2))
+        data = Dataset(x, np.sin(3 * x[:, :1]) + x[:, 1:] ** 2, ["a", "b"], ["y"])
+        config = TrainConfig(hidden=[16, 16], activation="tanh", batch_size=32)
+    else:
+        x, y = digits()
+        names = [f"p{k}" for k in range(64)]
+        data = Dataset(x, y.astype(str)[:, None].astype(object), names, ["y"])
+        config = TrainConfig(loss="ce", hidden=[100])
+    config = replace(config, epochs=epochs, patience=0, compile=compiled)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # NOTE: the digits' blank corner pixels are constant
@@ -96,13 +109,7 @@ def fit_loop(epochs: int, watch: bool) -> Callable[[], None]:
             fit(model, data, config)
             return
         monitor = Monitor(model.net)
-        fit(
-            model,
-            data,
-            config,
-            on_epoch=lambda epoch, loss: monitor.after_step(),
-            on_step=lambda step, epoch, last: monitor.record(step, epoch, row=last),
-        )
+        fit(model, data, config, monitor=monitor)
         monitor.close()
 
     return run
@@ -209,6 +216,18 @@ def main() -> None:
         ab("digits example loop + Monitor", example_loop(e, False), example_loop(e, True), r),
         ab("training.fit (train) + --health", fit_loop(e, False), fit_loop(e, True), r),
         ab(
+            "fit + --health: eager | captured",
+            fit_loop(e, True, compiled=False),
+            fit_loop(e, True),
+            r,
+        ),
+        ab(
+            "small fit + --health: eager | captured",
+            fit_loop(4 * e, True, compiled=False, small=True),
+            fit_loop(4 * e, True, small=True),
+            r,
+        ),
+        ab(
             "tensor 2-16-16-1 step in detect_anomaly",
             anomaly_step("tensor", False),
             anomaly_step("tensor", True),
@@ -221,12 +240,14 @@ def main() -> None:
             r,
         ),
     ]
-    for row, run in zip(rows, (example_loop(e, True), fit_loop(e, True)), strict=False):
+    watched = (example_loop(e, True), fit_loop(e, True), fit_loop(e, True))
+    watched += (fit_loop(4 * e, True, small=True),)
+    for row, run in zip(rows, watched, strict=False):
         # NOTE: the noise of a shared machine hides a few per cent in A/B ratios; the
         # monitor's own CPU time, counted inside one run, does not
         row["monitor's own share"] = statistics.median(own_share(run) for _ in range(3))
     for row in rows[2:]:
-        row["monitor's own share"] = float("nan")
+        row.setdefault("monitor's own share", float("nan"))
     columns = [
         "case",
         "plain s",

@@ -421,9 +421,7 @@ def _count_replays(monkeypatch):
     return calls
 
 
-def test_the_cli_train_and_an_unmonitored_estimator_use_the_captured_step(
-    tmp_path, monkeypatch
-):
+def test_the_cli_train_and_the_estimators_use_the_captured_step(tmp_path, monkeypatch):
     from tinygrad_mlp.cli import main
     from tinygrad_mlp.sklearn import MLPRegressor
 
@@ -437,11 +435,14 @@ def test_the_cli_train_and_an_unmonitored_estimator_use_the_captured_step(
     assert main([*args, "--model", str(tmp_path / "m.json")]) == 0
     assert calls["n"] > 0
     calls["n"] = 0
+    assert main([*args, "--health", "--model", str(tmp_path / "h.json")]) == 0
+    assert calls["n"] > 0  # the monitor is fed by the captured step
+    calls["n"] = 0
     MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, monitor_health=False).fit(x, y)
     assert calls["n"] > 0
     calls["n"] = 0
     assert MLPRegressor(hidden_layer_sizes=(4,), max_iter=3).fit(x, y).health_ is not None
-    assert calls["n"] == 0  # health needs each step's gradients: the eager step
+    assert calls["n"] > 0
 
 
 def test_cross_entropy_on_batches_of_one_replays_the_calls_labels():
@@ -470,3 +471,40 @@ def test_cross_entropy_on_batches_of_one_replays_the_calls_labels():
     for a, b in zip(net.parameters(), twin.parameters(), strict=True):
         assert np.array_equal(a.data, b.data)
     assert compiled.stats["replays"] >= 5  # replayed, not given up
+
+
+@pytest.mark.parametrize("zeroing", ["to None", "to zeros", "outside, every other call"])
+def test_gradients_that_live_across_calls_are_not_overwritten(zeroing):
+    """A gradient buffer is reused only where the step's own zero_grad(set_to_none=True)
+    cleared it; zeros in place, or a step that accumulates onto the gradient a replay
+    left (zeroed outside the step now and then), keep eager's numbers."""
+
+    def stepper(net):
+        opt = SGD(net.parameters(), lr=0.1, momentum=0.5)
+
+        def step(x):
+            if zeroing == "to None":
+                opt.zero_grad()
+            elif zeroing == "to zeros":
+                opt.zero_grad(set_to_none=False)
+            loss = net(x).sum()  # NOTE: the layer's kernels write into reused buffers
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step, opt
+
+    net, twin = (MLP(3, [2, 1], activation="tanh", seed=0) for _ in range(2))
+    (compiled, opt), (eager, twin_opt) = stepper(net), stepper(twin)
+    compiled = compile(compiled)
+    rng = np.random.default_rng(0)
+    for k in range(8):
+        if zeroing.startswith("outside") and k % 2:
+            opt.zero_grad()
+            twin_opt.zero_grad()
+        x = rng.uniform(-1, 1, (4, 3))
+        same_bytes(eager(x).data, compiled(x).data, "loss")
+        for p, q in zip(net.parameters(), twin.parameters(), strict=True):
+            same_bytes(q.grad, p.grad, "grad")
+            same_bytes(q.data, p.data, "weights")
+    assert compiled.stats["replays"] == 7

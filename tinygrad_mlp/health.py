@@ -18,7 +18,11 @@
 
 Activations are read by forward hooks on the layers
 (:meth:`tinygrad_mlp.nn.Module.register_forward_hook`); forwards under ``no_grad()``
-(validation, prediction) are not counted. :attr:`Monitor.history` holds the figures as
+(validation, prediction) are not counted. A captured step (:func:`tinygrad_mlp.compile`)
+runs no hook when it is replayed: inside :meth:`Monitor.collecting` the hooks hand the
+layers' outputs to a list instead, the step returns them (a replay returns the same
+numbers from its buffers), and :meth:`Monitor.observe` counts them, so the figures are
+eager's to the last bit. :attr:`Monitor.history` holds the figures as
 plain lists of floats (None where a figure does not apply or is not finite), ready for
 ``json.dumps``; :attr:`Monitor.findings` the plain sentences written when a figure
 crosses a threshold of :data:`THRESHOLDS` for :data:`PERSIST` rows in a row; and
@@ -225,6 +229,7 @@ class Monitor:
         self.net, self.every = net, every
         self._layers = _layers_of(net)
         self._paused = 0
+        self._collected: list[tuple[int, Any]] | None = None
         self._windows = [_Window(activation) for activation, _, _ in self._layers]
         self._handles = [
             module.register_forward_hook(self._hook(k))
@@ -263,9 +268,44 @@ class Monitor:
         def hook(module: Module, args: tuple, out: Any) -> None:
             # NOTE: validation and prediction run under no_grad
             if is_grad_enabled() and not self._paused:
-                window.add(_numbers(out))
+                if self._collected is not None:
+                    self._collected.append((k, out))
+                else:
+                    window.add(_numbers(out))
 
         return hook
+
+    @contextlib.contextmanager
+    def collecting(self) -> Iterator[list[tuple[int, Any]]]:
+        """The block's training forwards go to the list it yields, as ``(layer, output)``
+        pairs, instead of being counted; :meth:`observe` counts them.
+
+        For a captured step: the step collects and returns the pairs, a replay returns
+        the same outputs from its buffers (its hooks do not run), and the training loop
+        observes what came back, replayed or not.
+
+        >>> import numpy as np
+        >>> from tinygrad_mlp.nn import MLP
+        >>> net = MLP(2, [3, 1], seed=0)
+        >>> monitor = Monitor(net)
+        >>> with monitor.collecting() as outputs:
+        ...     _ = net(np.ones((4, 2)))
+        >>> [(k, out.shape) for k, out in outputs]
+        [(0, (4, 3)), (1, (4, 1))]
+        >>> monitor.observe(outputs)
+        """
+        outer, self._collected = self._collected, []
+        try:
+            yield self._collected
+        finally:
+            self._collected = outer
+
+    def observe(self, outputs: Sequence[tuple[int, Any]]) -> None:
+        """Count ``(layer, output)`` pairs from :meth:`collecting` as training forwards
+        (the hooks would have counted them so, in this order)."""
+        windows = self._windows
+        for k, out in outputs:
+            windows[k].add(_numbers(out))
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
@@ -275,6 +315,11 @@ class Monitor:
             yield
         finally:
             self._paused -= 1
+
+    @property
+    def handles(self) -> tuple[Any, ...]:
+        """The handles of the monitor's forward hooks (none once closed)."""
+        return tuple(self._handles)
 
     def close(self) -> None:
         """Remove the forward hooks (the figures so far stay)."""

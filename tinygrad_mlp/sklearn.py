@@ -130,8 +130,8 @@ class _BaseMLP(BaseEstimator):
         self.normalize = normalize
         self.lr_scheduler = lr_scheduler
         self.clip_grad = clip_grad
-        #: Keep ``health_`` (a per-step hook: training runs eagerly); False trains through
-        #: the captured step (:func:`tinygrad_mlp.compile`) and leaves ``health_`` None.
+        #: Keep ``health_`` (the monitor is fed by the captured step, with the same
+        #: figures as eager); False leaves ``health_`` None and skips the monitor's work.
         self.monitor_health = monitor_health
 
     def train_config(self) -> TrainConfig:
@@ -195,14 +195,7 @@ class _BaseMLP(BaseEstimator):
             self.health_ = None
         else:
             monitor = Monitor(model.net)
-            history = fit(
-                model,
-                data,
-                config,
-                on_epoch=lambda epoch, loss: monitor.after_step(),
-                on_step=lambda step, epoch, last: monitor.record(step, epoch, row=last),
-                sample_weight=weights,
-            )
+            history = fit(model, data, config, sample_weight=weights, monitor=monitor)
             monitor.close()
             #: The network's health by epoch (tinygrad_mlp.health.Monitor.history): plain data.
             self.health_ = monitor.history
@@ -297,7 +290,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     (as scikit-learn lays them out), ``model_`` (the
     :class:`~tinygrad_mlp.io.SavedModel`, for ``save_model`` and the CLI), ``health_``
     (per-layer figures by epoch and findings: :attr:`tinygrad_mlp.health.Monitor.history`;
-    None with ``monitor_health=False``, which trains through the captured step instead).
+    None with ``monitor_health=False``).
     """
 
     _loss = "ce"

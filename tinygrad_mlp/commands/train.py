@@ -294,10 +294,8 @@ def _train(args: argparse.Namespace) -> int:
     # NOTE: --health was asked for: its lines print off a terminal too (not with --quiet)
     watch = Watch(args, model, data, config, progress, bool(options.get("quiet")) or args.json)
     try:
-        # NOTE: only a monitor needs each step's gradients; without one fit may capture
-        # the step (tinygrad_mlp.compile), which a per-step hook would turn off.
-        on_step = watch.on_step if watch.monitor is not None else None
-        fit(model, data, config, on_epoch=watch.on_epoch, on_step=on_step, history=history)
+        # NOTE: fit feeds the monitor from the captured step (tinygrad_mlp.compile)
+        fit(model, data, config, on_epoch=watch.on_epoch, history=history, monitor=watch.monitor)
     except RoadsDisagree as error:
         progress.close()
         stderr(f"tinygrad-mlp train: error: {error}\nthe model was not saved")

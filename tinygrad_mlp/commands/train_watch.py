@@ -1,4 +1,4 @@
-"""What ``train --health``, ``--health-plot`` and ``--check-every`` hang on fit's hooks,
+"""What ``train --health``, ``--health-plot`` and ``--check-every`` hang on fit,
 and the checks of the picture paths, made before any data is read."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def check_health_flags(args: argparse.Namespace) -> None:
 
 
 class Watch:
-    """What --health, --health-plot and --check-every hang on fit's hooks."""
+    """What --health, --health-plot and --check-every hang on fit (its monitor, on_epoch)."""
 
     def __init__(self, args, model, data, config: TrainConfig, progress, quiet: bool) -> None:
         self.args, self.model, self.progress, self.quiet = args, model, progress, quiet
@@ -61,19 +61,13 @@ class Watch:
             z = targets_for_training(model, data)[:1]
             self.sample = (x, z, MODEL_LOSSES[model.loss])
 
-    def on_step(self, step: int, epoch: int, last: bool) -> None:
-        """After each ``backward()``: the monitor reads the step's gradients."""
-        if self.monitor is not None:
-            self.monitor.record(step, epoch, row=last)
-
     def on_epoch(self, epoch: int, loss: float) -> None:
-        """After each epoch: the progress bar, health lines and the roads' check."""
+        """After each epoch (fit has fed the monitor): the progress bar, health lines and
+        the roads' check."""
         self.progress.update(epoch, loss)
         monitor = self.monitor
-        if monitor is not None:
-            monitor.after_step()
-            if self.health and not self.quiet and epoch % self.every == 0:
-                self._print(epoch)
+        if monitor is not None and self.health and not self.quiet and epoch % self.every == 0:
+            self._print(epoch)
         if self.sample is not None and epoch % self.check_every == 0:
             x, z, loss_name = self.sample
             check_roads(self.model.net, x, z, loss_name, epoch, monitor)

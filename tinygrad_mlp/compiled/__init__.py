@@ -20,6 +20,9 @@ Guards (docs/compile.md says more):
   warning (or a ``RuntimeError`` with ``strict=True``).
 - **What a replay cannot redo** (``create_graph``, ``grad()``, a return value that is
   not made of the step's nodes) makes the step run eagerly, with one warning.
+- **A call that must build its graph** (under ``no_grad()``, inside ``detect_anomaly()``
+  or another recording, which watch every node) runs eagerly, silently, and leaves the
+  captured programs as they were.
 """
 
 from __future__ import annotations
@@ -125,6 +128,10 @@ class Compiled:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run the step: capture, verify, replay or eager, as this signature's state says."""
+        if autograd.mode() is not True:
+            # NOTE: no_grad, detect_anomaly or a recording: the step's own nodes, eagerly
+            self.stats["eager"] += 1
+            return self.fn(*args, **kwargs)
         key = _signature(args, kwargs)
         if key is None:
             return self._eager(args, kwargs, "an argument is neither an array nor hashable")
@@ -167,7 +174,7 @@ class Compiled:
         if reason is None:
             try:
                 entry.program = _program(recorder.events, flat)
-                entry.results = _results(entry.program, result)
+                entry.results = _rebuilder(_results(entry.program, result), entry.program)
             except Unsupported as error:
                 reason = str(error)
         if reason is not None:
@@ -224,7 +231,7 @@ class Compiled:
         flat = args + tuple(kwargs.values())
         program = entry.program
         program.run(flat)
-        return _rebuild(entry.results, program)
+        return entry.results()
 
     def _eager(self, args: tuple, kwargs: dict, reason: str) -> Any:
         self.stats["eager"] += 1
@@ -300,17 +307,26 @@ def _results(program: Any, result: Any) -> Any:
     raise Unsupported(f"the step returns a {type(result).__name__}")
 
 
-def _rebuild(template: Any, program: Any) -> Any:
+def _rebuilder(template: Any, program: Any) -> Callable[[], Any]:
+    """A function that makes the return value after a replay from its template.
+
+    NOTE: made once per capture, so a replay walks no template: a Tensor result is a
+    copy of its buffer (the next replay writes that buffer again).
+    """
     kind, what = template
     if kind == "const":
-        return what
+        return lambda: what
     if kind == "tensor":
-        return Tensor(np.array(program.env[what]))
+        env, array = program.env, np.array
+        return lambda: Tensor(array(env[what]))
     if kind == "float":
-        return program.number(what)
+        return lambda: program.number(what)
     if kind == "value":
-        return Value(program.number(what))
-    return kind(_rebuild(t, program) for t in what)
+        return lambda: Value(program.number(what))
+    parts = [_rebuilder(t, program) for t in what]
+    if kind is tuple:
+        return lambda: tuple([part() for part in parts])
+    return lambda: kind([part() for part in parts])
 
 
 def _equal(a: Any, b: Any) -> bool:

@@ -28,7 +28,7 @@ from tinygrad_mlp.autograd import toposort, unbroadcast
 from tinygrad_mlp.compiled.capture import bound_argument, optimizers_of
 from tinygrad_mlp.ops import arithmetic, fused
 from tinygrad_mlp.ops import shape as shape_ops
-from tinygrad_mlp.optim import SGD
+from tinygrad_mlp.optim import SGD, Optimizer
 from tinygrad_mlp.tensor import Tensor
 
 __all__ = ["ArrayProgram"]
@@ -52,6 +52,8 @@ class ArrayProgram:
         self._keep: list[Any] = []  # nodes of the capture, alive while planning
         self._sums: dict[int, list[int]] = {}
         self.owned: list[tuple[Any, np.ndarray]] = []  # (leaf, its gradient buffer)
+        self.guarded: list[tuple[Any, np.ndarray]] = []  # owned, not cleared before use
+        self._cleared: set[int] = set()  # leaves a zero_grad(set_to_none) has cleared
         self.calls: list[tuple[Any, tuple]] = []
         self.args: tuple = ()
         self.numbers: list[tuple[int, float]] = []  # (slot, capture value) of 1-element nodes
@@ -244,6 +246,8 @@ class ArrayProgram:
         single = len(slots) == 1 and env[slots[0]].dtype == dtype
         own = env[slots[0]] if single else np.empty(leaf.data.shape, dtype)
         self.owned.append((leaf, own))
+        if id(leaf) not in self._cleared:
+            self.guarded.append((leaf, own))
 
         if single:
             (slot,) = slots
@@ -278,6 +282,10 @@ class ArrayProgram:
     def _call(self, fn: Any, args: tuple) -> None:
         self.calls.append((fn, args))
         owner = getattr(fn, "__self__", None)
+        if isinstance(owner, Optimizer) and fn.__name__ == "zero_grad" and (args or (True,))[0]:
+            # NOTE: an optimizer's zero_grad(set_to_none=True) leaves its parameters'
+            # .grad None: a later buffer of theirs cannot be the .grad the user holds
+            self._cleared.update(id(p) for p in owner.parameters)
         if type(owner) is SGD and fn.__name__ == "step":
             self.code.append(_sgd_step(owner, self.owned))
             return
@@ -299,7 +307,8 @@ class ArrayProgram:
             env[slot] = leaf.data
         # NOTE: a leaf's gradient buffer is reused; one the user still holds from the
         # last call (a step without zero_grad) is copied before it is written again.
-        for leaf, own in self.owned:
+        # Leaves that a zero_grad(set_to_none=True) clears first need no copy.
+        for leaf, own in self.guarded:
             if leaf.grad is own:
                 leaf.grad = own.copy()
         with np.errstate(over="ignore"):

@@ -15,6 +15,7 @@ cheat sheet's notation with the δ witness beside autodiff.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import asdict, replace
 from typing import Any
@@ -31,6 +32,7 @@ from tinygrad_mlp.training import TrainConfig, new_model
 from tinygrad_mlp.training.config import MODEL_LOSSES
 from tinygrad_mlp.training.fit import batch_loss, optimizer_for, split_rows
 from tinygrad_mlp.training.predict import network_inputs, targets_for_training
+from tinygrad_mlp.training.step import TrainStep
 
 __all__ = ["GRID", "MAX_DRAWN_WEIGHTS", "Session", "default_config", "natural_loss"]
 
@@ -154,9 +156,12 @@ class Session:
         parts = _arrays(model, training, config)
         optimizer = optimizer_for(model.net, config)
         monitor = health_panel.monitor(model.net) if self.health else None
+        # NOTE: stepping clips nothing (see the class docstring); the step is captured
+        stepping = replace(config, clip_grad=None)
         return {
             "model": model,
             "optimizer": optimizer,
+            "train_step": TrainStep(model, optimizer, stepping, monitor),
             "rng": np.random.default_rng(config.seed),
             "monitor": monitor,
             **parts,
@@ -166,6 +171,7 @@ class Session:
         self.data, self.config = data, config
         self.model: SavedModel = built["model"]
         self.optimizer = built["optimizer"]
+        self.train_step: TrainStep = built["train_step"]
         self.rng: np.random.Generator = built["rng"]
         self.monitor = built["monitor"]
         self._set_arrays(built)
@@ -291,15 +297,17 @@ class Session:
             self._position = 0
         idx = self._order[self._position]
         net = self.model.net
-        self.optimizer.zero_grad()
+        monitor = self.monitor if record else None
+        before = None
+        if monitor is not None:
+
+            def before() -> None:
+                health_panel.record(monitor, self.step_count + 1)
+
         with np.errstate(over="ignore", invalid="ignore"):
-            loss = batch_loss(self.model, net(self.x[idx]), self.z[idx])
-            loss.backward()
-            if record and self.monitor is not None:
-                health_panel.record(self.monitor, self.step_count + 1)
-            self.optimizer.step()
-            if record and self.monitor is not None:
-                health_panel.after_step(self.monitor)
+            loss, _ = self.train_step(self.x[idx], self.z[idx], None, before)
+            if monitor is not None:
+                health_panel.after_step(monitor)
         value = loss.item()
         self.step_count += 1
         self.last_loss = value
@@ -309,6 +317,10 @@ class Session:
         if not math.isfinite(value) or not all(np.isfinite(p.data).all() for p in net.parameters()):
             self.diverged = f"training diverged at step {self.step_count} (loss {value})"
         return value
+
+    def _unwatched(self) -> Any:
+        """A block whose forwards (a row's table, its graph) the health monitor skips."""
+        return self.monitor.paused() if self.monitor is not None else contextlib.nullcontext()
 
     def run_epoch(self) -> float:
         """Step to the end of this epoch (a whole one if at its start); the last loss."""
@@ -456,7 +468,7 @@ class Session:
             weights, biases, net.activations, x, z, MODEL_LOSSES[self.model.loss]
         )
         net.zero_grad()
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), self._unwatched():
             loss = batch_loss(self.model, net(x), z)
             loss.backward()
         autodiff = [np.asarray(la.bias.grad).reshape(-1).copy() for la in net.layers]
@@ -502,7 +514,9 @@ class Session:
 
         net = self.model.net
         x, z = self.x_all[sample], self.z_all[sample : sample + 1]
-        loss = scalar_loss(net([float(v) for v in x]), z[0], MODEL_LOSSES[self.model.loss], 1)
+        with self._unwatched():
+            out = net([float(v) for v in x])
+        loss = scalar_loss(out, z[0], MODEL_LOSSES[self.model.loss], 1)
         loss.label = "L"
         loss.backward()
         graph = draw_graph(loss, max_nodes=150, title=f"the loss of data row {sample}", network=net)

@@ -26,12 +26,14 @@ Defaults serve a person with a CSV file: standardized columns, minibatches of
 early stopping that keeps the weights of the best epoch. ``PRESETS["seed"]`` is the cheat
 sheet's own setting: sigmoid everywhere, per-sample SGD, min-max [0, 1].
 
-The package has three parts, each importable on its own:
+The package has four parts, each importable on its own:
 :mod:`~tinygrad_mlp.training.config` (:class:`TrainConfig`, its checks in the
 settings' own names, the presets), :mod:`~tinygrad_mlp.training.fit`
-(:func:`new_model`, :func:`fit`, :func:`evaluate`) and
+(:func:`new_model`, :func:`fit`, :func:`evaluate`),
+:mod:`~tinygrad_mlp.training.step` (one minibatch's update, captured by
+:func:`tinygrad_mlp.compile`, a health monitor fed from it) and
 :mod:`~tinygrad_mlp.training.predict` (:func:`predict`, :func:`predict_proba`, and a
-model's view of a table). Every name is also here.
+model's view of a table). Every name but the step's is also here.
 """
 
 from __future__ import annotations

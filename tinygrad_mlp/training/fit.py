@@ -11,15 +11,14 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tinygrad_mlp.autograd import no_grad
 from tinygrad_mlp.compiled import CompileWarning
-from tinygrad_mlp.compiled import compile as compile_step
 from tinygrad_mlp.data import Dataset, MinMaxScaler, StandardScaler, make_scaler, minibatches
 from tinygrad_mlp.io import SavedModel
-from tinygrad_mlp.losses import loss_function
 from tinygrad_mlp.nn import MLP
 from tinygrad_mlp.optim import (
     SGD,
@@ -28,12 +27,10 @@ from tinygrad_mlp.optim import (
     ExponentialLR,
     Optimizer,
     StepLR,
-    clip_grad_norm_,
 )
 from tinygrad_mlp.tensor import Tensor
 from tinygrad_mlp.training.config import (
     BOUNDED,
-    MODEL_LOSSES,
     ConfigError,
     TrainConfig,
     loss_units,
@@ -44,6 +41,10 @@ from tinygrad_mlp.training.predict import (
     predict,
     targets_for_training,
 )
+from tinygrad_mlp.training.step import TrainStep, batch_loss
+
+if TYPE_CHECKING:
+    from tinygrad_mlp.health import Monitor
 
 __all__ = [
     "BLOWUP",
@@ -283,37 +284,6 @@ def _weighted(scaler, values: np.ndarray, w: np.ndarray | None):
         return scaler.fit(values[w > 0])
 
 
-def batch_loss(
-    model: SavedModel, out: Tensor, z: np.ndarray, weight: np.ndarray | None = None
-) -> Tensor:
-    """The loss of one batch as training minimizes it: the loss of
-    :data:`~tinygrad_mlp.training.config.MODEL_LOSSES` that the model's word trains
-    (``mse`` as a mean over the batch's samples, in normalized units).
-
-    With ``weight`` (one number per sample) the mean is weighted, Σ wᵢ ℓᵢ / Σ wᵢ, as
-    scikit-learn's MLPs weight samples (``mse`` and ``ce`` models).
-    """
-    if weight is not None:
-        return _weighted_loss(model, out, z, weight)
-    loss = loss_function(MODEL_LOSSES[model.loss])(out, z)
-    return loss * (1.0 / len(z)) if model.loss == "mse" else loss
-
-
-def _weighted_loss(model: SavedModel, out: Tensor, z: np.ndarray, weight: np.ndarray) -> Tensor:
-    w = np.asarray(weight, dtype=np.float64)
-    total = float(w.sum())
-    if not total > 0:
-        return (out * 0.0).sum()  # NOTE: a batch of zero weights teaches nothing
-    if model.loss == "mse":
-        diff = out - Tensor(np.asarray(z, dtype=np.float64))
-        per_sample = (diff * diff).sum(axis=1) * 0.5
-    elif model.loss == "ce":
-        per_sample = loss_function(MODEL_LOSSES["ce"])(out, z, reduction="none")
-    else:
-        raise ValueError(f"sample weights need loss mse or ce, not {model.loss}")
-    return (per_sample * Tensor(w / total)).sum()
-
-
 def _data_unit_scale(model: SavedModel) -> np.ndarray | None:
     """Per target column, data units per normalized unit (None: the same)."""
     scaler = model.output_scaler
@@ -347,27 +317,6 @@ def optimizer_for(net: MLP, config: TrainConfig) -> Optimizer:
         return Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     momentum = config.momentum if config.optimizer == "momentum" else 0.0
     return SGD(net.parameters(), lr=config.lr, momentum=momentum, weight_decay=config.weight_decay)
-
-
-def _train_step(model: SavedModel, optimizer: Optimizer, config: TrainConfig) -> Callable:
-    """One minibatch's update, ``step(x, z) -> (loss, out)``; captured when ``config.compile``.
-
-    The graph of a step is the same for every batch of one size, so
-    :func:`tinygrad_mlp.compiled.compile` replays it (eager's numbers to the bit).
-    """
-    net, params = model.net, model.net.parameters()
-
-    def step(xb: np.ndarray, zb: np.ndarray) -> tuple[Tensor, Tensor]:
-        optimizer.zero_grad()
-        out = net(xb)
-        loss = batch_loss(model, out, zb)
-        loss.backward()
-        if config.clip_grad is not None:
-            clip_grad_norm_(params, config.clip_grad)
-        optimizer.step()
-        return loss, out
-
-    return compile_step(step) if config.compile else step
 
 
 def _scheduler(optimizer: Optimizer, config: TrainConfig):
@@ -425,6 +374,7 @@ def fit(
     *,
     history: History | None = None,
     sample_weight: np.ndarray | None = None,
+    monitor: Monitor | None = None,
 ) -> History:
     """Train ``model`` in place; return its :class:`History`.
 
@@ -446,12 +396,22 @@ def fit(
             ``history`` holds that epoch (its best epoch and ``waited``).
         on_step: called as ``on_step(step, epoch, last)`` after every ``backward()``,
             before the optimizer's step (steps count from 1 over the run; ``last`` is
-            true on an epoch's last step): where :meth:`tinygrad_mlp.health.Monitor.record`
-            goes.
+            true on an epoch's last step). It sees each gradient as ``backward`` left
+            it and the weights before the update.
         history: a :class:`History` to fill (a new one by default), so that a caller
             can watch it from ``on_epoch`` and still read it after an interrupt.
         sample_weight: one weight per row of ``data``: each batch's loss is the
             weighted mean Σ wᵢ ℓᵢ / Σ wᵢ (scikit-learn's MLPs' rule; ``mse`` and ``ce``).
+        monitor: a :class:`~tinygrad_mlp.health.Monitor` on ``model.net``, fed by fit:
+            the layers' outputs of each step, :meth:`~tinygrad_mlp.health.Monitor.record`
+            after ``backward()`` (a row at each epoch's last step) and
+            :meth:`~tinygrad_mlp.health.Monitor.after_step` at each epoch's end, before
+            ``on_epoch``.
+
+    The step is captured (:func:`tinygrad_mlp.compile`, when ``config.compile``) with
+    a monitor, a hook and sample weights too: the numbers, the monitor's figures
+    included, are those of ``compile=False`` to the last bit (see
+    :mod:`tinygrad_mlp.training.step`).
 
     Returns:
         The :class:`History`: per-epoch losses (data units for mse), the
@@ -475,7 +435,8 @@ def fit(
             # NOTE: a step the capture cannot replay runs eagerly with the same numbers;
             # training has nothing to tell the user about it
             warnings.simplefilter("ignore", CompileWarning)
-            return _train(model, data, config, on_epoch, on_step, history, kept, sample_weight)
+            hooks = (on_epoch, on_step, monitor)
+            return _train(model, data, config, hooks, history, kept, sample_weight)
     except KeyboardInterrupt:
         history.interrupted = True
         use_best = bool(config.patience and history.best_epoch)
@@ -496,9 +457,10 @@ def _start_loss(model: SavedModel, x: np.ndarray, z: np.ndarray, scale) -> float
         return _reported_loss(model, model.net(x).data, z, scale) / len(x)
 
 
-def _train(model, data, config, on_epoch, on_step, history, kept, sample_weight) -> History:
+def _train(model, data, config, hooks, history, kept, sample_weight) -> History:
     """:func:`fit`'s epochs; ``kept`` holds the best and last good weights as they go."""
     config.check()
+    on_epoch, on_step, monitor = hooks
     x_all = network_inputs(model, data.inputs)
     z_all = targets_for_training(model, data)
     labels = z_all if model.loss == "ce" else None
@@ -521,28 +483,26 @@ def _train(model, data, config, on_epoch, on_step, history, kept, sample_weight)
     best_score, waited = np.inf, 0
     steps, steps_per_epoch = 0, -(-len(x) // config.batch_size)
     limit = BLOWUP * _start_loss(model, x, z, scale)
-    # NOTE: the (captured) step serves the plain case; a per-step hook or sample weights
-    # take the eager loop below, which has the same numbers.
-    step = _train_step(model, optimizer, config) if on_step is None and w is None else None
+    step = TrainStep(model, optimizer, config, monitor, watched=on_step is not None)
+    before_update = None
+    if step.watched:
+
+        def before_update() -> None:
+            nonlocal steps
+            steps += 1
+            last = steps % steps_per_epoch == 0
+            if monitor is not None:
+                monitor.record(steps, epoch, row=last)
+            if on_step is not None:
+                on_step(steps, epoch, last)
+
     for epoch in range(1, config.epochs + 1):
         total = 0.0
         # NOTE: overflow on the way to a NaN loss is expected; it is reported as Diverged.
         with np.errstate(over="ignore", invalid="ignore"):
             for idx in minibatches(len(x), config.batch_size, rng, shuffle=config.shuffle):
                 zb = z[idx]
-                if step is not None:
-                    loss, out = step(x[idx], zb)
-                else:
-                    optimizer.zero_grad()
-                    out = net(x[idx])
-                    loss = batch_loss(model, out, zb, None if w is None else w[idx])
-                    loss.backward()
-                    if on_step is not None:
-                        steps += 1
-                        on_step(steps, epoch, steps % steps_per_epoch == 0)
-                    if config.clip_grad is not None:
-                        clip_grad_norm_(params, config.clip_grad)
-                    optimizer.step()
+                loss, out = step(x[idx], zb, None if w is None else w[idx], before_update)
                 if w is not None:
                     total += _reported_loss(model, out.data, zb, scale, w[idx])
                 elif scale is None and model.loss == "mse":
@@ -587,6 +547,8 @@ def _train(model, data, config, on_epoch, on_step, history, kept, sample_weight)
                 for p, saved in zip(params, best, strict=True):
                     saved[...] = p.data
         history.waited = waited
+        if monitor is not None:
+            monitor.after_step()
         if on_epoch is not None:
             on_epoch(epoch, mean)
         if config.patience and waited >= config.patience:
