@@ -534,47 +534,53 @@ def _cell_values(lengths, minus, words) -> tuple[np.ndarray, np.ndarray]:
     two = len(words) == 2
     v1 = words[-1] ^ _X30
     v1 &= _KEEP1[lengths]
-    bad, dot1 = _marks(v1)
-    dots = dot1.copy()
-    after = dot1 * _AFTER1
-    v1 ^= dot1 * _U64(0x1E)  # the dot becomes a 0 digit
+    bad, dots = _marks(v1)
+    after = dots * _AFTER1
     if two:
         v0 = words[0] ^ _X30
         v0 &= _KEEP0[lengths]
-        bad0, dot0 = _marks(v0)
+        bad0, dots0 = _marks(v0)
         bad |= bad0
-        dots += dot0
-        after += dot0 * _AFTER0
-        v0 ^= dot0 * _U64(0x1E)
-    count = dots * _X01
+        after += dots0 * _AFTER0
+        v1 ^= dots * _U64(0x1E)  # NOTE: a dot becomes a 0 digit
+        v0 ^= dots0 * _U64(0x1E)
+        count = dots + dots0
+    else:
+        count = dots.copy()
+    count *= _X01
     count >>= _U64(56)  # dots in the cell
-    after >>= _U64(56)
+    after >>= _U64(56)  # q, the digits after the dot
     np.minimum(after, _U64(15), out=after)
     ok = bad == 0
     ok &= count <= 1
     ok &= lengths > count
-    # NOTE: with the dot read as a 0, number = A·10^(q+1) + B for digits A before it and B
-    # after; the cell's integer is M = A·10^q + B = (number + 9·(number mod 10^q)) / 10.
-    number = _digits_of(v1)
-    if two:
-        high = _digits_of(v0)
-        high *= _U64(100_000_000)
-        number += high
-    which = np.minimum(count, _U64(1))
-    which ^= _U64(1)
-    which <<= _U64(4)
-    which += after
-    rest = number % _MODULUS[which]
-    rest *= _U64(9)
-    number += rest  # 10·M
     divisor = after.astype(np.intp)
     divisor += minus * 18
     if two:
-        # NOTE: with a dot, M has at most 15 digits (exact); without one, M < 10**16 is
-        # rounded once, correctly, by the conversion to float64, then divided by 10**0.
+        # NOTE: with the dot read as a 0, number = A·10^(q+1) + B for digits A before it and
+        # B after; the cell's integer is M = A·10^q + B = (number + 9·(number mod 10^q)) / 10.
+        # With a dot, M has at most 15 digits (exact); without one, M < 10**16 is rounded
+        # once, correctly, by the conversion to float64, then divided by 10**0.
+        number = _digits_of(v0)
+        number *= _U64(100_000_000)
+        number += _digits_of(v1)
+        which = np.minimum(count, _U64(1))
+        which ^= _U64(1)
+        which <<= _U64(4)
+        which += after
+        rest = number % _MODULUS[which]
+        rest *= _U64(9)
+        number += rest
         number //= _U64(10)
     else:
-        divisor += 1  # NOTE: 10·M < 10**9 is exact: divide it by 10**(q+1)
+        # NOTE: the dot at byte k is dropped: bytes 0..k-1 move up one, a 0 comes in at 0.
+        below = dots << _U64(8)
+        below -= count  # bytes 0..k with a dot, none without
+        moved = v1 << _U64(8)
+        moved &= below
+        v1 &= ~below
+        v1 |= moved
+        number = _digits_of(v1)
     values = number.astype(np.float64)
     values /= _DIVISOR[divisor]
     return values, ok
