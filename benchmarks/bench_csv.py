@@ -8,7 +8,10 @@ memory numpy and Python allocate during it (``tracemalloc``, which numpy's
 allocator reports to). Rounds alternate the readers (A/B/A/B) because the machine
 is shared; each reader's best round is kept.
 
-- ours: ``tinygrad_mlp.data.load_csv(path)`` (what ``train --data`` runs);
+- ours: ``tinygrad_mlp.data.load_csv(path)`` (what ``train --data`` runs): the byte road
+  (numpy alone), whether or not pandas is installed or imported;
+- ours (numpy only): the same with pandas' road switched off, as where pandas is absent;
+- ours (loadtxt road), ours (pandas road): the roads the byte road falls back to, alone;
 - pandas: ``pandas.read_csv(path).to_numpy(np.float64)``, if pandas is installed;
 - numpy: ``np.loadtxt(path, delimiter=",", skiprows=1)``, the C reader alone.
 
@@ -40,6 +43,10 @@ READERS = {
     "read = lambda p: d.load_csv(p).inputs",
     "ours (pandas imported)": "import pandas\nfrom tinygrad_mlp.data import load_csv\n"
     "read = lambda p: load_csv(p).inputs",
+    "ours (loadtxt road)": "import tinygrad_mlp.data as d\nd.PANDAS_FROM_BYTES = 1 << 62\n"
+    "d._read_bytes = lambda *a: None\nread = lambda p: d.load_csv(p).inputs",
+    "ours (pandas road)": "import tinygrad_mlp.data as d\nd.PANDAS_FROM_BYTES = 0\n"
+    "d._read_bytes = lambda *a: None\nread = lambda p: d.load_csv(p).inputs",
     "ours (slow path)": "import tinygrad_mlp.data as d\nd._fast_load = lambda *a: None\n"
     "read = lambda p: d.load_csv(p).inputs",
     "pandas": "import pandas as pd\nread = lambda p: pd.read_csv(p).to_numpy(np.float64)",

@@ -15,12 +15,16 @@ from tinygrad_mlp.data import load_csv
 
 SEED = Path(__file__).parent / "data" / "seed-system" / "training-dataset.csv"
 
-READERS = ["numpy", "pandas"]
+READERS = ["bytes", "numpy", "pandas"]
 
 
 @pytest.fixture(params=READERS)
 def reader(request, monkeypatch):
-    """Force one fast reader: numpy's loadtxt, or pandas (skipped when not installed)."""
+    """Force one fast road: the byte road first (as load_csv runs), or numpy's loadtxt
+    alone, or pandas alone (skipped when not installed)."""
+    if request.param == "bytes":
+        return request.param
+    monkeypatch.setattr(data_module, "_read_bytes", lambda *args: None)
     if request.param == "pandas":
         pytest.importorskip("pandas")
         monkeypatch.setattr(data_module, "PANDAS_FROM_BYTES", 0)
