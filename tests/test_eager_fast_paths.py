@@ -210,7 +210,7 @@ def test_an_mlp_step_matches_the_hand_written_step():
         assert np.allclose(net.layers[k].bias.data, bs[k] - 0.01 * grad_b, rtol=1e-13, atol=0)
 
 
-def test_half_squared_error_keeps_y_minus_z_and_hands_it_on_once():
+def test_half_squared_error_gradients_on_a_seed_a_second_sweep_and_a_graph():
     y = Tensor([1.0, 2.0, -3.0], requires_grad=True)
     z = Tensor([0.5, 0.0, -3.5], requires_grad=True)
     loss = half_squared_error(y, z)

@@ -85,28 +85,15 @@ class HalfSquaredError(TensorOp):
     network spends four fewer Python-level nodes on it.
     """
 
-    __slots__ = ("diff",)
+    __slots__ = ()
     symbol = "½Σ(y−z)²"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.diff = None
-
     def forward(self, y, z):
-        # NOTE: y − z is kept for the rule on arrays, which would compute it again
-        diff = self.diff = y - z
-        total = np.vdot(diff, diff)
-        # NOTE: vdot keeps a float dtype; the cast is for the others
-        return 0.5 * (total if total.dtype == y.dtype else total.astype(y.dtype))
+        diff = y - z
+        return 0.5 * np.vdot(diff, diff).astype(y.dtype)
 
     def backward(self, grad_out, out, y, z):
-        diff = self.diff
-        if diff is None or type(y) is not np.ndarray or type(grad_out) is not np.ndarray:
-            diff = (y - z) * grad_out
-        elif grad_out.dtype != diff.dtype or grad_out.item() != 1:
-            diff = diff * grad_out
-        else:  # NOTE: the seed of a backward(): (y − z) · 1 is y − z, bit for bit
-            self.diff = None  # handed on: the gradient is its receiver's alone
+        diff = (y - z) * grad_out
         return diff if self.needs[0] else None, (-diff if self.needs[1] else None)
 
 
