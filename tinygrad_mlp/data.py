@@ -302,7 +302,7 @@ def _not_text(path: Path, encoding: str) -> str:
     )
 
 
-def _check_header(path: Path | str, header: list[str]) -> None:
+def check_header(path: Path | str, header: list[str]) -> None:
     """One sentence for a header that is not a row of distinct column names."""
     if len(header) == 1:
         for sep, name, pandas in ((";", "';'", "sep=';'"), ("\t", "tabs", r"sep='\t'")):
@@ -344,7 +344,7 @@ def read_table(
     if not lines:
         raise ValueError(f"{path}: the file is empty")
     header = [c.strip() for c in lines[0][2]]
-    _check_header(path, header)
+    check_header(path, header)
     rows = []
     for line, end, row in lines[1:]:
         row = [c.strip() for c in row]
@@ -438,7 +438,7 @@ def _fast_header(path: Path, encoding: str) -> list[str] | None:
     cells = next(csv.reader([first.rstrip("\r\n")], skipinitialspace=True))
     header = [c.strip() for c in cells]
     try:
-        _check_header(path, header)
+        check_header(path, header)
     except ValueError:
         return None
     return header
