@@ -7,6 +7,9 @@ step — of the same network on the same batch, timed three ways:
 - PyTorch 2.13.0 on the CPU, with as many threads as numpy's BLAS uses;
 - numpy by hand: the forward and backward of this network written out, with no
   graph at all. No numpy engine can beat it by much; it is the floor.
+- a bare graph engine: the least a Python graph of array nodes can do (one object
+  per op, a sorted sweep, a dict of gradients; no checks, no dtypes, no hooks). It
+  says what one Python node per op costs by itself, whatever the engine.
 
     python benchmarks/bench_tensor.py [--repeats 10] [--tuned-malloc] [--cpu-time]
 
@@ -109,6 +112,87 @@ def numpy_floor(sizes, act, x, z, dtype):
     return step
 
 
+class _Node:
+    __slots__ = ("data", "grad", "prev", "rule")
+
+    def __init__(self, data, prev=(), rule=None):
+        self.data, self.grad, self.prev, self.rule = data, None, prev, rule
+
+
+def bare_graph(sizes, act, x, z, dtype):
+    """The same step on a bare graph: one node per product, sum and activation."""
+    rng = np.random.default_rng(0)
+    pairs = zip(sizes, sizes[1:], strict=False)
+    ws = [_Node(rng.uniform(-1, 1, (o, i)).astype(dtype)) for i, o in pairs]
+    bs = [_Node(rng.uniform(-1, 1, o).astype(dtype)) for o in sizes[1:]]
+    params, inputs, targets = ws + bs, _Node(x), _Node(z)
+    f = {
+        "tanh": np.tanh,
+        "sigmoid": lambda s: 0.5 * (np.tanh(0.5 * s) + 1),
+        "relu": lambda s: np.maximum(s, 0),
+    }[act]
+    df = {  # from the output y (and the input s for relu)
+        "tanh": lambda y, s: 1 - y * y,
+        "sigmoid": lambda y, s: y * (1 - y),
+        "relu": lambda y, s: s > 0,
+    }[act]
+
+    def rules(node, g):
+        rule = node.rule
+        if rule == "matmul":
+            a, w = node.prev
+            yield w, g.T @ a.data
+            if a is not inputs:
+                yield a, g @ w.data
+        elif rule == "add":
+            a, b = node.prev
+            yield a, g
+            yield b, g.sum(axis=0)
+        elif rule == "act":
+            (a,) = node.prev
+            yield a, g * df(node.data, a.data)
+        else:  # ½ Σ (y − z)²
+            yield node.prev[0], node.prev[0].data - targets.data
+
+    def order(root):
+        out, seen = [], set()
+
+        def visit(node):
+            if node not in seen:
+                seen.add(node)
+                for parent in node.prev:
+                    visit(parent)
+                out.append(node)
+
+        visit(root)
+        return out
+
+    def step():
+        for p in params:
+            p.grad = None
+        a = inputs
+        for w, b in zip(ws, bs, strict=True):
+            s = _Node(a.data @ w.data.T, (a, w), "matmul")
+            s = _Node(s.data + b.data, (s, b), "add")
+            a = _Node(f(s.data), (s,), "act")
+        diff = a.data - targets.data
+        loss = _Node(0.5 * np.vdot(diff, diff), (a, targets), "loss")
+        grads = {loss: 1.0}
+        for node in reversed(order(loss)):
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            if node.rule is None:
+                node.grad = g
+                continue
+            for parent, pg in rules(node, g):
+                grads[parent] = grads[parent] + pg if parent in grads else pg
+        for p in params:
+            p.data -= LR * p.grad
+
+    return step
+
+
 def torch_step(sizes, act, x, z, dtype):
     import torch
 
@@ -199,6 +283,7 @@ def main() -> None:
             steps = {
                 "ours": ours(sizes, act, x, z, dtype),
                 "floor": numpy_floor(sizes, act, x, z, dtype),
+                "bare": bare_graph(sizes, act, x, z, dtype),
             }
             if torch:
                 steps["torch"] = torch_step(sizes, act, x, z, dtype)
@@ -207,6 +292,7 @@ def main() -> None:
             else:
                 medians = best_of_rounds(steps, args.repeats)
             t_ours, t_floor, t_torch = medians["ours"], medians["floor"], medians.get("torch")
+            t_bare = medians["bare"]
             label = f"{name} {'-'.join(map(str, sizes))} {act} b{n} {np.dtype(dtype).name}"
             rows.append(
                 {
@@ -217,8 +303,10 @@ def main() -> None:
                     "dtype": np.dtype(dtype).name,
                     "ours_s": t_ours,
                     "numpy_floor_s": t_floor,
+                    "bare_graph_s": t_bare,
                     "torch_s": t_torch,
                     "ours_over_floor": t_ours / t_floor,
+                    "bare_over_floor": t_bare / t_floor,
                     "torch_over_ours": None if t_torch is None else t_torch / t_ours,
                 }
             )
@@ -227,8 +315,10 @@ def main() -> None:
                     label,
                     f"{t_ours * 1e3:.3f}",
                     f"{t_floor * 1e3:.3f}",
+                    f"{t_bare * 1e3:.3f}",
                     "-" if t_torch is None else f"{t_torch * 1e3:.3f}",
                     f"{t_ours / t_floor:.2f}",
+                    f"{t_bare / t_floor:.2f}",
                     "-" if t_torch is None else f"{t_torch / t_ours:.2f}",
                 ]
             )
@@ -242,7 +332,19 @@ def main() -> None:
         f"BLAS and torch threads: {threads}; "
         f"malloc: {'tuned (memory kept)' if tuned else 'glibc defaults'}"
     )
-    print_table(["case", "ours ms", "numpy ms", "torch ms", "ours/numpy", "torch/ours"], table)
+    print_table(
+        [
+            "case",
+            "ours ms",
+            "numpy ms",
+            "bare ms",
+            "torch ms",
+            "ours/numpy",
+            "bare/numpy",
+            "torch/ours",
+        ],
+        table,
+    )
     suite = "tensor-tuned-malloc" if tuned else "tensor"
     suite += "-cpu" if args.cpu_time else ""
     write_results(suite, rows)
