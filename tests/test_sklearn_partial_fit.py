@@ -124,3 +124,84 @@ def test_the_pages_grid_search_with_two_jobs_runs():
     search = namespace["search"]
     assert search.n_jobs == 2 and hasattr(search, "best_params_")
     assert len(search.cv_results_["params"]) >= 2
+
+
+def _eager_config(monkeypatch):
+    """Make every estimator's config run its steps eagerly (``compile=False``)."""
+    from tinygrad_mlp.sklearn import _BaseMLP
+
+    own = _BaseMLP.train_config
+
+    def eager(self):
+        config = own(self)
+        config.compile = False
+        return config
+
+    monkeypatch.setattr(_BaseMLP, "train_config", eager)
+
+
+@pytest.mark.parametrize("kind", ["regressor", "classifier"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_partial_fit_is_captured_and_gives_eager_numbers_to_the_bit(
+    kind, weighted, solver, table, monkeypatch
+):
+    X, y, w = table
+    labels = np.where(y > 0, "up", "down")
+
+    def train():
+        est = (MLPRegressor if kind == "regressor" else MLPClassifier)(
+            hidden_layer_sizes=(5,),
+            batch_size=8,  # 30 rows: batches of 8, 8, 8 and 6, two shapes to capture
+            solver=solver,
+            learning_rate_init=0.05,
+            clip_grad=0.5,
+            random_state=0,
+        )
+        for k in range(3):
+            part = slice(0, 30) if k != 1 else slice(0, 20)
+            extra = {"classes": ["down", "up"]} if kind == "classifier" and k == 0 else {}
+            target = y[part] if kind == "regressor" else labels[part]
+            est.partial_fit(X[part], target, sample_weight=w[part] if weighted else None, **extra)
+        return est
+
+    captured = train()
+    stats = captured._step_.stats
+    assert stats is not None and stats["replays"] > 0
+    with monkeypatch.context() as patch:
+        _eager_config(patch)
+        eager = train()
+    assert eager._step_.stats is None
+    for a, b in zip(captured.coefs_ + captured.intercepts_, eager.coefs_ + eager.intercepts_,
+                    strict=True):  # fmt: skip
+        np.testing.assert_array_equal(a, b)
+    assert captured.loss_curve_ == eager.loss_curve_
+
+
+@pytest.mark.parametrize("clip", [None, 1e-3])
+def test_partial_fit_takes_fits_step_clipping_included(clip, table):
+    """One pass of partial_fit on unshuffled rows is one epoch of fit, clip_grad and all."""
+    X, y, _ = table
+
+    def make():
+        return MLPRegressor(
+            hidden_layer_sizes=(5,),
+            batch_size=8,
+            shuffle=False,
+            early_stopping=False,
+            n_iter_no_change=0,
+            max_iter=1,
+            solver="sgd",
+            learning_rate_init=0.5,
+            clip_grad=clip,
+            random_state=0,
+        )
+
+    fitted = make().fit(X, y)
+    partial = make().partial_fit(X, y)
+    for a, b in zip(fitted.coefs_ + fitted.intercepts_, partial.coefs_ + partial.intercepts_,
+                    strict=True):  # fmt: skip
+        np.testing.assert_array_equal(a, b)
+    if clip is not None:
+        unclipped = MLPRegressor(**{**make().get_params(), "clip_grad": None}).partial_fit(X, y)
+        assert not np.array_equal(unclipped.coefs_[0], partial.coefs_[0])

@@ -45,6 +45,7 @@ except ImportError as error:  # pragma: no cover - the optional extra is missing
         "tinygrad_mlp.sklearn needs scikit-learn: pip install 'tinygrad-mlp[sklearn]'"
     ) from error
 
+from tinygrad_mlp.compiled import CompileWarning
 from tinygrad_mlp.data import Dataset, minibatches
 from tinygrad_mlp.health import Monitor
 from tinygrad_mlp.io import SavedModel, model_from_dict, model_to_dict
@@ -52,7 +53,6 @@ from tinygrad_mlp.names import activation_name
 from tinygrad_mlp.training import (
     ConfigError,
     TrainConfig,
-    batch_loss,
     fit,
     network_inputs,
     new_model,
@@ -61,6 +61,7 @@ from tinygrad_mlp.training import (
     targets_for_training,
 )
 from tinygrad_mlp.training.fit import optimizer_for
+from tinygrad_mlp.training.step import TrainStep
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -243,17 +244,22 @@ class _BaseMLP(BaseEstimator):
             # NOTE: after fit (or unpickling) the optimizer starts afresh, as a new Adam.
             self._optimizer_ = optimizer_for(self.model_.net, config)
             self._rng_ = np.random.default_rng([config.seed, self.n_iter_])
-        model, optimizer = self.model_, self._optimizer_
+            self._step_ = None
+        model = self.model_
+        step = getattr(self, "_step_", None)
+        if step is None or step.config != config:
+            # NOTE: fit's minibatch update (clipping included), captured as fit's is; kept
+            # between calls so that later calls replay what the first one captured
+            step = self._step_ = TrainStep(model, self._optimizer_, config)
         x = network_inputs(model, data.inputs)
         z = targets_for_training(model, data)
         total, seen = 0.0, 0.0
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
+            # NOTE: a step the capture cannot replay runs eagerly with the same numbers
+            warnings.simplefilter("ignore", CompileWarning)
             for idx in minibatches(len(x), config.batch_size, self._rng_, shuffle=config.shuffle):
-                optimizer.zero_grad()
                 w = None if weights is None else weights[idx]
-                loss = batch_loss(model, model.net(x[idx]), z[idx], w)
-                loss.backward()
-                optimizer.step()
+                loss, _ = step(x[idx], z[idx], w)
                 share = len(idx) if w is None else float(w.sum())
                 total, seen = total + loss.item() * share, seen + share
         self.loss_curve_.append(total / max(seen, 1e-300))
@@ -267,6 +273,7 @@ class _BaseMLP(BaseEstimator):
         state = dict(self.__dict__)
         state.pop("_optimizer_", None)  # NOTE: holds the live parameters; rebuilt on demand
         state.pop("_rng_", None)
+        state.pop("_step_", None)  # NOTE: the captured step holds the live network too
         if "model_" in state:
             state["model_"] = model_to_dict(state["model_"])
         return state
