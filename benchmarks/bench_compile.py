@@ -13,8 +13,9 @@ ours eager, ours captured (generated float code) and micrograd 0.1.0 eager, with
 the garbage collector off.
 
 Times are CPU time (``time.process_time``, so other users of a shared machine
-count less), the contenders take turns in interleaved rounds, and each takes the
-median of its rounds. Ratios are against the floor (tensor) or micrograd
+count less; run with OPENBLAS_NUM_THREADS=1, and torch gets as many threads),
+the contenders take turns in interleaved rounds, and each takes the median of
+its rounds. Ratios are against the floor (tensor) or micrograd
 (scalar) of the same run.
 
     python benchmarks/bench_compile.py [--rounds 5] [--quick] [--no-torch-compile]
@@ -35,7 +36,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_scalar import micrograd_step_factory, ours_step_factory  # noqa: E402
-from benchmarks.bench_tensor import CASES, batch, numpy_floor, ours, torch_step  # noqa: E402
+from benchmarks.bench_tensor import (  # noqa: E402
+    CASES,
+    batch,
+    blas_threads,
+    numpy_floor,
+    ours,
+    torch_step,
+)
 from benchmarks.common import print_table, write_results  # noqa: E402
 from tinygrad_mlp import compile  # noqa: E402, A004
 from tinygrad_mlp.compiled import CompileWarning  # noqa: E402
@@ -154,6 +162,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     # NOTE: a captured step that falls back to eager must not be timed as captured
     warnings.simplefilter("error", CompileWarning)
+    try:
+        import torch
+
+        # NOTE: CPU time is the whole process's: torch's idle threads spinning after its
+        # turn would be counted in the next contender's, so torch gets numpy's threads
+        torch.set_num_threads(blas_threads())
+    except ImportError:
+        pass
+    print(f"BLAS and torch threads: {blas_threads()}")
     rows = tensor_suite(args) + scalar_suite(args)
     path = write_results("compile", rows)
     print(f"results written to benchmarks/results/{path.name} (machine load varies: rerun)")

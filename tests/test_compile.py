@@ -508,3 +508,32 @@ def test_gradients_that_live_across_calls_are_not_overwritten(zeroing):
             same_bytes(q.grad, p.grad, "grad")
             same_bytes(q.data, p.data, "weights")
     assert compiled.stats["replays"] == 7
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_relus_replayed_rule_masks_bits_as_eager_does(dtype):
+    """The replay's relu rule keeps the gradient where a > 0 or a is nan, and +0 elsewhere:
+    an infinite or nan gradient, a signed zero and a negative gradient, as eager."""
+    a = np.array([[-1.0, -0.0, 0.0, 2.0, np.nan, 3.0, 1e-3, -5.0]], dtype=dtype)
+    c = np.array([[np.inf, -np.inf, np.nan, -2.0, 5.0, -0.0, np.nan, -np.inf]], dtype=dtype)
+
+    def twin():
+        x = Tensor(a.copy(), requires_grad=True)
+        opt = SGD([x], lr=0.1)  # NOTE: for its zero_grad, which a replay repeats
+
+        def step():
+            opt.zero_grad()
+            x.relu().backward(c)  # NOTE: c is the gradient that reaches relu's rule
+
+        return step, x
+
+    (eager, x_eager), (captured, x_captured) = twin(), twin()
+    captured = compile(captured)
+    with np.errstate(invalid="ignore"):
+        for call in range(3):
+            eager()
+            captured()
+            same_bytes(x_eager.grad, x_captured.grad, f"relu gradient, call {call}")
+    want = np.where(~(a <= 0), c, np.zeros_like(c))
+    same_bytes(want, x_captured.grad, "relu gradient against where")
+    assert captured.stats["replays"] >= 2

@@ -563,6 +563,19 @@ def _backward_kernel(node, env, g, out, ins, slots):
         (gb,) = bufs
         (a,) = ins
         mask = np.empty(node.data.shape, bool)
+        bits = arithmetic.BITS.get(gb.dtype.itemsize) if gb.dtype.kind == "f" else None
+        if bits is not None and gb.ndim and env[g].shape == gb.shape:
+            # NOTE: eager's _relu_mask into buffers: grad's bits AND all ones where a > 0
+            # (or nan), all zeros elsewhere; the same numbers as the masked copy below
+            ones = np.empty(node.data.shape, bits)
+            gb_bits = gb.view(bits)
+
+            def k_bits() -> None:
+                np.less_equal(env[a], 0, mask)
+                np.subtract(mask, 1, ones, dtype=bits)
+                np.bitwise_and(env[g].view(bits), ones, gb_bits)
+
+            return k_bits
 
         def k() -> None:  # masked_fill(grad_out, a <= 0, 0.0)
             np.less_equal(env[a], 0, mask)

@@ -338,7 +338,7 @@ class Relu(TensorOp):
 
 
 #: integer types of the floats' widths, to mask a float's bits (see :func:`_relu_mask`)
-_BITS = {8: np.int64, 4: np.int32, 2: np.int16}
+BITS = {8: np.int64, 4: np.int32, 2: np.int16}
 
 
 def _relu_mask(grad: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -350,7 +350,7 @@ def _relu_mask(grad: np.ndarray, a: np.ndarray) -> np.ndarray:
     infinite or nan gradient is kept or zeroed as ``where`` does (a product with the
     0/1 mask would give nan for inf · 0, and −0.0 for a negative gradient).
     """
-    bits = _BITS.get(grad.dtype.itemsize) if grad.dtype.kind == "f" else None
+    bits = BITS.get(grad.dtype.itemsize) if grad.dtype.kind == "f" else None
     if bits is None or grad.shape != a.shape or not grad.ndim:
         return masked_fill(grad, a <= 0, 0.0)
     # (a <= 0) - 1 is 0 where a <= 0 and -1 (every bit set) where a > 0 or a is nan
