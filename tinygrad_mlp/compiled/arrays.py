@@ -15,6 +15,10 @@ operations one for one, and its numbers are eager's to the last bit.
 Ops the MLP path uses most have kernels written out with ``out=`` (each the same
 numpy operations, in the same order, as its rule); every other op calls its own
 rule, which allocates as eager does but is otherwise the same work.
+
+The module is long because the plan and its kernels are one idea: each kernel is the
+replay's copy of one rule of the core's sweep, chosen where the plan simulates that
+sweep, and the two are only right together (one test holds them to eager, bit for bit).
 """
 
 from __future__ import annotations
