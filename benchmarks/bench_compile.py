@@ -6,7 +6,11 @@ networks of bench_tensor.py, timed as
 - ours eager and ours captured (``compile(step)``, after its capture and check);
 - the hand-written numpy floor (bench_tensor.numpy_floor: forward, δ backward, update);
 - PyTorch eager, and ``torch.compile`` of the same step where it runs here (the
-  reason is printed where it does not).
+  reason is printed where it does not);
+- a straight-line replay written by hand: the step's numpy calls one after another
+  into buffers made once, the loss's value included, the weight and bias gradients in
+  one array so that SGD's ``lr * g`` is one call. No checks and no Python between the
+  calls: what a replay generated as flat code could reach.
 
 Scalar engine: one step of MLP(2, [16, 16, 1]) on 100 points (bench_scalar.py's),
 ours eager, ours captured (generated float code) and micrograd 0.1.0 eager, with
@@ -38,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.bench_scalar import micrograd_step_factory, ours_step_factory  # noqa: E402
 from benchmarks.bench_tensor import (  # noqa: E402
     CASES,
+    LR,
     batch,
     blas_threads,
     numpy_floor,
@@ -65,6 +70,82 @@ def interleaved(steps: dict, block: int, rounds: int) -> dict[str, float]:
                 step()
             times[name].append((time.process_time() - start) / block)
     return {name: statistics.median(t) for name, t in times.items()}
+
+
+def straight_line(sizes, act, x, z, dtype):
+    """The step of bench_tensor.numpy_floor as a replay could run it (see the docstring)."""
+    rng = np.random.default_rng(0)
+    ws = [rng.uniform(-1, 1, (o, i)).astype(dtype) for i, o in zip(sizes, sizes[1:], strict=False)]
+    bs = [rng.uniform(-1, 1, o).astype(dtype) for o in sizes[1:]]
+    n, params = len(x), ws + bs
+    grads = np.empty(sum(p.size for p in params), dtype)  # every gradient, one array
+    scaled = np.empty_like(grads)
+    cuts = np.cumsum([0] + [p.size for p in params])
+    spans = list(zip(cuts[:-1], cuts[1:], params, strict=True))
+    gviews = [grads[a:b].reshape(p.shape) for a, b, p in spans]
+    sviews = [scaled[a:b].reshape(p.shape) for a, b, p in spans]
+    gws, gbs = gviews[: len(ws)], gviews[len(ws) :]
+    sums = [np.empty((n, o), dtype) for o in sizes[1:]]
+    outs = [np.empty((n, o), dtype) for o in sizes[1:]]
+    deltas = [np.empty((n, o), dtype) for o in sizes[1:]]
+    slopes = [np.empty((n, o), dtype) for o in sizes[1:]]
+    upstream = [np.empty((n, o), dtype) for o in sizes[1:-1]]
+    diff, loss = np.empty_like(outs[-1]), np.empty((), dtype)
+    matmul, add, sub, mul, tanh, reduce = (
+        np.matmul,
+        np.add,
+        np.subtract,
+        np.multiply,
+        np.tanh,
+        np.add.reduce,
+    )
+    layers = list(range(len(ws)))
+
+    def f(s, out):
+        if act == "tanh":
+            tanh(s, out)
+        elif act == "sigmoid":  # 0.5 (tanh(s/2) + 1), as the floor
+            mul(s, 0.5, out)
+            tanh(out, out)
+            add(out, 1, out)
+            mul(out, 0.5, out)
+        else:
+            np.maximum(s, 0, out)
+
+    def slope(k):  # the floor's df, into slopes[k]
+        a = outs[k]
+        if act == "tanh":
+            mul(a, a, slopes[k])
+            sub(1, slopes[k], slopes[k])
+        elif act == "sigmoid":
+            sub(1, a, slopes[k])
+            mul(a, slopes[k], slopes[k])
+        else:
+            np.greater(sums[k], 0, slopes[k])
+
+    def step():
+        a = x
+        for k in layers:
+            matmul(a, ws[k].T, sums[k])
+            add(sums[k], bs[k], sums[k])
+            f(sums[k], outs[k])
+            a = outs[k]
+        sub(a, z, diff)
+        loss[()] = 0.5 * np.vdot(diff, diff)
+        g = diff
+        for k in reversed(layers):
+            slope(k)
+            mul(g, slopes[k], deltas[k])
+            matmul(deltas[k].T, outs[k - 1] if k else x, gws[k])
+            reduce(deltas[k], 0, None, gbs[k])
+            if k:
+                matmul(deltas[k], ws[k], upstream[k - 1])
+                g = upstream[k - 1]
+        mul(grads, LR, scaled)
+        for p, t in zip(params, sviews, strict=True):
+            sub(p, t, p)
+
+    return step
 
 
 def torch_compiled(sizes, act, x, z, dtype):
@@ -95,6 +176,7 @@ def tensor_suite(args) -> list[dict]:
                 "floor": numpy_floor(sizes, act, x, z, dtype),
                 "eager": ours(sizes, act, x, z, dtype),
                 "captured": compile(ours(sizes, act, x, z, dtype)),
+                "straight": straight_line(sizes, act, x, z, dtype),
             }
             if have_torch:
                 steps["torch"] = torch_step(sizes, act, x, z, dtype)
@@ -114,12 +196,12 @@ def tensor_suite(args) -> list[dict]:
                 [label, f"{floor * 1e3:.3f}"]
                 + [
                     "-" if k not in med else f"{med[k] / floor:.2f}"
-                    for k in ("captured", "eager", "torch", "torch.compile")
+                    for k in ("captured", "straight", "eager", "torch", "torch.compile")
                 ]
             )
     print("Tensor engine: one training step, CPU time, ratio to the numpy floor (lower is faster)")
     print_table(
-        ["case", "floor ms", "captured", "eager", "torch", "torch.compile"],
+        ["case", "floor ms", "captured", "straight", "eager", "torch", "torch.compile"],
         table,
     )
     for note in notes:

@@ -537,3 +537,6 @@ def test_relus_replayed_rule_masks_bits_as_eager_does(dtype):
     want = np.where(~(a <= 0), c, np.zeros_like(c))
     same_bytes(want, x_captured.grad, "relu gradient against where")
     assert captured.stats["replays"] >= 2
+    (entry,) = captured.cache.values()
+    kernels = [k.__name__ for k in entry.program.code]
+    assert "k_bits" in kernels  # the bit mask, not the masked copy, computed these

@@ -125,3 +125,14 @@ def test_a_label_with_a_line_break_is_written_cell_by_cell(monkeypatch):
         "a,b,p\n1,2,x\n3,4,y\n"
     )
     assert predict_command._plain_text(["a", "b", "p"], lines, [("x\ny",), ("z",)]) is None
+
+
+def test_a_cell_past_the_csv_modules_limit_is_refused_as_before(models, tmp_path, capsys):
+    """A cell the model does not read, longer than csv.field_size_limit(): the plain road
+    steps aside and read_table refuses the file as it always did."""
+    path = tmp_path / "in.csv"
+    path.write_text(f"a,b,note\n0.5,0.25,{'x' * 200_000}\n1,2,z\n", encoding="utf-8")
+    assert predict_command.plain_table(path) is None
+    code = main(["predict", "--model", str(models["reg"]), "--data", str(path)])
+    assert code != 0
+    assert "field larger than field limit" in capsys.readouterr().err

@@ -205,3 +205,20 @@ def test_partial_fit_takes_fits_step_clipping_included(clip, table):
     if clip is not None:
         unclipped = MLPRegressor(**{**make().get_params(), "clip_grad": None}).partial_fit(X, y)
         assert not np.array_equal(unclipped.coefs_[0], partial.coefs_[0])
+
+
+@pytest.mark.parametrize("random_state", [None, np.random.RandomState(0)])
+def test_partial_fit_keeps_one_captured_step_without_a_fixed_seed(random_state, table):
+    """A config without a fixed random_state draws a new seed per call; the captured step,
+    which no seed orders, is still captured once per batch shape and then replayed."""
+    X, y, _ = table
+    reg = MLPRegressor(hidden_layer_sizes=(4,), batch_size=8, random_state=random_state)
+    reg.partial_fit(X, y)
+    step = reg._step_
+    for _ in range(4):
+        reg.partial_fit(X, y)
+    assert reg._step_ is step
+    assert step.stats["captures"] == 2  # batches of 8 rows and the last one of 6
+    assert step.stats["replays"] >= 4 * 4 - 2
+    reg.fit(X, y)
+    assert reg._step_ is None  # fit's own step; the next partial_fit makes a new one

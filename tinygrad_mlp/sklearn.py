@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -205,7 +206,7 @@ class _BaseMLP(BaseEstimator):
         self.validation_loss_curve_ = list(history.val_loss)
         self.best_epoch_ = history.best_epoch
         self.n_iter_ = len(history.loss)
-        self._optimizer_ = None
+        self._optimizer_ = self._step_ = None
         self._attributes()
 
     def _attributes(self) -> None:
@@ -247,9 +248,10 @@ class _BaseMLP(BaseEstimator):
             self._step_ = None
         model = self.model_
         step = getattr(self, "_step_", None)
-        if step is None or step.config != config:
+        if step is None or replace(config, seed=step.config.seed) != step.config:
             # NOTE: fit's minibatch update (clipping included), captured as fit's is; kept
-            # between calls so that later calls replay what the first one captured
+            # between calls so that later calls replay what the first one captured (the
+            # seed, drawn afresh per call without a random_state, orders no step)
             step = self._step_ = TrainStep(model, self._optimizer_, config)
         x = network_inputs(model, data.inputs)
         z = targets_for_training(model, data)

@@ -153,8 +153,8 @@ def plain_table(path: str | Path) -> tuple[list[str], list[str]] | None:
     if raw.translate(None, _PLAIN):
         return None
     lines = [line for line in raw.decode("ascii").split("\n") if line.strip(",")]
-    if len(lines) < 2:
-        return None
+    if len(lines) < 2 or max(map(len, lines)) > csv.field_size_limit():
+        return None  # NOTE: the csv module refuses a cell that long; read_table says so
     header = lines[0].split(",")
     check_header(path, header)
     commas = len(header) - 1
