@@ -128,14 +128,14 @@ class Compiled:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run the step: capture, verify, replay or eager, as this signature's state says."""
-        if autograd.mode() is not True:
+        if autograd._MODE is not True and autograd.mode() is not True:
             # NOTE: no_grad, detect_anomaly or a recording: the step's own nodes, eagerly
             self.stats["eager"] += 1
             return self.fn(*args, **kwargs)
         key = _signature(args, kwargs)
         if key is None:
             return self._eager(args, kwargs, "an argument is neither an array nor hashable")
-        if any(isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values())):
+        if key is _NEEDS_GRAD:
             # NOTE: a replay would write the gradient onto the first call's tensor
             return self._eager(
                 args, kwargs, "an argument requires grad (its gradient belongs to each call)"
@@ -252,11 +252,18 @@ class Compiled:
 # --------------------------------------------------------------------------- helpers
 
 
+#: What :func:`_signature` gives for a call with a Tensor argument that requires grad.
+_NEEDS_GRAD = object()
+
+
 def _signature(args: tuple, kwargs: dict) -> Any:
-    """The cache key: per argument its kind, shape, dtype and layout, or its value."""
+    """The cache key: per argument its kind, shape, dtype and layout, or its value
+    (None for an argument that is neither an array nor hashable, or _NEEDS_GRAD)."""
     key: list[Any] = list(kwargs)
-    for arg in args + tuple(kwargs.values()):
+    for arg in args + tuple(kwargs.values()) if kwargs else args:
         if isinstance(arg, Tensor):
+            if arg.requires_grad:
+                return _NEEDS_GRAD
             arg = arg.data
             key.append("T")
         if isinstance(arg, np.ndarray):

@@ -16,6 +16,11 @@ Ops the MLP path uses most have kernels written out with ``out=`` (each the same
 numpy operations, in the same order, as its rule); every other op calls its own
 rule, which allocates as eager does but is otherwise the same work.
 
+A replay runs the instructions as one generated function of straight-line code
+(:func:`_straight`): each written-out kernel gives its numpy calls as source text
+(``kernel.source``), with its buffers bound to names, and any other instruction is
+called; no Python function call stands between two numpy calls of the hot path.
+
 The module is long because the plan and its kernels are one idea: each kernel is the
 replay's copy of one rule of the core's sweep, chosen where the plan simulates that
 sweep, and the two are only right together (one test holds them to eager, bit for bit).
@@ -23,6 +28,7 @@ sweep, and the two are only right together (one test holds them to eager, bit fo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +36,7 @@ import numpy as np
 
 from tinygrad_mlp.autograd import toposort, unbroadcast
 from tinygrad_mlp.compiled.capture import bound_argument, optimizers_of
+from tinygrad_mlp.compiled.source import function_from_source
 from tinygrad_mlp.ops import arithmetic, fused
 from tinygrad_mlp.ops import shape as shape_ops
 from tinygrad_mlp.optim import SGD, Optimizer
@@ -61,6 +68,8 @@ class ArrayProgram:
         self.calls: list[tuple[Any, tuple]] = []
         self.args: tuple = ()
         self.numbers: list[tuple[int, float]] = []  # (slot, capture value) of 1-element nodes
+        self._function: Callable[[list], None] | None = None  # the code, generated once
+        self._quiet = False  # whether the replay silences overflow (see run)
         for event in events:
             if event[0] == "node":
                 self._forward(event[1], args)
@@ -205,6 +214,7 @@ class ArrayProgram:
                     old = grads.get(id(parent))
                     grads[id(parent)] = fitted if old is None else old + fitted
             plan.append((node, slots))
+        self._side_by_side(arrivals)
         # Interior sums: one contribution is used as it is (the core passes it on); more
         # are added in arrival order into a buffer of their own, as the core adds them.
         for node, _ in plan:
@@ -219,15 +229,19 @@ class ArrayProgram:
                     total = total + more
                 grad_slot[id(node)] = self._new(np.empty(total.shape, total.dtype))
                 self._sums[id(node)] = [s for s, _ in got]
+        # NOTE: backward()'s seed of 1, which no instruction writes: a product with it
+        # changes no bit, and the loss's rule leaves it out
+        seed_is_one = seed.ndim == 0 and seed.dtype.kind == "f" and bool(seed == 1)
         for node, slots in plan:
             g = grad_slot[id(node)]
+            unit = seed_is_one and node is order[-1]
             if id(node) in self._sums:
                 self.code.append(_add_all(env, g, self._sums[id(node)]))
             prev = node._prev
             ins = [self._of(p, args) for p in prev]
             out = self._slot[id(node)]
             self.code.append(
-                _backward_kernel(node, env, g, out, ins, slots)
+                _backward_kernel(node, env, g, out, ins, slots, unit)
                 or _generic_backward(node._fn, env, g, out, ins, slots)
             )
             for parent, entry in zip(prev, slots, strict=True):
@@ -236,6 +250,42 @@ class ArrayProgram:
         for parent, got in arrivals.values():
             if parent._fn is None:
                 self._leaf_grad(parent, [s for s, _ in got])
+
+    def _side_by_side(self, arrivals: dict) -> None:
+        """Leaves' gradient buffers laid side by side in one array per dtype.
+
+        NOTE: a leaf with one contribution of its own shape and dtype gets that buffer as
+        its ``.grad`` (see :meth:`_leaf_grad`). With those buffers views of one array, in
+        the order of the optimizers' parameters, plain SGD computes every ``lr * g`` in
+        one numpy call instead of one per tensor (see :func:`_sgd_step`); the numbers
+        are the same, element by element.
+        """
+        env = self.env
+        rank: dict[int, int] = {}
+        for owner in optimizers_of(self.calls):
+            for p in owner.parameters:
+                rank.setdefault(id(p), len(rank))
+        singles = [
+            (leaf, got[0][0])
+            for leaf, got in arrivals.values()
+            if leaf._fn is None
+            and len(got) == 1
+            and env[got[0][0]].dtype == leaf.data.dtype
+            and env[got[0][0]].shape == leaf.data.shape
+        ]
+        singles.sort(key=lambda pair: rank.get(id(pair[0]), len(rank)))  # NOTE: stable
+        kinds: dict[Any, list[int]] = {}
+        for _, slot in singles:
+            kinds.setdefault(env[slot].dtype, []).append(slot)
+        for dtype, slots in kinds.items():
+            if len(slots) < 2:
+                continue
+            whole = np.empty(sum(env[s].size for s in slots), dtype)
+            at = 0
+            for s in slots:
+                size = env[s].size
+                env[s] = whole[at : at + size].reshape(env[s].shape)
+                at += size
 
     def _leaf_grad(self, leaf: Any, slots: list[int]) -> None:
         """A leaf's gradient as the core gives it: an array of its own, or the old plus g.
@@ -279,6 +329,17 @@ class ArrayProgram:
                 else:
                     leaf.grad = old + g
 
+        if single:
+            _src(
+                accumulate_one,
+                f"if $leaf.grad is None and env[{slots[0]}] is $own:",
+                "    $leaf.grad = $own",
+                "else:",
+                "    $accumulate()",
+                leaf=leaf,
+                own=own,
+                accumulate=accumulate,
+            )
         self.code.append(accumulate_one if single else accumulate)
 
     # -- calls ------------------------------------------------------------------------
@@ -315,9 +376,16 @@ class ArrayProgram:
         for leaf, own in self.guarded:
             if leaf.grad is own:
                 leaf.grad = own.copy()
-        with np.errstate(over="ignore"):
-            for instruction in self.code:
-                instruction()
+        if self._function is None:
+            self._function = _straight(self.code)
+            # NOTE: eager's sigmoid silences the overflow of e**-a (to inf, giving 0);
+            # its kernel's replay does too, and only a step that has one pays for it
+            self._quiet = any(getattr(k, "quiet", False) for k in self.code)
+        if self._quiet:
+            with np.errstate(over="ignore"):
+                self._function(env)
+        else:
+            self._function(env)
 
     def slot(self, node: Any) -> int | None:
         """The slot that holds ``node``'s value after a replay (None: not in the step)."""
@@ -357,6 +425,55 @@ class ArrayProgram:
         return optimizers_of(self.calls)
 
 
+# --------------------------------------------------------------------------- straight code
+
+#: Names every generated replay may use, besides ``env`` and its instructions' own.
+_SPACE = {
+    "np": np,
+    "MATMUL": np.matmul,
+    "ADD": np.add,
+    "SUB": np.subtract,
+    "MUL": np.multiply,
+    "TANH": np.tanh,
+    "EXP": np.exp,
+    "NEGATIVE": np.negative,
+    "RECIPROCAL": np.reciprocal,
+    "MAXIMUM": np.maximum,
+    "LESS_EQUAL": np.less_equal,
+    "BITWISE_AND": np.bitwise_and,
+    "COPYTO": np.copyto,
+    "VDOT": np.vdot,
+    "REDUCE": np.add.reduce,
+}
+_NAME = re.compile(r"\$(\w+)")
+
+
+def _src(kernel: Callable[[], None], *lines: str, **names: Any) -> Callable[[], None]:
+    """``kernel`` with the same work as source lines (``kernel.source``) for
+    :func:`_straight`: ``env[i]`` reads slot i, ``$name`` the object ``names[name]``."""
+    kernel.source = (lines, names)  # type: ignore[attr-defined]
+    return kernel
+
+
+def _straight(code: list[Callable[[], None]]) -> Callable[[list], None]:
+    """One function ``replay(env)`` running ``code`` in order: each instruction's source
+    lines where it has them, a call of the instruction where it does not."""
+    space: dict[str, Any] = dict(_SPACE)
+    body: list[str] = []
+    for i, instruction in enumerate(code):
+        source = getattr(instruction, "source", None)
+        if source is None:
+            space[f"_k{i}"] = instruction
+            body.append(f"_k{i}()")
+            continue
+        lines, names = source
+        for name, obj in names.items():
+            space[f"_{i}_{name}"] = obj
+        body.extend(_NAME.sub(lambda m, i=i: f"_{i}_{m.group(1)}", line) for line in lines)
+    text = "def replay(env):\n" + "".join(f"    {line}\n" for line in body or ["pass"])
+    return function_from_source(text, "replay", space, "tinygrad_mlp captured tensor step")
+
+
 # --------------------------------------------------------------------------- kernels
 
 
@@ -378,7 +495,7 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
             def k():
                 np.matmul(env[a], env[b].T, buf)
 
-            return k
+            return _src(k, f"MATMUL(env[{a}], env[{b}].T, $buf)", buf=buf)
 
         return make
     if kind in (
@@ -396,7 +513,7 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
             def k():
                 ufunc(env[a], env[b], buf)
 
-            return k
+            return _src(k, f"$ufunc(env[{a}], env[{b}], $buf)", ufunc=ufunc, buf=buf)
 
         return make
     if kind is arithmetic.Tanh:
@@ -407,7 +524,7 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
             def k():
                 np.tanh(env[a], buf)
 
-            return k
+            return _src(k, f"TANH(env[{a}], $buf)", buf=buf)
 
         return make
     if kind is arithmetic.Relu:
@@ -418,7 +535,7 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
             def k():
                 np.maximum(env[a], 0, out=buf)
 
-            return k
+            return _src(k, f"MAXIMUM(env[{a}], 0, out=$buf)", buf=buf)
 
         return make
     if kind is arithmetic.Sigmoid and out.ndim > 0:
@@ -432,7 +549,9 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
                 np.add(buf, 1.0, buf)
                 np.reciprocal(buf, buf)
 
-            return k
+            lines = (f"NEGATIVE(env[{a}], $buf)", "EXP($buf, $buf)", "ADD($buf, 1.0, $buf)")
+            k.quiet = True  # type: ignore[attr-defined]  # NOTE: e**-a may overflow, as eager's
+            return _src(k, *lines, "RECIPROCAL($buf, $buf)", buf=buf)
 
         return make
     if kind is fused.HalfSquaredError:
@@ -446,7 +565,14 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
                 np.subtract(env[y], env[z], diff)
                 buf[()] = 0.5 * np.vdot(diff, diff).astype(dtype)
 
-            return k
+            return _src(
+                k,
+                f"SUB(env[{y}], env[{z}], $diff)",
+                "$buf[()] = 0.5 * VDOT($diff, $diff).astype($dtype)",
+                diff=diff,
+                buf=buf,
+                dtype=dtype,
+            )
 
         return make
     return None
@@ -461,8 +587,16 @@ def _sgd_step(opt: SGD, owned: list) -> Callable[[], None]:
     """
     buffers = {id(leaf): own for leaf, own in owned}
     plan = [(p, p.data, buffers.get(id(p))) for p in opt.parameters]
-    temps = [None if own is None else np.empty_like(own) for _, _, own in plan]
+    whole = _tiled([own for _, _, own in plan])
+    if whole is not None:
+        # NOTE: the gradients are one array (see ArrayProgram._side_by_side): every
+        # lr * g in one call, into an array of the same layout
+        scaled = np.empty_like(whole)
+        temps = [scaled[a : a + own.size].reshape(own.shape) for a, own in _offsets(plan)]
+    else:
+        temps = [None if own is None else np.empty_like(own) for _, _, own in plan]
     plain = [(p, data, own, tmp) for (p, data, own), tmp in zip(plan, temps, strict=True)]
+    updates = [(data, tmp) for _, data, _, tmp in plain]
 
     def plain_sgd() -> bool:
         if len(opt.param_groups) != 1:
@@ -479,11 +613,40 @@ def _sgd_step(opt: SGD, owned: list) -> Callable[[], None]:
                 opt.step()  # NOTE: not the capture's picture: the optimizer decides
                 return
         lr = opt.lr
+        if whole is not None:
+            np.multiply(lr, whole, scaled)
+            for data, tmp in updates:
+                np.subtract(data, tmp, data)
+            return
         for _, data, own, tmp in plain:
             np.multiply(lr, own, tmp)
             np.subtract(data, tmp, data)
 
     return step
+
+
+def _offsets(plan: list) -> list[tuple[int, np.ndarray]]:
+    """(element offset, buffer) of each parameter's gradient buffer, in order."""
+    out, at = [], 0
+    for _, _, own in plan:
+        out.append((at, own))
+        at += own.size
+    return out
+
+
+def _tiled(views: list) -> np.ndarray | None:
+    """The one array that ``views`` tile exactly, in order, or None."""
+    if not views or any(v is None for v in views):
+        return None
+    whole = views[0].base
+    if whole is None or whole.ndim != 1 or any(v.base is not whole for v in views):
+        return None
+    at = start = whole.__array_interface__["data"][0]
+    for v in views:
+        if v.__array_interface__["data"][0] != at or not v.flags.c_contiguous:
+            return None
+        at += v.nbytes
+    return whole if at == start + whole.nbytes else None
 
 
 def _add_all(env, acc, slots):
@@ -512,8 +675,9 @@ def _generic_backward(fn, env, g, out, ins, slots):
     return k
 
 
-def _backward_kernel(node, env, g, out, ins, slots):
-    """An ``out=`` kernel for the node's rule, or None (then the rule itself runs)."""
+def _backward_kernel(node, env, g, out, ins, slots, unit=False):
+    """An ``out=`` kernel for the node's rule, or None (then the rule itself runs);
+    ``unit``: the gradient in slot ``g`` is backward()'s seed of 1, a constant."""
     fn = node._fn
     kind = type(fn)
     datas = [p.data for p in node._prev]
@@ -532,7 +696,9 @@ def _backward_kernel(node, env, g, out, ins, slots):
             if gb is not None:
                 np.matmul(grad.T, env[a], gb)
 
-        return k
+        lines = [f"MATMUL(env[{g}], env[{b}], $ga)"] if ga is not None else []
+        lines += [f"MATMUL(env[{g}].T, env[{a}], $gb)"] if gb is not None else []
+        return _src(k, *lines, ga=ga, gb=gb)
     if kind is arithmetic.Add and env[g].shape == node.data.shape:
         # NOTE: the rule passes grad_out itself to both parents: alias, copy nothing.
         def k() -> None:
@@ -541,7 +707,7 @@ def _backward_kernel(node, env, g, out, ins, slots):
                 if raw is not None:
                     env[raw] = grad
 
-        return k
+        return _src(k, *[f"env[{raw}] = env[{g}]" for raw in raws if raw is not None])
     if kind is arithmetic.Tanh:
         (gb,) = bufs
         tmp = np.empty_like(node.data)
@@ -551,7 +717,8 @@ def _backward_kernel(node, env, g, out, ins, slots):
             np.subtract(1, tmp, tmp)
             np.multiply(env[g], tmp, gb)
 
-        return k
+        lines = (f"MUL(env[{out}], env[{out}], $tmp)", "SUB(1, $tmp, $tmp)")
+        return _src(k, *lines, f"MUL(env[{g}], $tmp, $gb)", tmp=tmp, gb=gb)
     if kind is arithmetic.Sigmoid:
         (gb,) = bufs
         tmp = np.empty_like(node.data)
@@ -562,7 +729,8 @@ def _backward_kernel(node, env, g, out, ins, slots):
             np.subtract(1, y, tmp)
             np.multiply(gb, tmp, gb)
 
-        return k
+        lines = (f"MUL(env[{g}], env[{out}], $gb)", f"SUB(1, env[{out}], $tmp)")
+        return _src(k, *lines, "MUL($gb, $tmp, $gb)", tmp=tmp, gb=gb)
     if kind is arithmetic.Relu:
         (gb,) = bufs
         (a,) = ins
@@ -579,14 +747,24 @@ def _backward_kernel(node, env, g, out, ins, slots):
                 np.subtract(mask, 1, ones, dtype=bits)
                 np.bitwise_and(env[g].view(bits), ones, gb_bits)
 
-            return k_bits
+            return _src(
+                k_bits,
+                f"LESS_EQUAL(env[{a}], 0, $mask)",
+                "SUB($mask, 1, $ones, dtype=$bits)",
+                f"BITWISE_AND(env[{g}].view($bits), $ones, $gb_bits)",
+                mask=mask,
+                ones=ones,
+                bits=bits,
+                gb_bits=gb_bits,
+            )
 
         def k() -> None:  # masked_fill(grad_out, a <= 0, 0.0)
             np.less_equal(env[a], 0, mask)
             np.copyto(gb, env[g])
             np.copyto(gb, 0.0, where=mask)
 
-        return k
+        lines = (f"LESS_EQUAL(env[{a}], 0, $mask)", f"COPYTO($gb, env[{g}])")
+        return _src(k, *lines, "COPYTO($gb, 0.0, where=$mask)", mask=mask, gb=gb)
     if kind is fused.HalfSquaredError and bufs[1] is None:
         (gb, _) = bufs
         y, z = ins
@@ -595,7 +773,10 @@ def _backward_kernel(node, env, g, out, ins, slots):
             np.subtract(env[y], env[z], gb)
             np.multiply(gb, env[g], gb)
 
-        return k
+        if unit:
+            return _src(k, f"SUB(env[{y}], env[{z}], $gb)", gb=gb)  # NOTE: (y - z) · 1
+        lines = (f"SUB(env[{y}], env[{z}], $gb)", f"MUL($gb, env[{g}], $gb)")
+        return _src(k, *lines, gb=gb)
     return None
 
 
@@ -609,7 +790,7 @@ def _unbroadcast(env, raw, fit, shape, node):
         def k() -> None:
             np.add.reduce(env[raw], 0, None, buf)
 
-        return k
+        return _src(k, f"REDUCE(env[{raw}], 0, None, $buf)", buf=buf)
 
     def k_generic() -> None:
         env[fit] = unbroadcast(env[raw], shape, fn)

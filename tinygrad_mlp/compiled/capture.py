@@ -86,15 +86,26 @@ def _setting(value: Any) -> Any:
 
 def op_settings(fn: Any) -> tuple:
     """The op's class and its settings (slots and attributes other than ``needs``)."""
-    names: list[str] = []
-    for cls in type(fn).__mro__ if not isinstance(fn, type) else ():
-        names.extend(getattr(cls, "__slots__", ()))
-    names.extend(getattr(fn, "__dict__", {}) if not isinstance(fn, type) else ())
-    values = tuple(
-        (name, _setting(getattr(fn, name, None))) for name in sorted(set(names)) if name != "needs"
-    )
-    kind = fn if isinstance(fn, type) else type(fn)
+    if isinstance(fn, type):
+        return (fn.__module__, fn.__qualname__, ())
+    kind = type(fn)
+    names = _SLOT_NAMES.get(kind)
+    if names is None:
+        found: set[str] = set()
+        for cls in kind.__mro__:
+            slots = getattr(cls, "__slots__", ())
+            found.update((slots,) if isinstance(slots, str) else slots)
+        found.discard("needs")
+        names = _SLOT_NAMES[kind] = tuple(sorted(found))
+    own = getattr(fn, "__dict__", None)
+    if own:
+        names = tuple(sorted(set(names).union(own).difference(("needs",))))
+    values = tuple((name, _setting(getattr(fn, name, None))) for name in names)
     return (kind.__module__, kind.__qualname__, values)
+
+
+#: Per op class, the names of its slots but ``needs``, sorted (see :func:`op_settings`).
+_SLOT_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _data_key(data: Any) -> Any:

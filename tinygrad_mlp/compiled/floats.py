@@ -8,17 +8,15 @@ add onto the gradient they had. ``+``, ``*`` and relu are written inline (the
 same Python float operations as their rules); every other op calls its own
 ``forward``/``backward``, so the numbers are eager's exactly.
 
-NOTE: this module builds Python source text and compiles it with the builtin
-``compile``/``exec``. The text is generated from our own op classes and the
-node numbering of a recording, never from user input: user numbers enter only
-as ``repr`` of floats (which round-trips exactly) or through the function's
-arguments. This is the one documented use of ``exec`` in the package
-(tests/test_reliability.py allows exactly this file).
+NOTE: this module builds Python source text, which
+:func:`tinygrad_mlp.compiled.source.function_from_source` compiles. The text is
+generated from our own op classes and the node numbering of a recording, never
+from user input: user numbers enter only as ``repr`` of floats (which
+round-trips exactly) or through the function's arguments.
 """
 
 from __future__ import annotations
 
-import builtins
 import math
 from typing import Any
 
@@ -26,6 +24,7 @@ import numpy as np
 
 from tinygrad_mlp.autograd import toposort
 from tinygrad_mlp.compiled.capture import Unsupported, optimizers_of
+from tinygrad_mlp.compiled.source import function_from_source
 from tinygrad_mlp.ops import scalar as ops
 
 __all__ = ["FloatProgram"]
@@ -224,10 +223,9 @@ class FloatProgram:
         body = "\n    ".join(self.lines) or "pass"
         ret = ", ".join(self.exported)
         source = f"def replay(T, L, C):\n    {body}\n    return ({ret}{',' if ret else ''})\n"
-        code = builtins.compile(source, "<tinygrad_mlp captured scalar step>", "exec")
-        space = dict(self.space)
-        exec(code, space)  # NOTE: generated from our op table, never user text (see above)
-        self._function = space["replay"]
+        self._function = function_from_source(
+            source, "replay", self.space, "tinygrad_mlp captured scalar step"
+        )
         self.lines = []
 
     def run(self, args: tuple) -> None:
