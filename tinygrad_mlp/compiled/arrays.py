@@ -68,7 +68,7 @@ class ArrayProgram:
         self.calls: list[tuple[Any, tuple]] = []
         self.args: tuple = ()
         self.numbers: list[tuple[int, float]] = []  # (slot, capture value) of 1-element nodes
-        self._function: Callable[[list], None] | None = None  # the code, generated once
+        self._function: Callable[[list, tuple], None] | None = None  # generated once
         self._quiet = False  # whether the replay silences overflow (see run)
         for event in events:
             if event[0] == "node":
@@ -364,28 +364,41 @@ class ArrayProgram:
 
     def run(self, args: tuple) -> None:
         """Replay the step on ``args`` (bound by position, as at capture)."""
-        env = self.env
         self.args = args
-        for slot, k, is_tensor in self.inputs:
-            env[slot] = args[k].data if is_tensor else args[k]
-        for slot, leaf in self.leaves:
-            env[slot] = leaf.data
-        # NOTE: a leaf's gradient buffer is reused; one the user still holds from the
-        # last call (a step without zero_grad) is copied before it is written again.
-        # Leaves that a zero_grad(set_to_none=True) clears first need no copy.
-        for leaf, own in self.guarded:
-            if leaf.grad is own:
-                leaf.grad = own.copy()
         if self._function is None:
-            self._function = _straight(self.code)
+            self._function = _straight([self._prologue(), *self.code])
             # NOTE: eager's sigmoid silences the overflow of e**-a (to inf, giving 0);
             # its kernel's replay does too, and only a step that has one pays for it
             self._quiet = any(getattr(k, "quiet", False) for k in self.code)
         if self._quiet:
             with np.errstate(over="ignore"):
-                self._function(env)
+                self._function(self.env, args)
         else:
-            self._function(env)
+            self._function(self.env, args)
+
+    def _prologue(self) -> Callable[[], None]:
+        """The replay's first lines: the call's arguments and the leaves' arrays into their
+        slots, and a gradient the user still holds copied before it is written again.
+
+        NOTE: a leaf's gradient buffer is reused; one the user still holds from the last
+        call (a step without zero_grad) is copied first. Leaves that a
+        zero_grad(set_to_none=True) clears first need no copy.
+        """
+        lines: list[str] = []
+        names: dict[str, Any] = {}
+        for slot, k, is_tensor in self.inputs:
+            lines.append(f"env[{slot}] = args[{k}]" + (".data" if is_tensor else ""))
+        for j, (slot, leaf) in enumerate(self.leaves):
+            names[f"leaf{j}"] = leaf
+            lines.append(f"env[{slot}] = $leaf{j}.data")
+        for j, (leaf, own) in enumerate(self.guarded):
+            names[f"held{j}"], names[f"own{j}"] = leaf, own
+            lines += [f"if $held{j}.grad is $own{j}:", f"    $held{j}.grad = $own{j}.copy()"]
+
+        def prologue() -> None:  # NOTE: all source; _straight never calls it
+            raise AssertionError("the prologue runs as source only")
+
+        return _src(prologue, *lines, **names)
 
     def slot(self, node: Any) -> int | None:
         """The slot that holds ``node``'s value after a replay (None: not in the step)."""
@@ -455,9 +468,10 @@ def _src(kernel: Callable[[], None], *lines: str, **names: Any) -> Callable[[], 
     return kernel
 
 
-def _straight(code: list[Callable[[], None]]) -> Callable[[list], None]:
-    """One function ``replay(env)`` running ``code`` in order: each instruction's source
-    lines where it has them, a call of the instruction where it does not."""
+def _straight(code: list[Callable[[], None]]) -> Callable[[list, tuple], None]:
+    """One function ``replay(env, args)`` running ``code`` in order: each instruction's
+    source lines where it has them (``args``: the call's arguments), a call of the
+    instruction where it does not."""
     space: dict[str, Any] = dict(_SPACE)
     body: list[str] = []
     for i, instruction in enumerate(code):
@@ -470,7 +484,7 @@ def _straight(code: list[Callable[[], None]]) -> Callable[[list], None]:
         for name, obj in names.items():
             space[f"_{i}_{name}"] = obj
         body.extend(_NAME.sub(lambda m, i=i: f"_{i}_{m.group(1)}", line) for line in lines)
-    text = "def replay(env):\n" + "".join(f"    {line}\n" for line in body or ["pass"])
+    text = "def replay(env, args):\n" + "".join(f"    {line}\n" for line in body or ["pass"])
     return function_from_source(text, "replay", space, "tinygrad_mlp captured tensor step")
 
 
