@@ -540,3 +540,113 @@ def test_relus_replayed_rule_masks_bits_as_eager_does(dtype):
     (entry,) = captured.cache.values()
     kernels = [k.__name__ for k in entry.program.code]
     assert "k_bits" in kernels  # the bit mask, not the masked copy, computed these
+
+
+# --------------------------------------------------------------------------- replay's layout
+
+
+def _twin_steps(dtype, build, calls=6, shape=(16, 2)):
+    """Run ``build()``'s step eagerly and captured on the same batches; compare every bit."""
+    (ne, eager), (nc, captured) = build(), build()
+    captured = compile(captured)
+    rng = np.random.default_rng(5)
+    for call in range(calls):
+        x = rng.uniform(-1, 1, shape).astype(dtype)
+        z = rng.uniform(0, 1, (shape[0], 1)).astype(dtype)
+        same_bytes(eager(x, z).data, captured(x, z).data, f"loss {call}")
+    for k, (p, q) in enumerate(zip(ne.parameters(), nc.parameters(), strict=True)):
+        same_bytes(p.data, q.data, f"parameter {k}")
+        same_bytes(p.grad, q.grad, f"gradient {k}")
+    assert captured.stats["replays"] == calls - 1, captured.stats
+    return nc, captured
+
+
+def _net_step(dtype, optimizers, seed=None, activation="tanh"):
+    def build():
+        net = MLP(2, [5, 4, 1], activation=activation, seed=0, dtype=dtype)
+        opts = optimizers(net)
+
+        def step(x, z):
+            for opt in opts:
+                opt.zero_grad()
+            loss = mse(net(x), z)
+            loss.backward() if seed is None else loss.backward(np.asarray(seed, dtype=dtype))
+            for opt in opts:
+                opt.step()
+            return loss
+
+        return net, step
+
+    return build
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "arrangement",
+    ["one SGD", "parameters reversed", "two SGDs", "SGD and Adam", "two groups"],
+)
+def test_gradients_laid_side_by_side_give_eager_updates_for_any_optimizer_layout(
+    dtype, arrangement
+):
+    """The replay keeps the leaves' gradients in one array (in the optimizers' order) and
+    scales them in one call where one plain SGD owns them all in that order; any other
+    layout updates tensor by tensor. Every layout gives eager's numbers."""
+
+    def optimizers(net):
+        params = net.parameters()
+        weights, biases = params[0::2], params[1::2]
+        if arrangement == "one SGD":
+            return [SGD(params, lr=0.1)]
+        if arrangement == "parameters reversed":
+            return [SGD(params[::-1], lr=0.1)]
+        if arrangement == "two SGDs":
+            return [SGD(weights, lr=0.1), SGD(biases, lr=0.05)]
+        if arrangement == "SGD and Adam":
+            return [SGD(weights, lr=0.1), Adam(biases, lr=0.01)]
+        return [SGD([{"params": weights}, {"params": biases, "lr": 0.01}], lr=0.1)]
+
+    net, captured = _twin_steps(dtype, _net_step(dtype, optimizers))
+    grads = [p.grad for p in net.parameters()]
+    shared = {id(g.base) for g in grads if g.base is not None}
+    assert len(shared) == 1  # the replay's gradients are views of one array
+
+
+def test_a_seed_other_than_one_is_multiplied_in():
+    """The loss's replayed rule leaves out the product with backward()'s seed only when
+    the seed is 1: a seed of 2 doubles every gradient, as eager."""
+    net, _ = _twin_steps(
+        np.float64, _net_step(np.float64, lambda n: [SGD(n.parameters(), lr=0.1)], seed=2.0)
+    )
+    twin, _ = _twin_steps(
+        np.float64, _net_step(np.float64, lambda n: [SGD(n.parameters(), lr=0.1)])
+    )
+    assert not np.array_equal(net.parameters()[0].data, twin.parameters()[0].data)
+
+
+def test_a_sigmoid_that_saturates_replays_quietly_with_eager_numbers():
+    """e**-a overflows for a < -709: eager's sigmoid silences it and gives 0; so does
+    the replay, even with warnings as errors."""
+
+    def build():
+        net = MLP(2, [3, 1], activation="sigmoid", seed=0)
+        opt = SGD(net.parameters(), lr=0.1)
+
+        def step(x, z):
+            opt.zero_grad()
+            loss = mse(net(x), z)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return net, step
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _twin_steps(np.float64, build, shape=(8, 2))
+        big = np.full((8, 2), -2000.0)
+        (_, eager), (_, captured) = build(), build()
+        captured = compile(captured)
+        for _ in range(3):
+            same_bytes(
+                eager(big, np.zeros((8, 1))).data, captured(big, np.zeros((8, 1))).data, "loss"
+            )
