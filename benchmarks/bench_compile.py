@@ -110,7 +110,7 @@ def straight_line(sizes, act, x, z, dtype):
             add(out, 1, out)
             mul(out, 0.5, out)
         else:
-            np.maximum(s, 0, out)
+            np.maximum(s, 0, out=out)
 
     def slope(k):  # the floor's df, into slopes[k]
         a = outs[k]
