@@ -650,3 +650,88 @@ def test_a_sigmoid_that_saturates_replays_quietly_with_eager_numbers():
             same_bytes(
                 eager(big, np.zeros((8, 1))).data, captured(big, np.zeros((8, 1))).data, "loss"
             )
+
+
+# --------------------------------------------------------------------------- Adam, at once
+
+
+def _adam_twins(dtype=np.float64, **options):
+    """An eager and a captured Adam step on twin networks, and their optimizers."""
+
+    def build():
+        net = MLP(2, [5, 4, 1], activation="tanh", seed=0, dtype=dtype)
+        opt = Adam(net.parameters(), lr=0.01, **options)
+
+        def step(x, z):
+            opt.zero_grad()
+            loss = mse(net(x), z)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return net, opt, step
+
+    (ne, oe, eager), (nc, oc, captured) = build(), build()
+    return (ne, oe, eager), (nc, oc, compile(captured))
+
+
+def _same_training(twins, calls, dtype=np.float64, between=None):
+    (ne, oe, eager), (nc, oc, captured) = twins
+    rng = np.random.default_rng(7)
+    for call in range(calls):
+        x = rng.uniform(-1, 1, (16, 2)).astype(dtype)
+        z = rng.uniform(0, 1, (16, 1)).astype(dtype)
+        same_bytes(eager(x, z).data, captured(x, z).data, f"loss {call}")
+        if between is not None:
+            between(call, oe, oc)
+    for k, (p, q) in enumerate(zip(ne.parameters(), nc.parameters(), strict=True)):
+        same_bytes(p.data, q.data, f"parameter {k}")
+    se, sc = oe.state_dict(), oc.state_dict()
+    for k in se["state"]:
+        for key in ("step", "exp_avg", "exp_avg_sq"):
+            same_bytes(se["state"][k][key], sc["state"][k][key], f"state {k} {key}")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_adam_replays_at_once_over_all_tensors_with_eager_numbers(dtype):
+    twins = _adam_twins(dtype)
+    _same_training(twins, 12, dtype)
+    (_, _, _), (nc, oc, captured) = twins
+    (entry,) = captured.cache.values()
+    assert "_adam_step.<locals>.step" in [k.__qualname__ for k in entry.program.code]
+    moments = {oc.state[p]["exp_avg"].base is not None for p in nc.parameters()}
+    assert moments == {True}  # the state entries are views of the replay's arrays
+
+
+@pytest.mark.parametrize(
+    "options", [{"amsgrad": True}, {"maximize": True}, {"weight_decay": 0.1}, {"betas": (0.3, 0.9)}]
+)
+def test_adam_options_the_joint_update_does_not_take_run_adams_own_step(options):
+    _same_training(_adam_twins(**options), 8)
+
+
+def test_adam_state_loaded_midway_and_a_changed_rate_are_followed():
+    """A state loaded into both optimizers (new arrays) is adopted by the replay, and a
+    learning rate changed between calls is read at every call."""
+    donor = _adam_twins()
+    _same_training(donor, 3)
+    saved = donor[0][1].state_dict()
+
+    def between(call, oe, oc):
+        if call == 4:
+            oe.load_state_dict(saved)
+            oc.load_state_dict(saved)
+        if call == 6:
+            oe.param_groups[0]["lr"] = oc.param_groups[0]["lr"] = 0.002
+
+    _same_training(_adam_twins(), 10, between=between)
+
+
+def test_adam_with_unequal_step_counts_runs_its_own_step():
+    def between(call, oe, oc):
+        if call == 2:
+            for opt in (oe, oc):
+                first = opt.param_groups[0]["params"][0]
+                opt.state[first]["step"] += 5.0
+
+    _same_training(_adam_twins(), 6, between=between)
