@@ -37,6 +37,7 @@ import numpy as np
 from tinygrad_mlp.autograd import toposort, unbroadcast
 from tinygrad_mlp.compiled.capture import bound_argument, optimizers_of
 from tinygrad_mlp.compiled.source import function_from_source
+from tinygrad_mlp.compiled.updates import adam_step, sgd_step
 from tinygrad_mlp.ops import arithmetic, fused
 from tinygrad_mlp.ops import shape as shape_ops
 from tinygrad_mlp.optim import SGD, Adam, Optimizer
@@ -256,9 +257,10 @@ class ArrayProgram:
 
         NOTE: a leaf with one contribution of its own shape and dtype gets that buffer as
         its ``.grad`` (see :meth:`_leaf_grad`). With those buffers views of one array, in
-        the order of the optimizers' parameters, plain SGD computes every ``lr * g`` in
-        one numpy call instead of one per tensor (see :func:`_sgd_step`); the numbers
-        are the same, element by element.
+        the order of the optimizers' parameters, plain SGD and Adam run their operations
+        once over all of them instead of once per tensor (see
+        :mod:`tinygrad_mlp.compiled.updates`); the numbers are the same, element by
+        element.
         """
         env = self.env
         rank: dict[int, int] = {}
@@ -352,10 +354,10 @@ class ArrayProgram:
             # .grad None: a later buffer of theirs cannot be the .grad the user holds
             self._cleared.update(id(p) for p in owner.parameters)
         if type(owner) is SGD and fn.__name__ == "step":
-            self.code.append(_sgd_step(owner, self.owned))
+            self.code.append(sgd_step(owner, self.owned))
             return
         if type(owner) is Adam and fn.__name__ == "step":
-            self.code.append(_adam_step(owner, self.owned))
+            self.code.append(adam_step(owner, self.owned))
             return
 
         def call(fn=fn, args=args) -> None:
@@ -593,188 +595,6 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
 
         return make
     return None
-
-
-def _sgd_step(opt: SGD, owned: list) -> Callable[[], None]:
-    """``opt.step()``; plain SGD on gradients in our buffers as its two numpy operations.
-
-    NOTE: ``p.data -= lr * g`` is numpy's multiply then in-place subtract; here the
-    product goes to a reused buffer. Anything else (momentum, weight decay, a gradient
-    that is not ours) runs the optimizer's own step.
-    """
-    buffers = {id(leaf): own for leaf, own in owned}
-    plan = [(p, p.data, buffers.get(id(p))) for p in opt.parameters]
-    whole = _tiled([own for _, _, own in plan])
-    if whole is not None:
-        # NOTE: the gradients are one array (see ArrayProgram._side_by_side): every
-        # lr * g in one call, into an array of the same layout
-        scaled = np.empty_like(whole)
-        temps = [scaled[a : a + own.size].reshape(own.shape) for a, own in _offsets(plan)]
-    else:
-        temps = [None if own is None else np.empty_like(own) for _, _, own in plan]
-    plain = [(p, data, own, tmp) for (p, data, own), tmp in zip(plan, temps, strict=True)]
-    updates = [(data, tmp) for _, data, _, tmp in plain]
-
-    def plain_sgd() -> bool:
-        if len(opt.param_groups) != 1:
-            return False
-        group = opt.param_groups[0]
-        return not (group["momentum"] or group["weight_decay"] or group["maximize"])
-
-    def step() -> None:
-        if not plain_sgd():
-            opt.step()
-            return
-        for p, data, own, _ in plain:
-            if p.grad is not own or own is None or p.data is not data:
-                opt.step()  # NOTE: not the capture's picture: the optimizer decides
-                return
-        lr = opt.lr
-        if whole is not None:
-            np.multiply(lr, whole, scaled)
-            for data, tmp in updates:
-                np.subtract(data, tmp, data)
-            return
-        for _, data, own, tmp in plain:
-            np.multiply(lr, own, tmp)
-            np.subtract(data, tmp, data)
-
-    return step
-
-
-def _adam_step(opt: Adam, owned: list) -> Callable[[], None]:
-    """``opt.step()``; plain Adam on gradients that lie side by side, over all at once.
-
-    NOTE: Adam's update is element by element: with every parameter at the same step
-    count (one ``lr``, betas, eps), each of its numpy operations gives the same number
-    for an element whether it runs per tensor or once over all the gradients in one
-    array. So with the gradients side by side (see ArrayProgram._side_by_side) and the
-    moments adopted into two arrays of the same layout (the optimizer's state entries
-    become views of them, holding the same numbers), the update is Adam's own
-    operations, in its order, once: 19 numpy calls for any number of tensors instead of
-    13 per tensor. Anything else (weight decay, amsgrad, maximize, several groups, a
-    gradient or a state that is not ours, unequal step counts) runs the optimizer's step.
-    """
-    buffers = {id(leaf): own for leaf, own in owned}
-    params = list(opt.parameters)
-    owns = [buffers.get(id(p)) for p in params]
-    whole = _tiled(owns)
-    if whole is None:
-
-        def call() -> None:
-            opt.step()
-
-        return call
-    plan = [(p, p.data, own) for p, own in zip(params, owns, strict=True)]
-    spans = _offsets(plan)
-    m_all, v_all = np.zeros_like(whole), np.zeros_like(whole)
-    tmp, scaled = np.empty_like(whole), np.empty_like(whole)
-
-    def views(array: np.ndarray) -> list[np.ndarray]:
-        return [array[a : a + own.size].reshape(own.shape) for a, own in spans]
-
-    ms, vs, updates = views(m_all), views(v_all), views(scaled)
-    mine = list(zip(params, ms, vs, strict=True))
-    checks = [(p, p.data, own) for p, own in zip(params, owns, strict=True)]
-    pairs = [(p.data, u) for p, u in zip(params, updates, strict=True)]
-
-    def adopt() -> bool:
-        """Make every parameter's moments views of ours (same numbers), if they fit."""
-        states = [opt.state.get(p) for p in params]
-        if not all(st and "exp_avg" in st and "exp_avg_sq" in st for st in states):
-            return False
-        if len({st["step"] for st in states}) != 1:
-            return False
-        for st, (_, m, v) in zip(states, mine, strict=True):
-            for key, view in (("exp_avg", m), ("exp_avg_sq", v)):
-                old = st[key]
-                if not isinstance(old, np.ndarray) or old.shape != view.shape:
-                    return False
-                if old.dtype != view.dtype:  # NOTE: a moment of another dtype keeps it
-                    return False
-        for st, (_, m, v) in zip(states, mine, strict=True):
-            for key, view in (("exp_avg", m), ("exp_avg_sq", v)):
-                if st[key] is not view:
-                    np.copyto(view, st[key])
-                    st[key] = view
-        return True
-
-    def step() -> None:
-        groups = opt.param_groups
-        if len(groups) != 1:
-            opt.step()
-            return
-        group = groups[0]
-        beta1, beta2 = group["betas"]
-        w = 1 - beta1
-        if group["weight_decay"] or group["amsgrad"] or group["maximize"] or not w < 0.5:
-            opt.step()
-            return
-        for p, data, own in checks:
-            if p.grad is not own or p.data is not data:
-                opt.step()  # NOTE: not the capture's picture: the optimizer decides
-                return
-        state = opt.state
-        t = None
-        for p, m, v in mine:
-            st = state.get(p)
-            if st is None or st.get("exp_avg") is not m or st.get("exp_avg_sq") is not v:
-                if not adopt():
-                    opt.step()
-                    return
-                st = state[p]
-            if t is None:
-                t = st["step"]
-            elif st["step"] != t:
-                opt.step()
-                return
-        for p, _, _ in mine:
-            state[p]["step"] += 1
-        t = state[params[0]]["step"]
-        lr, eps = group["lr"], group["eps"]
-        # NOTE: Adam.step's operations, in its order (torch's lerp for w < 1/2)
-        np.subtract(whole, m_all, tmp)
-        np.multiply(w, tmp, tmp)
-        np.add(m_all, tmp, m_all)
-        np.multiply(v_all, beta2, v_all)
-        np.multiply(1 - beta2, whole, tmp)
-        np.multiply(tmp, whole, tmp)
-        np.add(v_all, tmp, v_all)
-        step_size = lr / (1 - beta1**t)
-        root_correction = (1 - beta2**t) ** 0.5
-        np.sqrt(v_all, tmp)
-        np.divide(tmp, root_correction, tmp)
-        np.add(tmp, eps, tmp)
-        np.divide(m_all, tmp, scaled)
-        np.multiply(step_size, scaled, scaled)
-        for data, update in pairs:
-            np.subtract(data, update, data)
-
-    return step
-
-
-def _offsets(plan: list) -> list[tuple[int, np.ndarray]]:
-    """(element offset, buffer) of each parameter's gradient buffer, in order."""
-    out, at = [], 0
-    for _, _, own in plan:
-        out.append((at, own))
-        at += own.size
-    return out
-
-
-def _tiled(views: list) -> np.ndarray | None:
-    """The one array that ``views`` tile exactly, in order, or None."""
-    if not views or any(v is None for v in views):
-        return None
-    whole = views[0].base
-    if whole is None or whole.ndim != 1 or any(v.base is not whole for v in views):
-        return None
-    at = start = whole.__array_interface__["data"][0]
-    for v in views:
-        if v.__array_interface__["data"][0] != at or not v.flags.c_contiguous:
-            return None
-        at += v.nbytes
-    return whole if at == start + whole.nbytes else None
 
 
 def _add_all(env, acc, slots):
