@@ -735,3 +735,45 @@ def test_adam_with_unequal_step_counts_runs_its_own_step():
                 opt.state[first]["step"] += 5.0
 
     _same_training(_adam_twins(), 6, between=between)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "options",
+    [{"momentum": 0.9}, {"momentum": 0.9, "nesterov": True}, {"momentum": 0.5, "dampening": 0.3}],
+    ids=["momentum", "nesterov", "dampening"],
+)
+def test_momentum_replays_at_once_with_eager_numbers(dtype, options):
+    """Momentum SGD's buffers are adopted into one array laid out as the gradients, and
+    its operations run once over every tensor: eager's numbers, state loaded midway too."""
+    saved = {}
+
+    def build():
+        net = MLP(2, [5, 4, 1], activation="tanh", seed=0, dtype=dtype)
+        opt = SGD(net.parameters(), lr=0.05, **options)
+
+        def step(x, z):
+            opt.zero_grad()
+            loss = mse(net(x), z)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return net, opt, step
+
+    (ne, oe, eager), (nc, oc, captured) = build(), build()
+    captured = compile(captured)
+    rng = np.random.default_rng(8)
+    for call in range(10):
+        x = rng.uniform(-1, 1, (16, 2)).astype(dtype)
+        z = rng.uniform(0, 1, (16, 1)).astype(dtype)
+        same_bytes(eager(x, z).data, captured(x, z).data, f"loss {call}")
+        if call == 3:
+            saved = oe.state_dict()
+        if call == 6:
+            oe.load_state_dict(saved)
+            oc.load_state_dict(saved)
+    for k, (p, q) in enumerate(zip(ne.parameters(), nc.parameters(), strict=True)):
+        same_bytes(p.data, q.data, f"parameter {k}")
+        same_bytes(oe.state[p]["momentum_buffer"], oc.state[q]["momentum_buffer"], f"buffer {k}")
+    assert {oc.state[q]["momentum_buffer"].base is not None for q in nc.parameters()} == {True}

@@ -12,6 +12,7 @@ parameters' arrays) and otherwise runs the optimizer's own ``step``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -21,33 +22,43 @@ __all__ = ["adam_step", "offsets", "sgd_step", "tiled"]
 
 
 def sgd_step(opt: SGD, owned: list) -> Callable[[], None]:
-    """``opt.step()``; plain SGD on gradients in our buffers as its two numpy operations.
+    """``opt.step()``; SGD on gradients in our buffers, over all of them at once.
 
     NOTE: ``p.data -= lr * g`` is numpy's multiply then in-place subtract; here the
-    product goes to a reused buffer. Anything else (momentum, weight decay, a gradient
-    that is not ours) runs the optimizer's own step.
+    product goes to a reused buffer, one for all the gradients when they lie side by
+    side. With momentum (and the gradients side by side) the momentum buffers are
+    adopted into one array of the same layout (the state entries become views holding
+    the same numbers) and SGD's own operations run once over every tensor. Anything
+    else (weight decay, maximize, several groups, a gradient or a state that is not
+    ours) runs the optimizer's own step.
     """
     buffers = {id(leaf): own for leaf, own in owned}
-    plan = [(p, p.data, buffers.get(id(p))) for p in opt.parameters]
+    params = list(opt.parameters)
+    plan = [(p, p.data, buffers.get(id(p))) for p in params]
     whole = tiled([own for _, _, own in plan])
+    momentum_all = tmp = None
     if whole is not None:
         # NOTE: the gradients are one array (see ArrayProgram._side_by_side): every
         # lr * g in one call, into an array of the same layout
         scaled = np.empty_like(whole)
-        temps = [scaled[a : a + own.size].reshape(own.shape) for a, own in offsets(plan)]
+        spans = offsets(plan)
+        temps = [scaled[a : a + own.size].reshape(own.shape) for a, own in spans]
+        momentum_all, tmp = np.zeros_like(whole), np.empty_like(whole)
+        buffers_of = [momentum_all[a : a + own.size].reshape(own.shape) for a, own in spans]
+        adopt = _adopter(opt, params, {"momentum_buffer": buffers_of})
     else:
         temps = [None if own is None else np.empty_like(own) for _, _, own in plan]
     plain = [(p, data, own, tmp) for (p, data, own), tmp in zip(plan, temps, strict=True)]
     updates = [(data, tmp) for _, data, _, tmp in plain]
 
-    def plain_sgd() -> bool:
-        if len(opt.param_groups) != 1:
-            return False
-        group = opt.param_groups[0]
-        return not (group["momentum"] or group["weight_decay"] or group["maximize"])
-
     def step() -> None:
-        if not plain_sgd():
+        groups = opt.param_groups
+        if len(groups) != 1:
+            opt.step()
+            return
+        group = groups[0]
+        momentum = group["momentum"]
+        if group["weight_decay"] or group["maximize"] or (momentum and whole is None):
             opt.step()
             return
         for p, data, own, _ in plain:
@@ -55,16 +66,71 @@ def sgd_step(opt: SGD, owned: list) -> Callable[[], None]:
                 opt.step()  # NOTE: not the capture's picture: the optimizer decides
                 return
         lr = opt.lr
-        if whole is not None:
-            np.multiply(lr, whole, scaled)
-            for data, tmp in updates:
-                np.subtract(data, tmp, data)
+        if not momentum:
+            if whole is not None:
+                np.multiply(lr, whole, scaled)
+                for data, update in updates:
+                    np.subtract(data, update, data)
+                return
+            for _, data, own, update in plain:
+                np.multiply(lr, own, update)
+                np.subtract(data, update, data)
             return
-        for _, data, own, tmp in plain:
-            np.multiply(lr, own, tmp)
-            np.subtract(data, tmp, data)
+        state = opt.state
+        for p, view in zip(params, buffers_of, strict=True):
+            entry = state.get(p)
+            if entry is None or entry.get("momentum_buffer") is not view:
+                if not adopt():
+                    opt.step()
+                    return
+                break
+        # NOTE: SGD.step's operations, in its order: b ← μb + (1 − τ)g, then g ← g + μb
+        # (Nesterov) or g ← b, then θ ← θ − ηg
+        dampening = group["dampening"]
+        np.multiply(momentum_all, momentum, momentum_all)
+        if dampening:
+            np.multiply(1 - dampening, whole, tmp)
+            np.add(momentum_all, tmp, momentum_all)
+        else:
+            np.add(momentum_all, whole, momentum_all)
+        if group["nesterov"]:
+            np.multiply(momentum, momentum_all, tmp)
+            np.add(whole, tmp, tmp)
+            np.multiply(lr, tmp, scaled)
+        else:
+            np.multiply(lr, momentum_all, scaled)
+        for data, update in updates:
+            np.subtract(data, update, data)
 
     return step
+
+
+def _adopter(opt: Any, params: list, views: dict[str, list[np.ndarray]]) -> Callable[[], bool]:
+    """A function that makes each parameter's state entries ``views`` (per key, one view
+    per parameter), copying the numbers in, and says whether every entry fitted.
+
+    NOTE: an entry of another shape or dtype, or a parameter without one, is left alone
+    and the update runs the optimizer's own step (which may make it, to be adopted at
+    the next call).
+    """
+
+    def adopt() -> bool:
+        states = [opt.state.get(p) for p in params]
+        for key, per_param in views.items():
+            for entry, view in zip(states, per_param, strict=True):
+                old = entry.get(key) if entry else None
+                if not isinstance(old, np.ndarray) or old.shape != view.shape:
+                    return False
+                if old.dtype != view.dtype:
+                    return False
+        for key, per_param in views.items():
+            for entry, view in zip(states, per_param, strict=True):
+                if entry[key] is not view:
+                    np.copyto(view, entry[key])
+                    entry[key] = view
+        return True
+
+    return adopt
 
 
 def adam_step(opt: Adam, owned: list) -> Callable[[], None]:
@@ -103,26 +169,7 @@ def adam_step(opt: Adam, owned: list) -> Callable[[], None]:
     checks = [(p, p.data, own) for p, own in zip(params, owns, strict=True)]
     pairs = [(p.data, u) for p, u in zip(params, updates, strict=True)]
 
-    def adopt() -> bool:
-        """Make every parameter's moments views of ours (same numbers), if they fit."""
-        states = [opt.state.get(p) for p in params]
-        if not all(st and "exp_avg" in st and "exp_avg_sq" in st for st in states):
-            return False
-        if len({st["step"] for st in states}) != 1:
-            return False
-        for st, (_, m, v) in zip(states, mine, strict=True):
-            for key, view in (("exp_avg", m), ("exp_avg_sq", v)):
-                old = st[key]
-                if not isinstance(old, np.ndarray) or old.shape != view.shape:
-                    return False
-                if old.dtype != view.dtype:  # NOTE: a moment of another dtype keeps it
-                    return False
-        for st, (_, m, v) in zip(states, mine, strict=True):
-            for key, view in (("exp_avg", m), ("exp_avg_sq", v)):
-                if st[key] is not view:
-                    np.copyto(view, st[key])
-                    st[key] = view
-        return True
+    adopt = _adopter(opt, params, {"exp_avg": ms, "exp_avg_sq": vs})
 
     def step() -> None:
         groups = opt.param_groups
@@ -148,11 +195,11 @@ def adam_step(opt: Adam, owned: list) -> Callable[[], None]:
                     opt.step()
                     return
                 st = state[p]
-            if t is None:
-                t = st["step"]
-            elif st["step"] != t:
-                opt.step()
+            count = st.get("step")
+            if count is None or (t is not None and count != t):
+                opt.step()  # NOTE: unequal step counts: per tensor, as the optimizer does
                 return
+            t = count
         for p, _, _ in mine:
             state[p]["step"] += 1
         t = state[params[0]]["step"]
