@@ -209,55 +209,63 @@ def tensor_suite(args) -> list[dict]:
     return rows
 
 
-def adam_suite(args) -> list[dict]:
-    """The small step with Adam (the command line's default optimizer): ours eager and
-    captured, and torch eager, in ms."""
+def optimizer_suite(args) -> list[dict]:
+    """The small step with Adam (the command line's default) and with momentum SGD:
+    ours eager and captured, and torch eager, in ms."""
     from tinygrad_mlp.losses import mse
     from tinygrad_mlp.nn import MLP
-    from tinygrad_mlp.optim import Adam
+    from tinygrad_mlp.optim import SGD, Adam
 
     name, sizes, act, n = CASES[0]
     x, z = batch(sizes, n, np.float64)
+    momentum = {"lr": 1e-3, "momentum": 0.9}
+    kinds = {
+        "Adam": (lambda ps: Adam(ps, lr=1e-3), "Adam", {"lr": 1e-3}),
+        "momentum SGD": (lambda ps: SGD(ps, **momentum), "SGD", momentum),
+    }
+    rows = []
+    for kind, (make_ours, torch_name, torch_options) in kinds.items():
 
-    def ours_adam():
-        net = MLP(sizes[0], sizes[1:], activation=act, seed=0)
-        opt = Adam(net.parameters(), lr=1e-3)
+        def ours_step(make_ours=make_ours):
+            net = MLP(sizes[0], sizes[1:], activation=act, seed=0)
+            opt = make_ours(net.parameters())
 
-        def step():
-            opt.zero_grad()
-            mse(net(x), z).backward()
-            opt.step()
+            def step():
+                opt.zero_grad()
+                mse(net(x), z).backward()
+                opt.step()
 
-        return step
+            return step
 
-    steps = {"ours eager": ours_adam(), "ours captured": compile(ours_adam())}
-    try:
-        import torch
+        steps = {"ours eager": ours_step(), "ours captured": compile(ours_step())}
+        try:
+            import torch
 
-        layers = []
-        for i, o in zip(sizes, sizes[1:], strict=False):
-            layers += [torch.nn.Linear(i, o, dtype=torch.float64), torch.nn.Tanh()]
-        net = torch.nn.Sequential(*layers)
-        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-        tx, tz = torch.from_numpy(x), torch.from_numpy(z)
+            layers = []
+            for i, o in zip(sizes, sizes[1:], strict=False):
+                layers += [torch.nn.Linear(i, o, dtype=torch.float64), torch.nn.Tanh()]
+            net = torch.nn.Sequential(*layers)
+            opt = getattr(torch.optim, torch_name)(net.parameters(), **torch_options)
+            tx, tz = torch.from_numpy(x), torch.from_numpy(z)
 
-        def torch_adam():
-            opt.zero_grad()
-            (0.5 * ((net(tx) - tz) ** 2).sum()).backward()
-            opt.step()
+            def torch_step_(net=net, opt=opt, tx=tx, tz=tz):
+                opt.zero_grad()
+                (0.5 * ((net(tx) - tz) ** 2).sum()).backward()
+                opt.step()
 
-        steps["torch"] = torch_adam
-    except ImportError:
-        pass
-    med = interleaved(steps, BLOCK[name], args.rounds)
-    label = f"{'-'.join(map(str, sizes))} {act} b{n} float64, Adam"
-    print(f"\n{label}: one step, CPU time")
-    anchor = med["ours captured"]
-    print_table(
-        ["contender", "ms", "over captured"],
-        [[k, f"{v * 1e3:.3f}", f"{v / anchor:.2f}"] for k, v in med.items()],
-    )
-    return [{"case": label, **{f"{k}_s": v for k, v in med.items()}}]
+            steps["torch"] = torch_step_
+        except ImportError:
+            pass
+        med = interleaved(steps, BLOCK[name], args.rounds)
+        label = f"{'-'.join(map(str, sizes))} {act} b{n} float64, {kind}"
+        print(f"\n{label}: one step, CPU time")
+        anchor = med["ours captured"]
+        print_table(
+            ["contender", "ms", "over captured"],
+            [[k, f"{v * 1e3:.3f}", f"{v / anchor:.2f}"] for k, v in med.items()],
+        )
+        rows.append({"case": label, **{f"{k}_s": v for k, v in med.items()}})
+    return rows
 
 
 def scalar_suite(args) -> list[dict]:
@@ -304,7 +312,7 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:
         pass
     print(f"BLAS and torch threads: {blas_threads()}")
-    rows = tensor_suite(args) + adam_suite(args) + scalar_suite(args)
+    rows = tensor_suite(args) + optimizer_suite(args) + scalar_suite(args)
     path = write_results("compile", rows)
     print(f"results written to benchmarks/results/{path.name} (machine load varies: rerun)")
 
