@@ -155,6 +155,10 @@ class Compiled:
             return self._verify(entry, args, kwargs)
         if self.check_every and entry.calls % self.check_every == 0:
             return self._recheck(entry, args, kwargs)
+        if not entry.program.ready():
+            # NOTE: a buffer of the replay is held elsewhere (see ArrayProgram.ready)
+            self.stats["eager"] += 1
+            return self.fn(*args, **kwargs)
         self.stats["replays"] += 1
         return self._replay(entry, args, kwargs)
 
@@ -186,6 +190,9 @@ class Compiled:
 
     def _verify(self, entry: _Entry, args: tuple, kwargs: dict) -> Any:
         """Replay and run eagerly from the same state; adopt the program if all agree."""
+        if not entry.program.ready():
+            self.stats["eager"] += 1
+            return self.fn(*args, **kwargs)
         state = _State(entry.program)
         before = state.save()
         try:
@@ -350,6 +357,11 @@ def _equal(a: Any, b: Any) -> bool:
     return a is b or a == b
 
 
+def _options(opt: Any) -> list[dict[str, Any]]:
+    """Each parameter group's options (not its parameters), the objects themselves."""
+    return [{k: v for k, v in group.items() if k != "params"} for group in opt.param_groups]
+
+
 class _State:
     """What a step may change: its parameters (data and grad) and optimizers' state."""
 
@@ -364,10 +376,13 @@ class _State:
         def grab(g: Any) -> Any:
             return np.array(g) if isinstance(g, np.ndarray) else g
 
+        # NOTE: each optimizer's state as state_dict() copies it, and its groups' options
+        # as they are (load_state_dict turns a numpy lr into a float; restore puts the
+        # very objects back, so an eager step after a check computes as before it)
         return (
             [(t.data.copy(), grab(t.grad)) for t in self.tensors],
             [(v.data, v.grad) for v in self.values],
-            [opt.state_dict() for opt in self.optimizers],
+            [(opt.state_dict(), _options(opt)) for opt in self.optimizers],
         )
 
     def restore(self, saved: Any) -> None:
@@ -378,8 +393,10 @@ class _State:
             t.grad = np.array(grad) if isinstance(grad, np.ndarray) else grad
         for v, (data, grad) in zip(self.values, values, strict=True):
             v.data, v.grad = data, grad
-        for opt, state in zip(self.optimizers, optimizers, strict=True):
+        for opt, (state, options) in zip(self.optimizers, optimizers, strict=True):
             opt.load_state_dict(state)
+            for group, saved in zip(opt.param_groups, options, strict=True):
+                group.update(saved)
 
     def kept(self, saved: Any, events: list[tuple]) -> Any:
         """``saved`` without the Value leaves that the run of ``events`` did not use.

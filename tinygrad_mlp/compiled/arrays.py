@@ -29,6 +29,7 @@ sweep, and the two are only right together (one test holds them to eager, bit fo
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -70,7 +71,8 @@ class ArrayProgram:
         self.args: tuple = ()
         self.numbers: list[tuple[int, float]] = []  # (slot, capture value) of 1-element nodes
         self._function: Callable[[list, tuple], None] | None = None  # generated once
-        self._quiet = False  # whether the replay silences overflow (see run)
+        self._check: Callable[[], bool] = lambda: True  # see ready()
+        self._counted = False  # whether the references the program holds are counted
         for event in events:
             if event[0] == "node":
                 self._forward(event[1], args)
@@ -368,18 +370,76 @@ class ArrayProgram:
     # -- running ----------------------------------------------------------------------
 
     def run(self, args: tuple) -> None:
-        """Replay the step on ``args`` (bound by position, as at capture)."""
+        """Replay the step on ``args`` (bound by position, as at capture); the caller
+        asks :meth:`ready` first."""
         self.args = args
+        self._function(self.env, args)
+
+    def ready(self) -> bool:
+        """Whether a replay may run now: no gradient buffer of the replay is held by
+        anyone else, and the optimizers' groups hold the parameters they held.
+
+        NOTE: a replay writes each leaf's gradient into the buffer it gave the leaf the
+        call before. After ``zero_grad()`` eager makes a new array and leaves the old
+        one to whoever kept it (``g = p.grad``, a view of it, a list of them); the
+        replay would overwrite it. So a buffer referred to from outside (its reference
+        count above the program's own, counted once after the program was made) sends
+        the call to eager. So does a parameter added to or taken from a group whose
+        ``zero_grad`` the step calls: the replay would not clear its gradient.
+        """
         if self._function is None:
-            self._function = _straight([self._prologue(), *self.code])
-            # NOTE: eager's sigmoid silences the overflow of e**-a (to inf, giving 0);
-            # its kernel's replay does too, and only a step that has one pays for it
-            self._quiet = any(getattr(k, "quiet", False) for k in self.code)
-        if self._quiet:
-            with np.errstate(over="ignore"):
-                self._function(self.env, args)
-        else:
-            self._function(self.env, args)
+            self._build()
+            return True  # NOTE: no buffer of the replay has been handed out yet
+        if not self._counted:
+            # NOTE: counted at the call after the first replay: a replay leaves some slots
+            # of env referring to other arrays than at capture, the same way every time
+            self._count()
+            self._counted = True
+        return self._check()
+
+    def _build(self) -> None:
+        """Generate the replay and its readiness check (see :meth:`ready`)."""
+        self._function = _straight([self._prologue(), *self.code])
+        lines: list[str] = []
+        names: dict[str, Any] = {"GETREFCOUNT": sys.getrefcount}
+        counted: list[str] = []
+        bases: dict[int, np.ndarray] = {}
+        for j, (leaf, own) in enumerate(self.owned):
+            names[f"leaf{j}"], names[f"own{j}"] = leaf, own
+            spare = (
+                f"leaf{j}._spare"
+                if getattr(leaf, "_spare", False) is None  # NOTE: a Tensor's slot, set
+                else f"getattr(leaf{j}, '_spare', None)"
+            )
+            counted.append(f"GETREFCOUNT(own{j}) - (leaf{j}.grad is own{j}) - ({spare} is own{j})")
+            if own.base is not None:
+                bases[id(own.base)] = own.base
+        for j, base in enumerate(bases.values()):
+            names[f"base{j}"] = base
+            counted.append(f"GETREFCOUNT(base{j})")
+        for k, opt in enumerate(optimizers_of(self.calls)):
+            names[f"opt{k}"] = opt
+            lines.append(f"if len(opt{k}.param_groups) != {len(opt.param_groups)}: return False")
+            for g, group in enumerate(opt.param_groups):
+                names[f"params{k}_{g}"] = params = group["params"]
+                lines.append(
+                    f"if opt{k}.param_groups[{g}]['params'] is not params{k}_{g}"
+                    f" or len(params{k}_{g}) != {len(params)}: return False"
+                )
+        # NOTE: counts() and check() evaluate the same expressions in the same namespace,
+        # so the references they count are the same; E0, E1... are set once counted
+        same = " and ".join(f"{c} == E{j}" for j, c in enumerate(counted)) or "True"
+        text = (
+            "def counts():\n    return [" + ", ".join(counted) + "]\n"
+            "def check():\n" + "".join(f"    {line}\n" for line in lines) + f"    return {same}\n"
+        )
+        self._check = function_from_source(text, "check", names, "captured step's check")
+
+    def _count(self) -> None:
+        """Count the references the program itself holds to its gradient buffers."""
+        space = self._check.__globals__
+        for j, count in enumerate(space["counts"]()):
+            space[f"E{j}"] = count
 
     def _prologue(self) -> Callable[[], None]:
         """The replay's first lines: the call's arguments and the leaves' arrays into their
@@ -564,13 +624,15 @@ def _forward_kernel(fn: Any, ins: list, out: np.ndarray):
 
             def k():  # NOTE: elementwise._sigmoid's operations, in its order
                 np.negative(env[a], buf)
-                np.exp(buf, buf)
+                with np.errstate(over="ignore"):
+                    np.exp(buf, buf)
                 np.add(buf, 1.0, buf)
                 np.reciprocal(buf, buf)
 
-            lines = (f"NEGATIVE(env[{a}], $buf)", "EXP($buf, $buf)", "ADD($buf, 1.0, $buf)")
-            k.quiet = True  # type: ignore[attr-defined]  # NOTE: e**-a may overflow, as eager's
-            return _src(k, *lines, "RECIPROCAL($buf, $buf)", buf=buf)
+            # NOTE: e**-a may overflow (to inf, giving 0): silenced, as eager's sigmoid does
+            lines = (f"NEGATIVE(env[{a}], $buf)", "with np.errstate(over='ignore'):")
+            lines += ("    EXP($buf, $buf)", "ADD($buf, 1.0, $buf)", "RECIPROCAL($buf, $buf)")
+            return _src(k, *lines, buf=buf)
 
         return make
     if kind is fused.HalfSquaredError:

@@ -228,6 +228,10 @@ class FloatProgram:
         )
         self.lines = []
 
+    def ready(self) -> bool:
+        """A replay may always run (its values are new Python floats at every call)."""
+        return True
+
     def run(self, args: tuple) -> None:
         """Run the generated function; the exported node values land in ``env``."""
         if self._function is None:
