@@ -545,26 +545,15 @@ def test_relus_replayed_rule_masks_bits_as_eager_does(dtype):
 # --------------------------------------------------------------------------- replay's layout
 
 
-def _twin_steps(dtype, build, calls=6, shape=(16, 2)):
-    """Run ``build()``'s step eagerly and captured on the same batches; compare every bit."""
-    (ne, eager), (nc, captured) = build(), build()
-    captured = compile(captured)
-    rng = np.random.default_rng(5)
-    for call in range(calls):
-        x = rng.uniform(-1, 1, shape).astype(dtype)
-        z = rng.uniform(0, 1, (shape[0], 1)).astype(dtype)
-        same_bytes(eager(x, z).data, captured(x, z).data, f"loss {call}")
-    for k, (p, q) in enumerate(zip(ne.parameters(), nc.parameters(), strict=True)):
-        same_bytes(p.data, q.data, f"parameter {k}")
-        same_bytes(p.grad, q.grad, f"gradient {k}")
-    assert captured.stats["replays"] == calls - 1, captured.stats
-    return nc, captured
+def _twin_nets(dtype, make_opt, seed=None, activation="tanh", sizes=(5, 4, 1)):
+    """An eager and a captured training step on twin networks (same seed):
+    ``((net, opt, step), (net, opt, compiled step))``. ``make_opt(params)`` gives one
+    optimizer or a list of them; ``seed`` is backward()'s gradient (None: 1)."""
 
-
-def _net_step(dtype, optimizers, seed=None, activation="tanh"):
     def build():
-        net = MLP(2, [5, 4, 1], activation=activation, seed=0, dtype=dtype)
-        opts = optimizers(net)
+        net = MLP(2, list(sizes), activation=activation, seed=0, dtype=dtype)
+        made = make_opt(net.parameters())
+        opts = made if isinstance(made, list) else [made]
 
         def step(x, z):
             for opt in opts:
@@ -575,9 +564,29 @@ def _net_step(dtype, optimizers, seed=None, activation="tanh"):
                 opt.step()
             return loss
 
-        return net, step
+        return net, made, step
 
-    return build
+    (ne, oe, eager), (nc, oc, captured) = build(), build()
+    return (ne, oe, eager), (nc, oc, compile(captured))
+
+
+def _batches(dtype, calls, seed=9):
+    rng = np.random.default_rng(seed)
+    for _ in range(calls):
+        yield rng.uniform(-1, 1, (16, 2)).astype(dtype), rng.uniform(0, 1, (16, 1)).astype(dtype)
+
+
+def _train_twins(twins, calls, dtype=np.float64, between=None, seed=9):
+    """Train both twins on the same batches; every loss, and at the end every parameter
+    and gradient, must be the same bytes. ``between(call, opt, opt)`` runs after a call."""
+    (ne, oe, eager), (nc, oc, captured) = twins
+    for call, (x, z) in enumerate(_batches(dtype, calls, seed)):
+        same_bytes(eager(x, z).data, captured(x, z).data, f"loss {call}")
+        if between is not None:
+            between(call, oe, oc)
+    for k, (p, q) in enumerate(zip(ne.parameters(), nc.parameters(), strict=True)):
+        same_bytes(p.data, q.data, f"parameter {k}")
+        same_bytes(p.grad, q.grad, f"gradient {k}")
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -592,20 +601,22 @@ def test_gradients_laid_side_by_side_give_eager_updates_for_any_optimizer_layout
     scales them in one call where one plain SGD owns them all in that order; any other
     layout updates tensor by tensor. Every layout gives eager's numbers."""
 
-    def optimizers(net):
-        params = net.parameters()
+    def optimizers(params):
         weights, biases = params[0::2], params[1::2]
         if arrangement == "one SGD":
-            return [SGD(params, lr=0.1)]
+            return SGD(params, lr=0.1)
         if arrangement == "parameters reversed":
-            return [SGD(params[::-1], lr=0.1)]
+            return SGD(params[::-1], lr=0.1)
         if arrangement == "two SGDs":
             return [SGD(weights, lr=0.1), SGD(biases, lr=0.05)]
         if arrangement == "SGD and Adam":
             return [SGD(weights, lr=0.1), Adam(biases, lr=0.01)]
-        return [SGD([{"params": weights}, {"params": biases, "lr": 0.01}], lr=0.1)]
+        return SGD([{"params": weights}, {"params": biases, "lr": 0.01}], lr=0.1)
 
-    net, captured = _twin_steps(dtype, _net_step(dtype, optimizers))
+    twins = _twin_nets(dtype, optimizers)
+    _train_twins(twins, 6, dtype, seed=5)
+    (_, _, _), (net, _, captured) = twins
+    assert captured.stats["replays"] == 5, captured.stats
     grads = [p.grad for p in net.parameters()]
     shared = {id(g.base) for g in grads if g.base is not None}
     assert len(shared) == 1  # the replay's gradients are views of one array
@@ -614,89 +625,59 @@ def test_gradients_laid_side_by_side_give_eager_updates_for_any_optimizer_layout
 def test_a_seed_other_than_one_is_multiplied_in():
     """The loss's replayed rule leaves out the product with backward()'s seed only when
     the seed is 1: a seed of 2 doubles every gradient, as eager."""
-    net, _ = _twin_steps(
-        np.float64, _net_step(np.float64, lambda n: [SGD(n.parameters(), lr=0.1)], seed=2.0)
-    )
-    twin, _ = _twin_steps(
-        np.float64, _net_step(np.float64, lambda n: [SGD(n.parameters(), lr=0.1)])
-    )
-    assert not np.array_equal(net.parameters()[0].data, twin.parameters()[0].data)
+    nets = []
+    for seed in (2.0, None):
+        twins = _twin_nets(np.float64, lambda ps: SGD(ps, lr=0.1), seed=seed)
+        _train_twins(twins, 6, seed=5)
+        assert twins[1][2].stats["replays"] == 5
+        nets.append(twins[1][0])
+    doubled, once = nets
+    assert not np.array_equal(doubled.parameters()[0].data, once.parameters()[0].data)
 
 
 def test_a_sigmoid_that_saturates_replays_quietly_with_eager_numbers():
     """e**-a overflows for a < -709: eager's sigmoid silences it and gives 0; so does
     the replay, even with warnings as errors."""
 
-    def build():
-        net = MLP(2, [3, 1], activation="sigmoid", seed=0)
-        opt = SGD(net.parameters(), lr=0.1)
-
-        def step(x, z):
-            opt.zero_grad()
-            loss = mse(net(x), z)
-            loss.backward()
-            opt.step()
-            return loss
-
-        return net, step
+    def sgd(params):
+        return SGD(params, lr=0.1)
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        _twin_steps(np.float64, build, shape=(8, 2))
-        big = np.full((8, 2), -2000.0)
-        (_, eager), (_, captured) = build(), build()
-        captured = compile(captured)
+        twins = _twin_nets(np.float64, sgd, activation="sigmoid", sizes=(3, 1))
+        _train_twins(twins, 6, seed=5)
+        assert twins[1][2].stats["replays"] == 5
+        big, zeros = np.full((8, 2), -2000.0), np.zeros((8, 1))
+        (_, _, eager), (_, _, captured) = _twin_nets(
+            np.float64, sgd, activation="sigmoid", sizes=(3, 1)
+        )
         for _ in range(3):
-            same_bytes(
-                eager(big, np.zeros((8, 1))).data, captured(big, np.zeros((8, 1))).data, "loss"
-            )
+            same_bytes(eager(big, zeros).data, captured(big, zeros).data, "loss")
 
 
-# --------------------------------------------------------------------------- Adam, at once
+# --------------------------------------------------------------------------- updates at once
 
 
-def _adam_twins(dtype=np.float64, **options):
-    """An eager and a captured Adam step on twin networks, and their optimizers."""
-
-    def build():
-        net = MLP(2, [5, 4, 1], activation="tanh", seed=0, dtype=dtype)
-        opt = Adam(net.parameters(), lr=0.01, **options)
-
-        def step(x, z):
-            opt.zero_grad()
-            loss = mse(net(x), z)
-            loss.backward()
-            opt.step()
-            return loss
-
-        return net, opt, step
-
-    (ne, oe, eager), (nc, oc, captured) = build(), build()
-    return (ne, oe, eager), (nc, oc, compile(captured))
-
-
-def _same_training(twins, calls, dtype=np.float64, between=None):
-    (ne, oe, eager), (nc, oc, captured) = twins
-    rng = np.random.default_rng(7)
-    for call in range(calls):
-        x = rng.uniform(-1, 1, (16, 2)).astype(dtype)
-        z = rng.uniform(0, 1, (16, 1)).astype(dtype)
-        same_bytes(eager(x, z).data, captured(x, z).data, f"loss {call}")
-        if between is not None:
-            between(call, oe, oc)
-    for k, (p, q) in enumerate(zip(ne.parameters(), nc.parameters(), strict=True)):
-        same_bytes(p.data, q.data, f"parameter {k}")
+def _same_state(oe, oc, keys) -> None:
     se, sc = oe.state_dict(), oc.state_dict()
     for k in se["state"]:
-        for key in ("step", "exp_avg", "exp_avg_sq"):
+        for key in keys:
             same_bytes(se["state"][k][key], sc["state"][k][key], f"state {k} {key}")
+
+
+_ADAM_STATE = ("step", "exp_avg", "exp_avg_sq")
+
+
+def _adam(**options):
+    return lambda params: Adam(params, lr=0.01, **options)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_adam_replays_at_once_over_all_tensors_with_eager_numbers(dtype):
-    twins = _adam_twins(dtype)
-    _same_training(twins, 12, dtype)
-    (_, _, _), (nc, oc, captured) = twins
+    twins = _twin_nets(dtype, _adam())
+    _train_twins(twins, 12, dtype, seed=7)
+    (_, oe, _), (nc, oc, captured) = twins
+    _same_state(oe, oc, _ADAM_STATE)
     (entry,) = captured.cache.values()
     assert "adam_step.<locals>.step" in [k.__qualname__ for k in entry.program.code]
     moments = {oc.state[p]["exp_avg"].base is not None for p in nc.parameters()}
@@ -707,14 +688,16 @@ def test_adam_replays_at_once_over_all_tensors_with_eager_numbers(dtype):
     "options", [{"amsgrad": True}, {"maximize": True}, {"weight_decay": 0.1}, {"betas": (0.3, 0.9)}]
 )
 def test_adam_options_the_joint_update_does_not_take_run_adams_own_step(options):
-    _same_training(_adam_twins(**options), 8)
+    twins = _twin_nets(np.float64, _adam(**options))
+    _train_twins(twins, 8, seed=7)
+    _same_state(twins[0][1], twins[1][1], _ADAM_STATE)
 
 
 def test_adam_state_loaded_midway_and_a_changed_rate_are_followed():
     """A state loaded into both optimizers (new arrays) is adopted by the replay, and a
     learning rate changed between calls is read at every call."""
-    donor = _adam_twins()
-    _same_training(donor, 3)
+    donor = _twin_nets(np.float64, _adam())
+    _train_twins(donor, 3, seed=7)
     saved = donor[0][1].state_dict()
 
     def between(call, oe, oc):
@@ -724,7 +707,9 @@ def test_adam_state_loaded_midway_and_a_changed_rate_are_followed():
         if call == 6:
             oe.param_groups[0]["lr"] = oc.param_groups[0]["lr"] = 0.002
 
-    _same_training(_adam_twins(), 10, between=between)
+    twins = _twin_nets(np.float64, _adam())
+    _train_twins(twins, 10, between=between, seed=7)
+    _same_state(twins[0][1], twins[1][1], _ADAM_STATE)
 
 
 def test_adam_with_unequal_step_counts_runs_its_own_step():
@@ -734,7 +719,9 @@ def test_adam_with_unequal_step_counts_runs_its_own_step():
                 first = opt.param_groups[0]["params"][0]
                 opt.state[first]["step"] += 5.0
 
-    _same_training(_adam_twins(), 6, between=between)
+    twins = _twin_nets(np.float64, _adam())
+    _train_twins(twins, 6, between=between, seed=7)
+    _same_state(twins[0][1], twins[1][1], _ADAM_STATE)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -748,62 +735,22 @@ def test_momentum_replays_at_once_with_eager_numbers(dtype, options):
     its operations run once over every tensor: eager's numbers, state loaded midway too."""
     saved = {}
 
-    def build():
-        net = MLP(2, [5, 4, 1], activation="tanh", seed=0, dtype=dtype)
-        opt = SGD(net.parameters(), lr=0.05, **options)
-
-        def step(x, z):
-            opt.zero_grad()
-            loss = mse(net(x), z)
-            loss.backward()
-            opt.step()
-            return loss
-
-        return net, opt, step
-
-    (ne, oe, eager), (nc, oc, captured) = build(), build()
-    captured = compile(captured)
-    rng = np.random.default_rng(8)
-    for call in range(10):
-        x = rng.uniform(-1, 1, (16, 2)).astype(dtype)
-        z = rng.uniform(0, 1, (16, 1)).astype(dtype)
-        same_bytes(eager(x, z).data, captured(x, z).data, f"loss {call}")
+    def between(call, oe, oc):
+        nonlocal saved
         if call == 3:
             saved = oe.state_dict()
         if call == 6:
             oe.load_state_dict(saved)
             oc.load_state_dict(saved)
-    for k, (p, q) in enumerate(zip(ne.parameters(), nc.parameters(), strict=True)):
-        same_bytes(p.data, q.data, f"parameter {k}")
-        same_bytes(oe.state[p]["momentum_buffer"], oc.state[q]["momentum_buffer"], f"buffer {k}")
+
+    twins = _twin_nets(dtype, lambda params: SGD(params, lr=0.05, **options))
+    _train_twins(twins, 10, dtype, between=between, seed=8)
+    (ne, oe, _), (nc, oc, _) = twins
+    _same_state(oe, oc, ("momentum_buffer",))
     assert {oc.state[q]["momentum_buffer"].base is not None for q in nc.parameters()} == {True}
 
 
 # --------------------------------------------------------------------------- what a replay owns
-
-
-def _twin_nets(dtype, make_opt):
-    def build():
-        net = MLP(2, [5, 4, 1], activation="tanh", seed=0, dtype=dtype)
-        opt = make_opt(net.parameters())
-
-        def step(x, z):
-            opt.zero_grad()
-            loss = mse(net(x), z)
-            loss.backward()
-            opt.step()
-            return loss
-
-        return net, opt, step
-
-    (ne, oe, eager), (nc, oc, captured) = build(), build()
-    return (ne, oe, eager), (nc, oc, compile(captured))
-
-
-def _batches(dtype, calls, seed=9):
-    rng = np.random.default_rng(seed)
-    for _ in range(calls):
-        yield rng.uniform(-1, 1, (16, 2)).astype(dtype), rng.uniform(0, 1, (16, 1)).astype(dtype)
 
 
 @pytest.mark.parametrize(
@@ -820,11 +767,9 @@ def test_numpy_numbers_as_settings_keep_eager_numbers_in_float32(make_opt):
     """A numpy float64 setting makes eager's float32 update compute in float64 and round
     once; the replay runs the optimizer's own step then, and the check between the first
     two calls puts the setting objects back as they were."""
-    (ne, oe, eager), (nc, oc, captured) = _twin_nets(np.float32, make_opt)
-    for call, (x, z) in enumerate(_batches(np.float32, 8)):
-        same_bytes(eager(x, z).data, captured(x, z).data, f"loss {call}")
-    for k, (p, q) in enumerate(zip(ne.parameters(), nc.parameters(), strict=True)):
-        same_bytes(p.data, q.data, f"parameter {k}")
+    twins = _twin_nets(np.float32, make_opt)
+    _train_twins(twins, 8, np.float32)
+    (_, oe, _), (_, oc, captured) = twins
     assert captured.stats["replays"] == 7
     assert type(oc.param_groups[0]["lr"]) is type(oe.param_groups[0]["lr"])
 
@@ -840,7 +785,8 @@ def test_gradients_kept_from_an_earlier_call_are_never_written(hold):
     """torch's zero_grad() sets .grad to None and backward() makes new arrays, so
     gradients kept from an earlier step stay as they were; a replay would write its
     buffers again, so while one is held the call runs eagerly."""
-    (ne, oe, eager), (nc, oc, captured) = _twin_nets(np.float64, lambda ps: SGD(ps, lr=0.1))
+    twins = _twin_nets(np.float64, lambda ps: SGD(ps, lr=0.1))
+    (ne, _, eager), (nc, _, captured) = twins
     kept_e, kept_c, copies = [], [], []
     for call, (x, z) in enumerate(_batches(np.float64, 10)):
         same_bytes(eager(x, z).data, captured(x, z).data, f"loss {call}")
@@ -867,12 +813,10 @@ def test_gradients_kept_from_an_earlier_call_are_never_written(hold):
 def test_a_parameter_taken_from_the_optimizer_after_capture_gets_eager_gradients():
     """A replay would not clear the gradient of a parameter its zero_grad() no longer
     covers; such a call runs eagerly, and the gradient adds up as eager's does."""
-    (ne, oe, eager), (nc, oc, captured) = _twin_nets(np.float64, lambda ps: SGD(ps, lr=0.1))
-    for call, (x, z) in enumerate(_batches(np.float64, 8)):
-        if call == 4:
+
+    def between(call, oe, oc):
+        if call == 3:  # NOTE: so the fifth call is the first without the parameter
             oe.param_groups[0]["params"].pop()
             oc.param_groups[0]["params"].pop()
-        same_bytes(eager(x, z).data, captured(x, z).data, f"loss {call}")
-    for k, (p, q) in enumerate(zip(ne.parameters(), nc.parameters(), strict=True)):
-        same_bytes(p.data, q.data, f"parameter {k}")
-        same_bytes(p.grad, q.grad, f"gradient {k}")
+
+    _train_twins(_twin_nets(np.float64, lambda ps: SGD(ps, lr=0.1)), 8, between=between)
