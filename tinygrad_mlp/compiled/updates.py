@@ -16,9 +16,44 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_mlp.optim import SGD, Adam
+from tinygrad_mlp.optim import SGD, Adam, Optimizer
 
-__all__ = ["adam_step", "offsets", "sgd_step", "tiled"]
+__all__ = ["adam_step", "sgd_step"]
+
+
+class _Layout:
+    """An optimizer's parameters, each with the gradient buffer the replay gives it, and
+    the one array those buffers tile in order (``whole``, or None)."""
+
+    def __init__(self, opt: Optimizer, owned: list) -> None:
+        buffers = {id(leaf): own for leaf, own in owned}
+        self.params = list(opt.parameters)
+        # NOTE: (parameter, its array, its buffer) as captured: the update's picture
+        self.plan = [(p, p.data, buffers.get(id(p))) for p in self.params]
+        self.whole = _tiled([own for _, _, own in self.plan])
+
+    def ours(self) -> bool:
+        """Whether every gradient is still the replay's buffer and every parameter still
+        has its array (else the optimizer's own step decides)."""
+        for p, data, own in self.plan:
+            if p.grad is not own or own is None or p.data is not data:
+                return False
+        return True
+
+    def like(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """A new array laid out as ``whole``, and its view for each parameter."""
+        array = np.empty_like(self.whole)
+        views, at = [], 0
+        for _, _, own in self.plan:
+            views.append(array[at : at + own.size].reshape(own.shape))
+            at += own.size
+        return array, views
+
+
+def _one_group(opt: Optimizer) -> dict[str, Any] | None:
+    """The optimizer's group if it has one (the updates here take one), else None."""
+    groups = opt.param_groups
+    return groups[0] if len(groups) == 1 else None
 
 
 def sgd_step(opt: SGD, owned: list) -> Callable[[], None]:
@@ -32,70 +67,49 @@ def sgd_step(opt: SGD, owned: list) -> Callable[[], None]:
     else (weight decay, maximize, several groups, a gradient or a state that is not
     ours) runs the optimizer's own step.
     """
-    buffers = {id(leaf): own for leaf, own in owned}
-    params = list(opt.parameters)
-    plan = [(p, p.data, buffers.get(id(p))) for p in params]
-    whole = tiled([own for _, _, own in plan])
-    made: list = []  # NOTE: momentum's arrays, made at its first use
+    layout = _Layout(opt, owned)
+    whole = layout.whole
     if whole is not None:
         # NOTE: the gradients are one array (see ArrayProgram._side_by_side): every
         # lr * g in one call, into an array of the same layout
-        scaled = np.empty_like(whole)
-        spans = offsets(plan)
-        temps = [scaled[a : a + own.size].reshape(own.shape) for a, own in spans]
+        scaled, temps = layout.like()
     else:
-        temps = [None if own is None else np.empty_like(own) for _, _, own in plan]
-    plain = [(p, data, own, tmp) for (p, data, own), tmp in zip(plan, temps, strict=True)]
-    updates = [(data, tmp) for _, data, _, tmp in plain]
+        temps = [None if own is None else np.empty_like(own) for _, _, own in layout.plan]
+    updates = [(data, tmp) for (_, data, _), tmp in zip(layout.plan, temps, strict=True)]
+    made: list = []  # NOTE: momentum's arrays, made at its first use
 
     def step() -> None:
-        groups = opt.param_groups
-        if len(groups) != 1:
+        group = _one_group(opt)
+        if group is None or group["weight_decay"] or group["maximize"]:
             opt.step()
             return
-        group = groups[0]
-        momentum, lr = group["momentum"], group["lr"]
-        if group["weight_decay"] or group["maximize"] or (momentum and whole is None):
-            opt.step()
-            return
-        if (
-            type(lr) not in _NUMBER
-            or type(momentum) not in _NUMBER
-            or type(group["dampening"]) not in _NUMBER
-        ):
+        momentum, lr, dampening = group["momentum"], group["lr"], group["dampening"]
+        if (momentum and whole is None) or not numbers(lr, momentum, dampening):
             opt.step()  # NOTE: a numpy number may compute at a wider dtype (see numbers)
             return
-        for p, data, own, _ in plain:
-            if p.grad is not own or own is None or p.data is not data:
-                opt.step()  # NOTE: not the capture's picture: the optimizer decides
-                return
+        if not layout.ours():
+            opt.step()  # NOTE: not the capture's picture: the optimizer decides
+            return
         if not momentum:
             if whole is not None:
                 np.multiply(lr, whole, scaled)
-                for data, update in updates:
-                    np.subtract(data, update, data)
-                return
-            for _, data, own, update in plain:
-                np.multiply(lr, own, update)
+            else:
+                for (_, _, own), (_, update) in zip(layout.plan, updates, strict=True):
+                    np.multiply(lr, own, update)
+            for data, update in updates:
                 np.subtract(data, update, data)
             return
         if not made:
-            momentum_all = np.zeros_like(whole)
-            views = [momentum_all[a : a + own.size].reshape(own.shape) for a, own in spans]
-            made.extend((momentum_all, np.empty_like(whole), views))
-            made.append(_adopter(opt, params, {"momentum_buffer": views}))
-        momentum_all, tmp, buffers_of, adopt = made
-        state = opt.state
-        for p, view in zip(params, buffers_of, strict=True):
-            entry = state.get(p)
-            if entry is None or entry.get("momentum_buffer") is not view:
-                if not adopt():
-                    opt.step()
-                    return
-                break
+            momentum_all, views = layout.like()
+            momentum_all[...] = 0
+            made.extend((momentum_all, np.empty_like(whole)))
+            made.append(_adopter(opt, layout.params, {"momentum_buffer": views}))
+        momentum_all, tmp, adopted = made
+        if not adopted():
+            opt.step()
+            return
         # NOTE: SGD.step's operations, in its order: b ← μb + (1 − τ)g, then g ← g + μb
         # (Nesterov) or g ← b, then θ ← θ − ηg
-        dampening = group["dampening"]
         np.multiply(momentum_all, momentum, momentum_all)
         if dampening:
             np.multiply(1 - dampening, whole, tmp)
@@ -118,38 +132,48 @@ def numbers(*values: Any) -> bool:
     """Whether every value is a Python float or int, which numpy computes at the dtype of
     the array it meets (a numpy float64 would widen a float32 product: eager's step
     rounds once where a product written into a float32 buffer would round twice)."""
-    return all(type(v) in _NUMBER for v in values)
+    return _NUMBER.issuperset(map(type, values))
 
 
 _NUMBER = {float, int}
 
 
 def _adopter(opt: Any, params: list, views: dict[str, list[np.ndarray]]) -> Callable[[], bool]:
-    """A function that makes each parameter's state entries ``views`` (per key, one view
-    per parameter), copying the numbers in, and says whether every entry fitted.
+    """A function that says whether each parameter's state entries are ``views`` (per
+    key, one view per parameter), making them so first where they are not, with the
+    numbers copied in.
 
     NOTE: an entry of another shape or dtype, or a parameter without one, is left alone
-    and the update runs the optimizer's own step (which may make it, to be adopted at
-    the next call).
+    and the answer is False: the update runs the optimizer's own step (which may make
+    the entry, to be adopted at the next call).
     """
+    pairs = [
+        (key, p, view) for key, per in views.items() for p, view in zip(params, per, strict=True)
+    ]
 
-    def adopt() -> bool:
-        states = [opt.state.get(p) for p in params]
-        for key, per_param in views.items():
-            for entry, view in zip(states, per_param, strict=True):
-                old = entry.get(key) if entry else None
-                if not isinstance(old, np.ndarray) or old.shape != view.shape:
-                    return False
-                if old.dtype != view.dtype:
-                    return False
-        for key, per_param in views.items():
-            for entry, view in zip(states, per_param, strict=True):
-                if entry[key] is not view:
-                    np.copyto(view, entry[key])
-                    entry[key] = view
+    def adopted() -> bool:
+        state = opt.state
+        for key, p, view in pairs:
+            entry = state.get(p)
+            if entry is None or entry.get(key) is not view:
+                return adopt()
         return True
 
-    return adopt
+    def adopt() -> bool:
+        entries = [opt.state.get(p) for _, p, _ in pairs]
+        for (key, _, view), entry in zip(pairs, entries, strict=True):
+            old = entry.get(key) if entry else None
+            if not isinstance(old, np.ndarray) or old.shape != view.shape:
+                return False
+            if old.dtype != view.dtype:
+                return False
+        for (key, _, view), entry in zip(pairs, entries, strict=True):
+            if entry[key] is not view:
+                np.copyto(view, entry[key])
+                entry[key] = view
+        return True
+
+    return adopted
 
 
 def adam_step(opt: Adam, owned: list) -> Callable[[], None]:
@@ -162,68 +186,48 @@ def adam_step(opt: Adam, owned: list) -> Callable[[], None]:
     moments adopted into two arrays of the same layout (the optimizer's state entries
     become views of them, holding the same numbers), the update is Adam's own
     operations, in its order, once: 12 numpy calls and one subtraction per tensor,
-    instead of 13 per tensor. Anything else (weight decay, amsgrad, maximize, several groups, a
-    gradient or a state that is not ours, unequal step counts) runs the optimizer's step.
+    instead of 13 per tensor. Anything else (weight decay, amsgrad, maximize, several
+    groups, a gradient or a state that is not ours, unequal step counts) runs the
+    optimizer's step.
     """
-    buffers = {id(leaf): own for leaf, own in owned}
-    params = list(opt.parameters)
-    owns = [buffers.get(id(p)) for p in params]
-    whole = tiled(owns)
+    layout = _Layout(opt, owned)
+    whole = layout.whole
     if whole is None:
 
         def call() -> None:
             opt.step()
 
         return call
-    plan = [(p, p.data, own) for p, own in zip(params, owns, strict=True)]
-    spans = offsets(plan)
-    m_all, v_all = np.zeros_like(whole), np.zeros_like(whole)
-    tmp, scaled = np.empty_like(whole), np.empty_like(whole)
-
-    def views(array: np.ndarray) -> list[np.ndarray]:
-        return [array[a : a + own.size].reshape(own.shape) for a, own in spans]
-
-    ms, vs, updates = views(m_all), views(v_all), views(scaled)
-    mine = list(zip(params, ms, vs, strict=True))
-    checks = [(p, p.data, own) for p, own in zip(params, owns, strict=True)]
+    (m_all, ms), (v_all, vs) = layout.like(), layout.like()
+    m_all[...] = 0
+    v_all[...] = 0
+    tmp, (scaled, updates) = np.empty_like(whole), layout.like()
+    params = layout.params
     pairs = [(p.data, u) for p, u in zip(params, updates, strict=True)]
-
-    adopt = _adopter(opt, params, {"exp_avg": ms, "exp_avg_sq": vs})
+    adopted = _adopter(opt, params, {"exp_avg": ms, "exp_avg_sq": vs})
 
     def step() -> None:
-        groups = opt.param_groups
-        if len(groups) != 1:
+        group = _one_group(opt)
+        if group is None:
             opt.step()
             return
-        group = groups[0]
         beta1, beta2 = group["betas"]
         w = 1 - beta1
         if group["weight_decay"] or group["amsgrad"] or group["maximize"] or not w < 0.5:
             opt.step()
             return
-        for p, data, own in checks:
-            if p.grad is not own or p.data is not data:
-                opt.step()  # NOTE: not the capture's picture: the optimizer decides
-                return
-        state = opt.state
-        t = None
-        for p, m, v in mine:
-            st = state.get(p)
-            if st is None or st.get("exp_avg") is not m or st.get("exp_avg_sq") is not v:
-                if not adopt():
-                    opt.step()
-                    return
-                st = state[p]
-            count = st.get("step")
-            if count is None or (t is not None and count != t):
-                opt.step()  # NOTE: unequal step counts: per tensor, as the optimizer does
-                return
-            t = count
-        lr, eps = group["lr"], group["eps"]
-        if not numbers(lr, beta1, beta2, eps, t):
-            opt.step()  # NOTE: a numpy number may compute at a wider dtype than the arrays
+        if not layout.ours() or not adopted():
+            opt.step()  # NOTE: not the capture's picture: the optimizer decides
             return
-        for p, _, _ in mine:
+        state = opt.state
+        counts = {state[p].get("step") for p in params}
+        lr, eps = group["lr"], group["eps"]
+        if len(counts) != 1 or not numbers(lr, beta1, beta2, eps, *counts):
+            # NOTE: unequal step counts (per tensor, as the optimizer does), or a numpy
+            # number that may compute at a wider dtype than the arrays (see numbers)
+            opt.step()
+            return
+        for p in params:
             state[p]["step"] += 1
         t = state[params[0]]["step"]
         # NOTE: Adam.step's operations, in its order (torch's lerp for w < 1/2)
@@ -247,16 +251,7 @@ def adam_step(opt: Adam, owned: list) -> Callable[[], None]:
     return step
 
 
-def offsets(plan: list) -> list[tuple[int, np.ndarray]]:
-    """(element offset, buffer) of each parameter's gradient buffer, in order."""
-    out, at = [], 0
-    for _, _, own in plan:
-        out.append((at, own))
-        at += own.size
-    return out
-
-
-def tiled(views: list) -> np.ndarray | None:
+def _tiled(views: list) -> np.ndarray | None:
     """The one array that ``views`` tile exactly, in order, or None."""
     if not views or any(v is None for v in views):
         return None
