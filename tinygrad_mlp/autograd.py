@@ -362,46 +362,36 @@ def _toposort(roots: Sequence[Any]) -> list:
     # so that each later visit of a leaf is one set lookup: the scalar engine's graphs
     # have tens of thousands of nodes. A node whose parents are a Chain that nothing
     # reached yet has its chain's outside parents sorted, then the chain taken whole.
-    nodes: list = []
-    parents: list = []
-    chains: list = []
+    # NOTE: the roots are the parents of a node that is not there (None at the bottom of
+    # the stacks), so that one loop takes roots and parents alike; it comes out last.
+    nodes: list = [None]
+    parents: list = [iter(roots)]
+    chains: list = [None]
     push, pop, push_parents, pop_parents = nodes.append, nodes.pop, parents.append, parents.pop
     push_chain, pop_chain = chains.append, chains.pop
     append, extend = order.append, order.extend
-    for root in roots:
-        if root._fn is None or root in seen:
-            continue
-        add(root)
-        push(root)
-        prev = root._prev
-        if type(prev) is Chain and isdisjoint(prev.inner):
-            update(prev.inner)
-            push_parents(_DONE if issuperset(prev.outer) else iter(prev.outer))
-            push_chain(prev.inner)
+    while nodes:
+        for parent in parents[-1]:
+            if parent not in seen:
+                add(parent)
+                if parent._fn is not None:
+                    push(parent)
+                    prev = parent._prev
+                    if type(prev) is Chain and isdisjoint(prev.inner):
+                        update(prev.inner)
+                        push_parents(_DONE if issuperset(prev.outer) else iter(prev.outer))
+                        push_chain(prev.inner)
+                    else:
+                        push_parents(iter(prev))
+                        push_chain(None)
+                    break
         else:
-            push_parents(iter(prev))
-            push_chain(None)
-        while nodes:
-            for parent in parents[-1]:
-                if parent not in seen:
-                    add(parent)
-                    if parent._fn is not None:
-                        push(parent)
-                        prev = parent._prev
-                        if type(prev) is Chain and isdisjoint(prev.inner):
-                            update(prev.inner)
-                            push_parents(_DONE if issuperset(prev.outer) else iter(prev.outer))
-                            push_chain(prev.inner)
-                        else:
-                            push_parents(iter(prev))
-                            push_chain(None)
-                        break
-            else:
-                pop_parents()
-                inner = pop_chain()
-                if inner is not None:
-                    extend(inner)
-                append(pop())
+            pop_parents()
+            inner = pop_chain()
+            if inner is not None:
+                extend(inner)
+            append(pop())
+    order.pop()  # the node that is not there
     return order
 
 
