@@ -60,7 +60,6 @@ class ArrayProgram:
         self.code: list[Callable[[], None]] = []
         self.inputs: list[tuple[int, int, bool]] = []  # (slot, argument, is a Tensor)
         self.leaves: list[tuple[int, Any]] = []  # (slot, leaf object), refreshed per call
-        self.grad_leaves: list[Any] = []  # leaves whose .grad the replay writes
         self._slot: dict[int, int] = {}  # capture-time only: id(node or leaf) -> slot
         self._keep: list[Any] = []  # nodes of the capture, alive while planning
         self._sums: dict[int, list[int]] = {}
@@ -353,7 +352,8 @@ class ArrayProgram:
         owner = getattr(fn, "__self__", None)
         if isinstance(owner, Optimizer) and fn.__name__ == "zero_grad" and (args or (True,))[0]:
             # NOTE: an optimizer's zero_grad(set_to_none=True) leaves its parameters'
-            # .grad None: a later buffer of theirs cannot be the .grad the user holds
+            # .grad None before their backward: the replay need not copy their buffers
+            # first (a buffer the user kept from an earlier call is ready()'s concern)
             self._cleared.update(id(p) for p in owner.parameters)
         if type(owner) is SGD and fn.__name__ == "step":
             self.code.append(sgd_step(owner, self.owned))
