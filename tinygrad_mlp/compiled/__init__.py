@@ -130,8 +130,7 @@ class Compiled:
         """Run the step: capture, verify, replay or eager, as this signature's state says."""
         if autograd._MODE is not True and autograd.mode() is not True:
             # NOTE: no_grad, detect_anomaly or a recording: the step's own nodes, eagerly
-            self.stats["eager"] += 1
-            return self.fn(*args, **kwargs)
+            return self._eager(args, kwargs)
         key = _signature(args, kwargs)
         if key is None:
             return self._eager(args, kwargs, "an argument is neither an array nor hashable")
@@ -147,8 +146,7 @@ class Compiled:
             entry = self.cache[key] = _Entry()
         entry.calls += 1
         if entry.eager:
-            self.stats["eager"] += 1
-            return self.fn(*args, **kwargs)
+            return self._eager(args, kwargs)
         if entry.program is None:
             return self._capture(entry, args, kwargs)
         if not entry.verified:
@@ -157,8 +155,7 @@ class Compiled:
             return self._recheck(entry, args, kwargs)
         if not entry.program.ready():
             # NOTE: a buffer of the replay is held elsewhere (see ArrayProgram.ready)
-            self.stats["eager"] += 1
-            return self.fn(*args, **kwargs)
+            return self._eager(args, kwargs)
         self.stats["replays"] += 1
         return self._replay(entry, args, kwargs)
 
@@ -191,8 +188,7 @@ class Compiled:
     def _verify(self, entry: _Entry, args: tuple, kwargs: dict) -> Any:
         """Replay and run eagerly from the same state; adopt the program if all agree."""
         if not entry.program.ready():
-            self.stats["eager"] += 1
-            return self.fn(*args, **kwargs)
+            return self._eager(args, kwargs)
         state = _State(entry.program)
         before = state.save()
         try:
@@ -200,8 +196,7 @@ class Compiled:
         except Exception as error:  # NOTE: a replay that cannot run is not the step: eager
             state.restore(before)
             self._give_up(entry, f"its replay failed on the second call ({error})")
-            self.stats["eager"] += 1
-            return self.fn(*args, **kwargs)
+            return self._eager(args, kwargs)
         after_replay = state.save()
         state.restore(before)
         recorder, result = self._record(args, kwargs)
@@ -240,9 +235,11 @@ class Compiled:
         program.run(flat)
         return entry.results()
 
-    def _eager(self, args: tuple, kwargs: dict, reason: str) -> Any:
+    def _eager(self, args: tuple, kwargs: dict, reason: str | None = None) -> Any:
+        """The step run eagerly, counted; with ``reason``, the one warning that says why."""
         self.stats["eager"] += 1
-        self._warn(reason)
+        if reason is not None:
+            self._warn(reason)
         return self.fn(*args, **kwargs)
 
     def _give_up(self, entry: _Entry, reason: str) -> None:
