@@ -48,6 +48,7 @@ from benchmarks.bench_tensor import (  # noqa: E402
     numpy_floor,
     ours,
     torch_step,
+    weights,
 )
 from benchmarks.common import print_table, write_results  # noqa: E402
 from tinygrad_mlp import compile  # noqa: E402, A004
@@ -74,9 +75,7 @@ def interleaved(steps: dict, block: int, rounds: int) -> dict[str, float]:
 
 def straight_line(sizes, act, x, z, dtype):
     """The step of bench_tensor.numpy_floor as a replay could run it (see the docstring)."""
-    rng = np.random.default_rng(0)
-    ws = [rng.uniform(-1, 1, (o, i)).astype(dtype) for i, o in zip(sizes, sizes[1:], strict=False)]
-    bs = [rng.uniform(-1, 1, o).astype(dtype) for o in sizes[1:]]
+    ws, bs = weights(sizes, dtype)
     n, params = len(x), ws + bs
     grads = np.empty(sum(p.size for p in params), dtype)  # every gradient, one array
     scaled = np.empty_like(grads)

@@ -74,24 +74,24 @@ def ours(sizes, act, x, z, dtype):
     return step
 
 
-def numpy_floor(sizes, act, x, z, dtype):
+#: The floor's activations: f(s), and f' from the output a (and s, for relu).
+ACTIVATIONS = {
+    "tanh": (np.tanh, lambda a, s: 1 - a * a),
+    "sigmoid": (lambda s: 0.5 * (np.tanh(0.5 * s) + 1), lambda a, s: a * (1 - a)),
+    "relu": (lambda s: np.maximum(s, 0), lambda a, s: s > 0),
+}
+
+
+def weights(sizes, dtype):
+    """The floor's weights and biases (seed 0), which every hand-written step starts from."""
     rng = np.random.default_rng(0)
     ws = [rng.uniform(-1, 1, (o, i)).astype(dtype) for i, o in zip(sizes, sizes[1:], strict=False)]
-    bs = [rng.uniform(-1, 1, o).astype(dtype) for o in sizes[1:]]
+    return ws, [rng.uniform(-1, 1, o).astype(dtype) for o in sizes[1:]]
 
-    def f(s):
-        if act == "tanh":
-            return np.tanh(s)
-        if act == "sigmoid":
-            return 0.5 * (np.tanh(0.5 * s) + 1)
-        return np.maximum(s, 0)
 
-    def df(a, s):  # derivative from the output a (and s for relu)
-        if act == "tanh":
-            return 1 - a * a
-        if act == "sigmoid":
-            return a * (1 - a)
-        return s > 0
+def numpy_floor(sizes, act, x, z, dtype):
+    ws, bs = weights(sizes, dtype)
+    f, df = ACTIVATIONS[act]
 
     def step():
         acts, sums = [x], []
@@ -121,21 +121,9 @@ class _Node:
 
 def bare_graph(sizes, act, x, z, dtype):
     """The same step on a bare graph: one node per product, sum and activation."""
-    rng = np.random.default_rng(0)
-    pairs = zip(sizes, sizes[1:], strict=False)
-    ws = [_Node(rng.uniform(-1, 1, (o, i)).astype(dtype)) for i, o in pairs]
-    bs = [_Node(rng.uniform(-1, 1, o).astype(dtype)) for o in sizes[1:]]
+    ws, bs = ([_Node(a) for a in arrays] for arrays in weights(sizes, dtype))
     params, inputs, targets = ws + bs, _Node(x), _Node(z)
-    f = {
-        "tanh": np.tanh,
-        "sigmoid": lambda s: 0.5 * (np.tanh(0.5 * s) + 1),
-        "relu": lambda s: np.maximum(s, 0),
-    }[act]
-    df = {  # from the output y (and the input s for relu)
-        "tanh": lambda y, s: 1 - y * y,
-        "sigmoid": lambda y, s: y * (1 - y),
-        "relu": lambda y, s: s > 0,
-    }[act]
+    f, df = ACTIVATIONS[act]
 
     def rules(node, g):
         rule = node.rule
